@@ -1,0 +1,148 @@
+"""The ASGI application: Starlette routes around one Strawberry schema."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import text
+from sqlalchemy.exc import DBAPIError
+from starlette.applications import Starlette
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.responses import FileResponse, JSONResponse, Response
+from starlette.routing import Mount, Route
+from starlette.staticfiles import StaticFiles
+from strawberry.asgi import GraphQL
+from cross_web import HTTPException as GraphQLHTTPException
+
+from auth import routes as auth_routes
+from auth.tokens import InvalidToken, Signer
+from db import accounts, embedded, migrate
+from db.engine import create_engine
+from db.session import transaction
+from resolvers.context import Context
+from schema.build import staff_schema
+from schema.errors import ErrorCode
+from settings import Settings
+
+logger = logging.getLogger("causa")
+STATIC = Path(__file__).parent / "static"
+GRAPHIQL_PAGE = STATIC / "graphiql" / "index.html"
+
+
+def graphql_error(status: int, message: str, code: ErrorCode, **headers: str) -> JSONResponse:
+    body = {"errors": [{"message": message, "extensions": {"code": code.value}}]}
+    return JSONResponse(body, status_code=status, headers=headers)
+
+
+def unauthenticated(message: str, error: str | None = None) -> JSONResponse:
+    challenge = 'Bearer realm="causa"' + (f', error="{error}"' if error else "")
+    return graphql_error(401, message, ErrorCode.UNAUTHENTICATED, **{"WWW-Authenticate": challenge})
+
+
+async def _read_body(request: Request, limit: int) -> bytes | None:
+    """The request body, or None when it is longer than ``limit`` bytes."""
+    declared = request.headers.get("content-length", "")
+    if declared.isdigit() and int(declared) > limit:
+        return None
+    body = bytearray()
+    async for chunk in request.stream():
+        body += chunk
+        if len(body) > limit:
+            return None
+    request._body = bytes(body)  # let the GraphQL view read what was read here
+    return request._body
+
+
+async def graphql(request: Request) -> Response:
+    if request.method == "GET":
+        if "text/html" in request.headers.get("accept", ""):
+            return FileResponse(GRAPHIQL_PAGE, headers={"Cache-Control": "no-cache"})
+        return graphql_error(
+            405, "Send GraphQL operations with POST.", ErrorCode.BAD_USER_INPUT, Allow="POST"
+        )
+    scheme, _, token = request.headers.get("authorization", "").partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        return unauthenticated("Sign in: send Authorization: Bearer <access token>.")
+    try:
+        claims = request.state.signer.read(token.strip())
+    except InvalidToken:
+        return unauthenticated("The access token is invalid or expired.", "invalid_token")
+    settings: Settings = request.state.settings
+    if await _read_body(request, settings.max_body_bytes) is None:
+        return graphql_error(
+            413, f"The request body exceeds {settings.max_body_bytes} bytes.",
+            ErrorCode.BAD_USER_INPUT,
+        )
+    try:
+        async with transaction(request.state.engine) as db:
+            viewer = await accounts.active_viewer(db, claims)
+            if viewer is None:
+                return unauthenticated("The session has ended; sign in again.", "invalid_token")
+            return await request.state.graphql.run(request, context=Context(request, db, viewer))
+    except GraphQLHTTPException as error:
+        return graphql_error(error.status_code, error.reason, ErrorCode.BAD_USER_INPUT)
+    except (OSError, DBAPIError):
+        logger.exception("database unavailable")
+        return graphql_error(
+            503, "The database is unavailable; try again shortly.", ErrorCode.INTERNAL,
+            **{"Retry-After": "5"},
+        )
+
+
+async def healthz(request: Request) -> Response:
+    return JSONResponse({"status": "ok"})
+
+
+async def readyz(request: Request) -> Response:
+    try:
+        async with asyncio.timeout(2), request.state.engine.connect() as connection:
+            await connection.execute(text("SELECT 1"))
+    except (OSError, DBAPIError, TimeoutError):
+        return JSONResponse({"status": "database unavailable"}, status_code=503)
+    return JSONResponse({"status": "ready"})
+
+
+async def http_error(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, HTTPException)
+    return JSONResponse({"error": exc.detail}, status_code=exc.status_code, headers=exc.headers)
+
+
+def create_app(settings: Settings | None = None) -> Starlette:
+    settings = settings or Settings()
+
+    @asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[dict[str, Any]]:
+        url = settings.database_url
+        if url is None:
+            url = await asyncio.to_thread(embedded.start, settings.data_dir)
+            await asyncio.to_thread(migrate.upgrade, url)
+        engine = create_engine(url)
+        try:
+            await migrate.check_current(engine)
+            yield {
+                "settings": settings,
+                "engine": engine,
+                "signer": Signer(settings.signing_key, settings.access_token_ttl),
+                "graphql": GraphQL(
+                    staff_schema(max_depth=settings.max_query_depth),
+                    graphql_ide=None,
+                    allow_queries_via_get=False,
+                ),
+            }
+        finally:
+            await engine.dispose()
+
+    routes = [
+        Route("/graphql", graphql, methods=["GET", "POST"]),
+        *auth_routes.routes,
+        Route("/healthz", healthz),
+        Route("/readyz", readyz),
+        Mount("/static", StaticFiles(directory=STATIC), name="static"),
+    ]
+    return Starlette(routes=routes, lifespan=lifespan, exception_handlers={HTTPException: http_error})

@@ -1,0 +1,158 @@
+"""The ``causa`` command."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import sys
+from collections.abc import Awaitable, Callable, Sequence
+from typing import TypeVar
+
+from settings import ConfigurationError, Settings
+
+T = TypeVar("T")
+
+
+def _database_url(settings: Settings) -> str:
+    if settings.database_url:
+        return settings.database_url
+    from db import embedded
+
+    return embedded.start(settings.data_dir)
+
+
+def _in_transaction(settings: Settings, work: Callable[..., Awaitable[T]]) -> T:
+    from db import migrate
+    from db.engine import create_engine
+    from db.session import transaction
+
+    url = _database_url(settings)
+    if settings.embedded:
+        migrate.upgrade(url)
+
+    async def run() -> T:
+        engine = create_engine(url, pool_size=1)
+        try:
+            await migrate.check_current(engine)
+            async with transaction(engine) as db:
+                return await work(db)
+        finally:
+            await engine.dispose()
+
+    return asyncio.run(run())
+
+
+def serve(settings: Settings, args: argparse.Namespace) -> None:
+    import uvicorn
+
+    from app import create_app
+
+    if args.demo:
+        seed_demo(settings, args)
+    print(f"GraphiQL: http://{args.host}:{args.port}/graphql", flush=True)
+    uvicorn.run(create_app(settings), host=args.host, port=args.port, log_level="info")
+
+
+def migrate_command(settings: Settings, args: argparse.Namespace) -> None:
+    from db import migrate
+
+    migrate.upgrade(_database_url(settings))
+    print("The database is up to date.")
+
+
+def make_migration(settings: Settings, args: argparse.Namespace) -> None:
+    from db import migrate
+
+    url = _database_url(settings)
+    migrate.upgrade(url)
+    migrate.make_revision(url, args.message)
+
+
+def create_admin(settings: Settings, args: argparse.Namespace) -> None:
+    from db import offices
+    from db.session import Db
+    from db.tables import Role
+
+    password = args.password or os.environ.get("CAUSA_ADMIN_PASSWORD")
+    if not password:
+        raise SystemExit("Give --password or set CAUSA_ADMIN_PASSWORD.")
+
+    async def work(db: Db) -> str:
+        office = await offices.ensure_office(db, name=args.office)
+        await offices.create_account(
+            db, office_id=office["id"], email=args.email, name=args.name or args.email,
+            role=Role.ADMIN, password=password,
+        )
+        return str(office["slug"])
+
+    slug = _in_transaction(settings, work)
+    print(f"Administrator {args.email} created in office {args.office!r} (slug {slug}).")
+
+
+def seed_demo(settings: Settings, args: argparse.Namespace) -> None:
+    from db import demo
+
+    logins = _in_transaction(settings, demo.seed)
+    print("Demo office ready. Sign in with:")
+    for login in logins:
+        print(f"  {login.role:<7} {login.email:<32} password: {login.password}")
+
+
+def export_schema(settings: Settings, args: argparse.Namespace) -> None:
+    from schema.build import staff_schema
+
+    sys.stdout.write(staff_schema().as_str() + "\n")
+
+
+def parser() -> argparse.ArgumentParser:
+    root = argparse.ArgumentParser(prog="causa", description=__doc__)
+    commands = root.add_subparsers(dest="command", required=True)
+
+    command = commands.add_parser("serve", help="run the API (GraphiQL at /graphql)")
+    command.add_argument("--host", default="127.0.0.1")
+    command.add_argument("--port", type=int, default=8000)
+    command.add_argument("--demo", action="store_true", help="create the demo office first")
+    command.set_defaults(run=serve)
+
+    commands.add_parser("migrate", help="apply the schema migrations").set_defaults(
+        run=migrate_command
+    )
+
+    command = commands.add_parser("make-migration", help="write a migration from the models")
+    command.add_argument("message")
+    command.set_defaults(run=make_migration)
+
+    command = commands.add_parser("create-admin", help="create an office's administrator")
+    command.add_argument("--office", required=True, help="office name (created if missing)")
+    command.add_argument("--email", required=True)
+    command.add_argument("--password", help="or set CAUSA_ADMIN_PASSWORD")
+    command.add_argument("--name", help="display name (default: the e-mail)")
+    command.set_defaults(run=create_admin)
+
+    commands.add_parser("seed-demo", help="create the demo office and print its logins").set_defaults(
+        run=seed_demo
+    )
+    commands.add_parser("export-schema", help="print the GraphQL SDL").set_defaults(
+        run=export_schema
+    )
+    return root
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    args = parser().parse_args(argv)
+    try:
+        args.run(Settings(), args)
+    except ConfigurationError as error:
+        raise SystemExit(f"causa: {error}") from None
+    except Exception as error:
+        from db.errors import InvalidValue
+        from db.migrate import NotMigrated
+
+        if isinstance(error, InvalidValue | NotMigrated):
+            raise SystemExit(f"causa: {error}") from None
+        raise
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,241 @@
+"""Case folders and their parties."""
+
+from __future__ import annotations
+
+import re
+import uuid
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy import RowMapping
+from sqlalchemy.dialects.postgresql import insert
+
+from auth.viewer import Viewer
+from db import validators
+from db.errors import InvalidValue, Missing
+from db.fields import money, past_date, required, texts
+from db.pages import Page, Window, fetch_page, fetch_pages_by
+from db.persons import get_person
+from db.scope import visible_cases, visible_parties
+from db.session import Db
+from db.staff import require_staff
+from db.tables import CaseStatus, PartyRole, case_parties, cases, offices, persons
+
+TEXT_LIMITS = {
+    "folder": 40,
+    "title": 300,
+    "court": 200,
+    "court_division": 200,
+    "district": 200,
+    "instance": 100,
+    "case_class": 200,
+    "subject": 500,
+    "phase": 200,
+    "internal_notes": 20_000,
+    "fee_agreement": 5_000,
+}
+NEWEST_FIRST = (cases.c.created_at.desc(), cases.c.id.desc())
+
+
+def _search(term: str) -> sa.ColumnElement[bool]:
+    pattern = "%" + term.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+    conditions = [cases.c.folder.ilike(pattern, escape="\\"), cases.c.title.ilike(pattern, escape="\\")]
+    digits = re.sub(r"\D", "", term)
+    if len(digits) >= 4:
+        cnj_digits = sa.func.regexp_replace(cases.c.cnj_number, r"\D", "", "g")
+        conditions.append(cnj_digits.contains(digits, autoescape=True))
+    return sa.or_(*conditions)
+
+
+async def list_cases(
+    db: Db, *, viewer: Viewer, search: str | None, status: CaseStatus | None, window: Window
+) -> Page:
+    query = sa.select(cases).where(visible_cases(viewer))
+    if search and search.strip():
+        query = query.where(_search(search.strip()))
+    if status is not None:
+        query = query.where(cases.c.status == status)
+    return await fetch_page(db, query.order_by(*NEWEST_FIRST), window)
+
+
+async def get_case(db: Db, *, viewer: Viewer, case_id: uuid.UUID) -> RowMapping | None:
+    return await db.row(sa.select(cases).where(visible_cases(viewer), cases.c.id == case_id))
+
+
+async def cases_of_persons(
+    db: Db, *, viewer: Viewer, person_ids: Sequence[uuid.UUID], window: Window
+) -> dict[uuid.UUID, Page]:
+    query = sa.select(cases).join(
+        case_parties,
+        sa.and_(case_parties.c.office_id == cases.c.office_id, case_parties.c.case_id == cases.c.id),
+    ).where(visible_cases(viewer), visible_parties(viewer))
+    return await fetch_pages_by(
+        db, query, key=case_parties.c.person_id, keys=person_ids, order_by=NEWEST_FIRST,
+        window=window,
+    )
+
+
+async def parties_of_cases(
+    db: Db, *, viewer: Viewer, case_ids: Sequence[uuid.UUID]
+) -> list[list[RowMapping]]:
+    """Each case's parties with their persons, plaintiffs first."""
+    rows = await db.rows(
+        sa.select(
+            case_parties.c.case_id,
+            case_parties.c.role,
+            case_parties.c.is_client,
+            *[column.label(f"person_{column.name}") for column in persons.c],
+        )
+        .join(
+            persons,
+            sa.and_(
+                persons.c.office_id == case_parties.c.office_id,
+                persons.c.id == case_parties.c.person_id,
+            ),
+        )
+        .where(visible_parties(viewer), case_parties.c.case_id.in_(case_ids))
+        .order_by(case_parties.c.created_at, persons.c.name)
+    )
+    grouped: dict[uuid.UUID, list[RowMapping]] = {case_id: [] for case_id in case_ids}
+    for row in rows:
+        grouped[row["case_id"]].append(row)
+    return [grouped[case_id] for case_id in case_ids]
+
+
+async def _clean(db: Db, viewer: Viewer, values: dict[str, Any]) -> dict[str, Any]:
+    cleaned = texts(values, TEXT_LIMITS)
+    required(cleaned, "title", TEXT_LIMITS["title"])
+    if cleaned.get("cnj_number") is not None:
+        cleaned["cnj_number"] = validators.cnj_number(cleaned["cnj_number"])
+    if "claim_value" in cleaned:
+        cleaned["claim_value"] = money(cleaned["claim_value"], field="claimValue")
+    if "filed_on" in cleaned:
+        cleaned["filed_on"] = past_date(cleaned["filed_on"], field="filedOn")
+    if "status" in cleaned and cleaned["status"] is None:
+        raise InvalidValue("status", "status must not be null.")
+    await require_staff(
+        db, viewer=viewer, account_id=cleaned.get("responsible_lawyer_id"),
+        field="responsibleLawyerId",
+    )
+    return cleaned
+
+
+async def _next_folder(db: Db, viewer: Viewer) -> str:
+    number = await db.scalar(
+        sa.update(offices)
+        .where(offices.c.id == viewer.office_id)
+        .values(last_folder_number=offices.c.last_folder_number + 1)
+        .returning(offices.c.last_folder_number)
+    )
+    return f"{number:05d}"
+
+
+async def create_case(db: Db, *, viewer: Viewer, values: dict[str, Any]) -> RowMapping:
+    cleaned = await _clean(db, viewer, values)
+    numbered = cleaned.get("folder") is None
+    for _ in range(1000):  # skip numbers that staff already typed by hand
+        if numbered:
+            cleaned["folder"] = await _next_folder(db, viewer)
+        row = await db.row(
+            insert(cases)
+            .values(office_id=viewer.office_id, **cleaned)
+            .on_conflict_do_nothing(index_elements=["office_id", "folder"])
+            .returning(*cases.c)
+        )
+        if row is not None:
+            return row
+        if not numbered:
+            break
+    raise _folder_taken(cleaned["folder"])
+
+
+async def update_case(
+    db: Db, *, viewer: Viewer, case_id: uuid.UUID, values: dict[str, Any]
+) -> RowMapping:
+    if await get_case(db, viewer=viewer, case_id=case_id) is None:
+        raise Missing("id", f"No case with the id {case_id}.")
+    cleaned = await _clean(db, viewer, values)
+    if "folder" in cleaned and cleaned["folder"] is None:
+        raise InvalidValue("folder", "folder must not be null.")
+    if cleaned.get("folder") is not None:
+        taken = await db.scalar(
+            sa.select(cases.c.id).where(
+                cases.c.office_id == viewer.office_id,
+                cases.c.folder == cleaned["folder"],
+                cases.c.id != case_id,
+            )
+        )
+        if taken:
+            raise _folder_taken(cleaned["folder"])
+    row = await db.row(
+        sa.update(cases)
+        .where(visible_cases(viewer), cases.c.id == case_id)
+        .values(**cleaned, updated_at=sa.func.now())
+        .returning(*cases.c)
+    )
+    assert row is not None
+    return row
+
+
+def _folder_taken(folder: str) -> InvalidValue:
+    return InvalidValue("folder", f"The folder {folder} is already used by another case.")
+
+
+async def require_case(db: Db, viewer: Viewer, case_id: uuid.UUID) -> None:
+    if await get_case(db, viewer=viewer, case_id=case_id) is None:
+        raise Missing("caseId", f"No case with the id {case_id}.")
+
+
+async def add_party(
+    db: Db,
+    *,
+    viewer: Viewer,
+    case_id: uuid.UUID,
+    person_id: uuid.UUID,
+    role: PartyRole,
+    is_client: bool,
+) -> Mapping[str, Any]:
+    """Adds the person to the case, or changes their role and client tag if already there."""
+    await require_case(db, viewer, case_id)
+    person = await get_person(db, viewer=viewer, person_id=person_id)
+    if person is None:
+        raise Missing("personId", f"No person with the id {person_id}.")
+    statement = insert(case_parties).values(
+        office_id=viewer.office_id, case_id=case_id, person_id=person_id, role=role,
+        is_client=is_client,
+    )
+    await db.execute(
+        statement.on_conflict_do_update(
+            index_elements=["office_id", "case_id", "person_id"],
+            set_={"role": statement.excluded.role, "is_client": statement.excluded.is_client},
+        )
+    )
+    await _touch(db, viewer, case_id)
+    party = {"case_id": case_id, "role": role, "is_client": is_client}
+    return {**party, **{f"person_{key}": value for key, value in person.items()}}
+
+
+async def remove_party(db: Db, *, viewer: Viewer, case_id: uuid.UUID, person_id: uuid.UUID) -> bool:
+    await require_case(db, viewer, case_id)
+    removed = await db.scalar(
+        sa.delete(case_parties)
+        .where(
+            visible_parties(viewer),
+            case_parties.c.case_id == case_id,
+            case_parties.c.person_id == person_id,
+        )
+        .returning(case_parties.c.person_id)
+    )
+    if removed is not None:
+        await _touch(db, viewer, case_id)
+    return removed is not None
+
+
+async def _touch(db: Db, viewer: Viewer, case_id: uuid.UUID) -> None:
+    await db.execute(
+        sa.update(cases)
+        .where(cases.c.office_id == viewer.office_id, cases.c.id == case_id)
+        .values(updated_at=sa.func.now())
+    )
+

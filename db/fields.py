@@ -1,0 +1,68 @@
+"""Cleaning of written values: each rule raises InvalidValue naming the GraphQL field."""
+
+from __future__ import annotations
+
+import re
+import uuid
+from datetime import date
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from db import validators
+from db.errors import InvalidValue
+
+MAX_MONEY = Decimal("99999999999999.99")
+
+
+def camel(name: str) -> str:
+    head, *rest = name.split("_")
+    return head + "".join(part.title() for part in rest)
+
+
+def snake(name: str) -> str:
+    return re.sub(r"(?<!^)([A-Z])", r"_\1", name).lower()
+
+
+def money(value: Decimal | None, *, field: str) -> Decimal | None:
+    if value is None:
+        return None
+    try:
+        if not value.is_finite() or value < 0 or value > MAX_MONEY:
+            raise InvalidValue(field, f"{field} must be between 0 and {MAX_MONEY}, not {value}.")
+        if value != value.quantize(Decimal("0.01")):
+            raise InvalidValue(field, f"{field} has at most two decimal places, not {value}.")
+    except InvalidOperation:
+        raise InvalidValue(field, f"{field} is not an amount of money: {value}.") from None
+    return value.quantize(Decimal("0.01"))
+
+
+def past_date(value: date | None, *, field: str) -> date | None:
+    if value is not None and value > date.today():
+        raise InvalidValue(field, f"{field} cannot be in the future ({value.isoformat()}).")
+    return value
+
+
+def parse_id(value: str, *, field: str) -> uuid.UUID:
+    try:
+        return uuid.UUID(value)
+    except (ValueError, AttributeError, TypeError):
+        raise InvalidValue(field, f"{field} is not a valid id: {value!r}.") from None
+
+
+def texts(values: dict[str, Any], limits: dict[str, int]) -> dict[str, Any]:
+    """Strip the free-text fields present in ``values``; blank becomes null."""
+    cleaned = dict(values)
+    for name, limit in limits.items():
+        if name in cleaned:
+            cleaned[name] = validators.optional_text(
+                cleaned[name], field=camel(name), max_length=limit
+            )
+    return cleaned
+
+
+def required(values: dict[str, Any], name: str, limit: int = 500) -> None:
+    """A required text field, when present, must not be null or blank."""
+    if name in values:
+        if values[name] is None:
+            raise InvalidValue(camel(name), f"{camel(name)} must not be null.")
+        values[name] = validators.required_text(values[name], field=camel(name), max_length=limit)

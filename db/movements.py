@@ -1,0 +1,71 @@
+"""Movements and documents of a case: what happened, newest first."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy import RowMapping
+
+from auth.viewer import Viewer
+from db.cases import require_case
+from db.errors import InvalidValue
+from db.fields import required
+from db.pages import Page, Window, fetch_pages_by
+from db.scope import visible_documents, visible_movements
+from db.session import Db
+from db.tables import documents, movements
+
+FUTURE_TOLERANCE = timedelta(days=1)
+
+
+async def movements_of_cases(
+    db: Db, *, viewer: Viewer, case_ids: Sequence[uuid.UUID], window: Window
+) -> dict[uuid.UUID, Page]:
+    return await fetch_pages_by(
+        db,
+        sa.select(movements).where(visible_movements(viewer)),
+        key=movements.c.case_id,
+        keys=case_ids,
+        order_by=(movements.c.occurred_at.desc(), movements.c.id.desc()),
+        window=window,
+    )
+
+
+async def documents_of_cases(
+    db: Db, *, viewer: Viewer, case_ids: Sequence[uuid.UUID], window: Window
+) -> dict[uuid.UUID, Page]:
+    return await fetch_pages_by(
+        db,
+        sa.select(documents).where(visible_documents(viewer)),
+        key=documents.c.case_id,
+        keys=case_ids,
+        order_by=(documents.c.created_at.desc(), documents.c.id.desc()),
+        window=window,
+    )
+
+
+async def add_movement(
+    db: Db, *, viewer: Viewer, case_id: uuid.UUID, values: dict[str, Any]
+) -> RowMapping:
+    await require_case(db, viewer, case_id)
+    cleaned = dict(values)
+    required(cleaned, "description", 10_000)
+    occurred_at: datetime = cleaned["occurred_at"]
+    if occurred_at.tzinfo is None:
+        raise InvalidValue("occurredAt", "occurredAt needs a time zone offset, e.g. -03:00.")
+    if occurred_at > datetime.now(UTC) + FUTURE_TOLERANCE:
+        raise InvalidValue("occurredAt", f"occurredAt cannot be in the future ({occurred_at}).")
+    code = cleaned.get("code")
+    if code is not None and not 0 < code < 1_000_000:
+        raise InvalidValue("code", f"code must be a positive movement code, not {code}.")
+    row = await db.row(
+        sa.insert(movements)
+        .values(office_id=viewer.office_id, case_id=case_id, created_by_id=viewer.account_id, **cleaned)
+        .returning(*movements.c)
+    )
+    assert row is not None
+    return row

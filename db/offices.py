@@ -1,0 +1,71 @@
+"""Offices and their staff accounts (bootstrap and administration)."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+import uuid
+
+import sqlalchemy as sa
+from sqlalchemy import RowMapping
+from sqlalchemy.dialects.postgresql import insert
+
+from auth.passwords import hash_password
+from db import validators
+from db.errors import InvalidValue
+from db.session import Db
+from db.tables import Role, accounts, offices
+
+MIN_PASSWORD_LENGTH = 10
+
+
+def slugify(name: str) -> str:
+    ascii_name = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode()
+    return re.sub(r"[^a-z0-9]+", "-", ascii_name.lower()).strip("-") or "office"
+
+
+def check_password(password: str, *, email: str, field: str = "password") -> None:
+    if len(password) < MIN_PASSWORD_LENGTH:
+        raise InvalidValue(field, f"The password needs at least {MIN_PASSWORD_LENGTH} characters.")
+    if password.strip().lower() == email.strip().lower():
+        raise InvalidValue(field, "The password must not be the e-mail address.")
+
+
+async def ensure_office(db: Db, *, name: str) -> RowMapping:
+    """The office of this name, created on first use."""
+    name = validators.required_text(name, field="office", max_length=200)
+    slug = slugify(name)
+    await db.execute(insert(offices).values(name=name, slug=slug).on_conflict_do_nothing())
+    row = await db.row(sa.select(offices).where(offices.c.slug == slug))
+    assert row is not None
+    return row
+
+
+async def create_account(
+    db: Db,
+    *,
+    office_id: uuid.UUID,
+    email: str,
+    name: str,
+    role: Role,
+    password: str,
+    person_id: uuid.UUID | None = None,
+) -> RowMapping:
+    email = validators.email(email).lower()
+    check_password(password, email=email)
+    row = await db.row(
+        insert(accounts)
+        .values(
+            office_id=office_id,
+            email=email,
+            name=validators.required_text(name, field="name", max_length=200),
+            role=role,
+            password_hash=hash_password(password),
+            person_id=person_id,
+        )
+        .on_conflict_do_nothing()
+        .returning(*accounts.c)
+    )
+    if row is None:
+        raise InvalidValue("email", f"The office already has an account for {email}.")
+    return row

@@ -1,0 +1,124 @@
+"""Persons: the office's clients, opposing parties and everyone else in its cases."""
+
+from __future__ import annotations
+
+import re
+import uuid
+from collections.abc import Sequence
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy import RowMapping
+from sqlalchemy.dialects.postgresql import insert
+
+from auth.viewer import Viewer
+from db import validators
+from db.errors import InvalidValue, Missing
+from db.fields import required, texts
+from db.pages import Page, Window, fetch_page
+from db.scope import visible_persons
+from db.session import Db
+from db.tables import PersonKind, persons
+
+TEXT_LIMITS = {"name": 300, "phone": 40, "notes": 10_000}
+
+
+def _search(term: str) -> sa.ColumnElement[bool]:
+    conditions = [persons.c.name.ilike(f"%{_escape(term)}%", escape="\\")]
+    digits = re.sub(r"\D", "", term)
+    if len(digits) >= 3:
+        tax_digits = sa.func.regexp_replace(persons.c.tax_id, r"\D", "", "g")
+        conditions.append(tax_digits.contains(digits, autoescape=True))
+    return sa.or_(*conditions)
+
+
+def _escape(term: str) -> str:
+    return term.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+async def list_persons(db: Db, *, viewer: Viewer, search: str | None, window: Window) -> Page:
+    query = sa.select(persons).where(visible_persons(viewer))
+    if search and search.strip():
+        query = query.where(_search(search.strip()))
+    return await fetch_page(db, query.order_by(persons.c.name, persons.c.id), window)
+
+
+async def persons_by_ids(
+    db: Db, *, viewer: Viewer, ids: Sequence[uuid.UUID]
+) -> list[RowMapping | None]:
+    rows = await db.rows(sa.select(persons).where(visible_persons(viewer), persons.c.id.in_(ids)))
+    by_id = {row["id"]: row for row in rows}
+    return [by_id.get(i) for i in ids]
+
+
+async def get_person(db: Db, *, viewer: Viewer, person_id: uuid.UUID) -> RowMapping | None:
+    return await db.row(
+        sa.select(persons).where(visible_persons(viewer), persons.c.id == person_id)
+    )
+
+
+def _clean(values: dict[str, Any], *, kind: PersonKind) -> dict[str, Any]:
+    cleaned = texts(values, TEXT_LIMITS)
+    required(cleaned, "name", TEXT_LIMITS["name"])
+    if cleaned.get("email") is not None:
+        cleaned["email"] = validators.email(cleaned["email"])
+    if cleaned.get("tax_id") is not None:
+        cleaned["tax_id"] = validators.tax_id(cleaned["tax_id"], kind=kind.value)
+    return cleaned
+
+
+def _kind_of(tax_id: str | None) -> PersonKind:
+    """Without an explicit kind, a 14-digit tax id is a CNPJ; anything else a person."""
+    digits = re.sub(r"\D", "", tax_id or "")
+    return PersonKind.LEGAL if len(digits) == 14 else PersonKind.NATURAL
+
+
+async def create_person(db: Db, *, viewer: Viewer, values: dict[str, Any]) -> RowMapping:
+    kind = values.get("kind") or _kind_of(values.get("tax_id"))
+    cleaned = _clean({**values, "kind": kind}, kind=kind)
+    row = await db.row(
+        insert(persons)
+        .values(office_id=viewer.office_id, **cleaned)
+        .on_conflict_do_nothing()
+        .returning(*persons.c)
+    )
+    if row is None:
+        raise _duplicate_tax_id(cleaned["tax_id"])
+    return row
+
+
+async def update_person(
+    db: Db, *, viewer: Viewer, person_id: uuid.UUID, values: dict[str, Any]
+) -> RowMapping:
+    current = await get_person(db, viewer=viewer, person_id=person_id)
+    if current is None:
+        raise Missing("id", f"No person with the id {person_id}.")
+    if "kind" in values and values["kind"] is None:
+        raise InvalidValue("kind", "kind must not be null.")
+    kind = values.get("kind") or current["kind"]
+    if "kind" in values and "tax_id" not in values and current["tax_id"] is not None:
+        values = {**values, "tax_id": current["tax_id"]}  # re-check the tax id against the new kind
+    cleaned = _clean(values, kind=kind)
+    if not cleaned:
+        return current
+    taken = cleaned.get("tax_id") and await db.scalar(
+        sa.select(persons.c.id).where(
+            persons.c.office_id == viewer.office_id,
+            persons.c.tax_id == cleaned["tax_id"],
+            persons.c.id != person_id,
+        )
+    )
+    if taken:
+        raise _duplicate_tax_id(cleaned["tax_id"])
+    row = await db.row(
+        sa.update(persons)
+        .where(visible_persons(viewer), persons.c.id == person_id)
+        .values(**cleaned, updated_at=sa.func.now())
+        .returning(*persons.c)
+    )
+    assert row is not None
+    return row
+
+
+def _duplicate_tax_id(tax_id: str) -> InvalidValue:
+    return InvalidValue("taxId", f"Another person of this office already has the tax id {tax_id}.")

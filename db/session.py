@@ -1,0 +1,58 @@
+"""One connection and one transaction per request, scoped to the viewer."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator, Sequence
+from contextlib import asynccontextmanager
+from typing import Any
+
+from sqlalchemy import Executable, RowMapping
+from sqlalchemy.engine import CursorResult
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+
+
+class Db:
+    """The request's transaction.
+
+    DataLoaders of one request run concurrently while a connection runs one
+    statement at a time, so statements queue on a lock.
+    """
+
+    def __init__(self, connection: AsyncConnection) -> None:
+        self._connection = connection
+        self._lock = asyncio.Lock()
+
+    async def execute(self, statement: Executable) -> CursorResult[Any]:
+        async with self._lock:
+            return await self._connection.execute(statement)
+
+    async def rows(self, statement: Executable) -> Sequence[RowMapping]:
+        return (await self.execute(statement)).mappings().all()
+
+    async def row(self, statement: Executable) -> RowMapping | None:
+        return (await self.execute(statement)).mappings().first()
+
+    async def scalar(self, statement: Executable) -> Any:
+        return (await self.execute(statement)).scalar()
+
+    @asynccontextmanager
+    async def atomic(self) -> AsyncIterator[None]:
+        """A savepoint: what runs inside lands whole or not at all."""
+        async with self._lock:
+            savepoint = await self._connection.begin_nested()
+        try:
+            yield
+        except BaseException:
+            async with self._lock:
+                await savepoint.rollback()
+            raise
+        async with self._lock:
+            await savepoint.commit()
+
+
+@asynccontextmanager
+async def transaction(engine: AsyncEngine) -> AsyncIterator[Db]:
+    """Commit when the block ends normally, roll back when it raises."""
+    async with engine.connect() as connection, connection.begin():
+        yield Db(connection)

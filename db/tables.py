@@ -1,0 +1,298 @@
+"""The tables. Every row belongs to one office, and ``office_id`` leads every key.
+
+Keys are composite ``(office_id, id)`` and every foreign key carries ``office_id``, so a
+row can never point into another office and the schema can be distributed on
+``office_id`` (Citus) without change.
+"""
+
+from __future__ import annotations
+
+import enum
+import uuid
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any
+
+import sqlalchemy as sa
+from sqlmodel import Field, SQLModel
+
+
+class Role(enum.StrEnum):
+    ADMIN = "ADMIN"
+    LAWYER = "LAWYER"
+    CLIENT = "CLIENT"
+
+
+class PersonKind(enum.StrEnum):
+    NATURAL = "NATURAL"
+    LEGAL = "LEGAL"
+
+
+class CaseStatus(enum.StrEnum):
+    ACTIVE = "ACTIVE"
+    SUSPENDED = "SUSPENDED"
+    CLOSED = "CLOSED"
+    ARCHIVED = "ARCHIVED"
+
+
+class LossRisk(enum.StrEnum):
+    REMOTE = "REMOTE"
+    POSSIBLE = "POSSIBLE"
+    PROBABLE = "PROBABLE"
+
+
+class PartyRole(enum.StrEnum):
+    PLAINTIFF = "PLAINTIFF"
+    DEFENDANT = "DEFENDANT"
+    THIRD_PARTY = "THIRD_PARTY"
+    ASSISTANT = "ASSISTANT"
+    OTHER = "OTHER"
+
+
+class Source(enum.StrEnum):
+    COURT = "COURT"
+    INTERNAL = "INTERNAL"
+
+
+def _enum(kind: type[enum.StrEnum], **kwargs: Any) -> Any:
+    return Field(sa_type=sa.Enum(kind, native_enum=False, length=16, validate_strings=True), **kwargs)
+
+
+def _now() -> Any:
+    return Field(
+        default=None,
+        sa_type=sa.DateTime(timezone=True),
+        sa_column_kwargs={"server_default": sa.func.now(), "nullable": False},
+    )
+
+
+def _id() -> Any:
+    return Field(
+        default_factory=uuid.uuid4,
+        primary_key=True,
+        sa_column_kwargs={"server_default": sa.text("gen_random_uuid()")},
+    )
+
+
+def _flag() -> Any:
+    return Field(default=False, sa_column_kwargs={"server_default": sa.false()})
+
+
+def _trigram(name: str, column: str) -> sa.Index:
+    """An index for ILIKE '%...%' search (extension pg_trgm)."""
+    return sa.Index(name, column, postgresql_using="gin", postgresql_ops={column: "gin_trgm_ops"})
+
+
+def _same_office(
+    columns: list[str], target: str, ondelete: str | None = None
+) -> sa.ForeignKeyConstraint:
+    """A foreign key into ``target`` that also matches ``office_id``.
+
+    Only a case owns rows (``ondelete="CASCADE"``); accounts and persons are
+    disabled rather than deleted while anything refers to them.
+    """
+    return sa.ForeignKeyConstraint(
+        ["office_id", *columns], [f"{target}.office_id", f"{target}.id"], ondelete=ondelete
+    )
+
+
+class Office(SQLModel, table=True):
+    id: uuid.UUID = _id()
+    name: str
+    slug: str = Field(unique=True)
+    last_folder_number: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
+    created_at: datetime = _now()
+
+
+class Account(SQLModel, table=True):
+    """A login: staff (ADMIN, LAWYER) or, later, a client bound to a person."""
+
+    __table_args__ = (
+        sa.UniqueConstraint("office_id", "email"),
+        _same_office(["person_id"], "person"),
+    )
+    office_id: uuid.UUID = Field(foreign_key="office.id", primary_key=True, ondelete="CASCADE")
+    id: uuid.UUID = _id()
+    email: str
+    name: str
+    role: Role = _enum(Role)
+    password_hash: str | None = None
+    person_id: uuid.UUID | None = None
+    disabled_at: datetime | None = Field(default=None, sa_type=sa.DateTime(timezone=True))
+    last_login_at: datetime | None = Field(default=None, sa_type=sa.DateTime(timezone=True))
+    created_at: datetime = _now()
+
+
+class AuthSession(SQLModel, table=True):
+    """One sign-in; every access token names it, so revoking it ends them all."""
+
+    __tablename__ = "auth_session"
+    __table_args__ = (_same_office(["account_id"], "account", "CASCADE"),)
+    office_id: uuid.UUID = Field(primary_key=True)
+    id: uuid.UUID = _id()
+    account_id: uuid.UUID = Field(index=True)
+    address: str | None = None
+    user_agent: str | None = None
+    created_at: datetime = _now()
+    revoked_at: datetime | None = Field(default=None, sa_type=sa.DateTime(timezone=True))
+
+
+class RefreshToken(SQLModel, table=True):
+    """Refresh tokens are opaque; only their SHA-256 is kept. Each is used once."""
+
+    __tablename__ = "refresh_token"
+    __table_args__ = (_same_office(["session_id"], "auth_session", "CASCADE"),)
+    office_id: uuid.UUID = Field(primary_key=True)
+    token_hash: bytes = Field(primary_key=True)
+    session_id: uuid.UUID = Field(index=True)
+    expires_at: datetime = Field(sa_type=sa.DateTime(timezone=True))
+    used_at: datetime | None = Field(default=None, sa_type=sa.DateTime(timezone=True))
+    created_at: datetime = _now()
+
+
+class Person(SQLModel, table=True):
+    __table_args__ = (
+        sa.Index(
+            "uq_person_tax_id",
+            "office_id",
+            "tax_id",
+            unique=True,
+            postgresql_where=sa.text("tax_id IS NOT NULL"),
+        ),
+        sa.Index("ix_person_name", "office_id", "name"),
+        _trigram("ix_person_name_trgm", "name"),
+    )
+    office_id: uuid.UUID = Field(foreign_key="office.id", primary_key=True, ondelete="CASCADE")
+    id: uuid.UUID = _id()
+    name: str
+    kind: PersonKind = _enum(PersonKind)
+    tax_id: str | None = None
+    email: str | None = None
+    phone: str | None = None
+    notes: str | None = None
+    created_at: datetime = _now()
+    updated_at: datetime = _now()
+
+
+class Case(SQLModel, table=True):
+    __tablename__ = "case"
+    __table_args__ = (
+        sa.UniqueConstraint("office_id", "folder"),
+        sa.Index("ix_case_cnj_number", "office_id", "cnj_number"),
+        sa.Index("ix_case_created", "office_id", sa.text("created_at DESC"), "id"),
+        _trigram("ix_case_title_trgm", "title"),
+        _same_office(["responsible_lawyer_id"], "account"),
+    )
+    office_id: uuid.UUID = Field(foreign_key="office.id", primary_key=True, ondelete="CASCADE")
+    id: uuid.UUID = _id()
+    folder: str
+    title: str
+    cnj_number: str | None = None
+    court: str | None = None
+    court_division: str | None = None
+    district: str | None = None
+    instance: str | None = None
+    case_class: str | None = None
+    subject: str | None = None
+    filed_on: date | None = None
+    claim_value: Decimal | None = Field(default=None, sa_type=sa.Numeric(16, 2))
+    status: CaseStatus = _enum(
+        CaseStatus, default=CaseStatus.ACTIVE, sa_column_kwargs={"server_default": "ACTIVE"}
+    )
+    phase: str | None = None
+    responsible_lawyer_id: uuid.UUID | None = None
+    internal_notes: str | None = None
+    loss_risk: LossRisk | None = _enum(LossRisk, default=None, nullable=True)
+    fee_agreement: str | None = None
+    created_at: datetime = _now()
+    updated_at: datetime = _now()
+
+
+class CaseParty(SQLModel, table=True):
+    __tablename__ = "case_party"
+    __table_args__ = (
+        _same_office(["case_id"], "case", "CASCADE"),
+        _same_office(["person_id"], "person"),
+        sa.Index("ix_case_party_person", "office_id", "person_id"),
+    )
+    office_id: uuid.UUID = Field(primary_key=True)
+    case_id: uuid.UUID = Field(primary_key=True)
+    person_id: uuid.UUID = Field(primary_key=True)
+    role: PartyRole = _enum(PartyRole)
+    is_client: bool = _flag()
+    created_at: datetime = _now()
+
+
+class Movement(SQLModel, table=True):
+    __table_args__ = (
+        _same_office(["case_id"], "case", "CASCADE"),
+        _same_office(["created_by_id"], "account"),
+        sa.Index("ix_movement_case", "office_id", "case_id", sa.text("occurred_at DESC"), "id"),
+    )
+    office_id: uuid.UUID = Field(primary_key=True)
+    id: uuid.UUID = _id()
+    case_id: uuid.UUID
+    occurred_at: datetime = Field(sa_type=sa.DateTime(timezone=True))
+    description: str
+    code: int | None = None
+    source: Source = _enum(Source)
+    created_by_id: uuid.UUID | None = None
+    created_at: datetime = _now()
+
+
+class Document(SQLModel, table=True):
+    """Document metadata; the bytes live in storage under ``storage_key``."""
+
+    __table_args__ = (
+        _same_office(["case_id"], "case", "CASCADE"),
+        _same_office(["uploaded_by_id"], "account"),
+        sa.Index("ix_document_case", "office_id", "case_id", sa.text("created_at DESC"), "id"),
+    )
+    office_id: uuid.UUID = Field(primary_key=True)
+    id: uuid.UUID = _id()
+    case_id: uuid.UUID
+    title: str
+    file_name: str
+    content_type: str
+    size_bytes: int = Field(sa_type=sa.BigInteger)
+    sha256: str
+    storage_key: str
+    filed_on: date | None = None
+    source: Source = _enum(Source)
+    uploaded_by_id: uuid.UUID | None = None
+    created_at: datetime = _now()
+
+
+class Task(SQLModel, table=True):
+    __table_args__ = (
+        _same_office(["case_id"], "case", "CASCADE"),
+        _same_office(["assignee_id"], "account"),
+        sa.Index("ix_task_case", "office_id", "case_id"),
+    )
+    office_id: uuid.UUID = Field(primary_key=True)
+    id: uuid.UUID = _id()
+    case_id: uuid.UUID
+    title: str
+    due_on: date | None = None
+    done: bool = _flag()
+    assignee_id: uuid.UUID | None = None
+    created_at: datetime = _now()
+
+
+def table(model: type[SQLModel]) -> sa.Table:
+    """The Core table of a model, for composable selects."""
+    result = model.__table__  # type: ignore[attr-defined]
+    assert isinstance(result, sa.Table)
+    return result
+
+
+offices = table(Office)
+accounts = table(Account)
+auth_sessions = table(AuthSession)
+refresh_tokens = table(RefreshToken)
+persons = table(Person)
+cases = table(Case)
+case_parties = table(CaseParty)
+movements = table(Movement)
+documents = table(Document)
+tasks = table(Task)

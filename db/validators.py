@@ -1,0 +1,268 @@
+"""Domain validation and normalisation for user input.
+
+Every validator takes the raw string plus the name of the input field it came
+from, and either returns the normalised value or raises `InvalidValue`.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+
+from email_validator import EmailNotValidError, validate_email
+
+__all__ = [
+    "InvalidValue",
+    "cnj_number",
+    "cnpj",
+    "cpf",
+    "email",
+    "make_cnj",
+    "make_cnpj",
+    "make_cpf",
+    "optional_text",
+    "required_text",
+    "tax_id",
+]
+
+# `[0-9]` rather than `\d`: `\d` also matches non-ASCII digits such as "٣".
+_CNJ_FORMATTED = re.compile(
+    r"(?P<seq>[0-9]{7})-(?P<dd>[0-9]{2})\.(?P<year>[0-9]{4})\."
+    r"(?P<segment>[0-9])\.(?P<court>[0-9]{2})\.(?P<origin>[0-9]{4})"
+)
+_CNJ_BARE = re.compile(
+    r"(?P<seq>[0-9]{7})(?P<dd>[0-9]{2})(?P<year>[0-9]{4})"
+    r"(?P<segment>[0-9])(?P<court>[0-9]{2})(?P<origin>[0-9]{4})"
+)
+_CPF_FORMATTED = re.compile(r"([0-9]{3})\.([0-9]{3})\.([0-9]{3})-([0-9]{2})")
+_CNPJ_FORMATTED = re.compile(r"([0-9]{2})\.([0-9]{3})\.([0-9]{3})/([0-9]{4})-([0-9]{2})")
+_DIGITS = re.compile(r"[0-9]+")
+
+_CPF_WEIGHTS_1 = tuple(range(10, 1, -1))
+_CPF_WEIGHTS_2 = tuple(range(11, 1, -1))
+_CNPJ_WEIGHTS_1 = (5, 4, 3, 2, 9, 8, 7, 6, 5, 4, 3, 2)
+_CNPJ_WEIGHTS_2 = (6, 5, 4, 3, 2, 9, 8, 7, 6, 5, 4, 3, 2)
+
+_QUOTE_LIMIT = 60
+
+
+class InvalidValue(ValueError):
+    """A value broke a domain rule; `field` names the input field, `message` is for people."""
+
+    def __init__(self, field: str, message: str) -> None:
+        super().__init__(message)
+        self.field = field
+        self.message = message
+
+    def __str__(self) -> str:
+        return self.message
+
+
+def _quote(text: str) -> str:
+    """Quote a bad value for an error message, shortening absurdly long input."""
+    if len(text) > _QUOTE_LIMIT:
+        text = text[: _QUOTE_LIMIT - 1] + "…"
+    return f'"{text}"'
+
+
+# --- CNJ process numbers (CNJ Resolution 65/2008) ---------------------------
+
+
+def _cnj_check_digits(seq: str, year: str, segment: str, court: str, origin: str) -> str:
+    """ISO 7064 mod 97-10 check digits over NNNNNNN AAAA J TR OOOO."""
+    return f"{98 - (int(seq + year + segment + court + origin) * 100) % 97:02d}"
+
+
+def cnj_number(value: str, *, field: str = "cnjNumber") -> str:
+    """Validate a CNJ process number; return it as NNNNNNN-DD.AAAA.J.TR.OOOO."""
+    text = value.strip()
+    match = _CNJ_FORMATTED.fullmatch(text) or _CNJ_BARE.fullmatch(text)
+    if match is None:
+        raise InvalidValue(
+            field,
+            f"{_quote(text)} is not a valid CNJ process number; expected the format "
+            "NNNNNNN-DD.AAAA.J.TR.OOOO (for example 1234567-13.2024.8.26.0100) or 20 digits.",
+        )
+    seq, dd, year, segment, court, origin = match.group(
+        "seq", "dd", "year", "segment", "court", "origin"
+    )
+    if segment == "0":
+        raise InvalidValue(
+            field,
+            f"{_quote(text)} is not a valid CNJ process number: the segment of justice "
+            "(J, the digit after the year) must be 1-9, not 0.",
+        )
+    if dd != _cnj_check_digits(seq, year, segment, court, origin):
+        raise InvalidValue(
+            field,
+            f"{_quote(text)} is not a valid CNJ process number: the check digits {dd} "
+            "do not match the rest of the number.",
+        )
+    return f"{seq}-{dd}.{year}.{segment}.{court}.{origin}"
+
+
+def make_cnj(sequence: int, year: int, segment: int, court: int, origin: int) -> str:
+    """Build a valid, formatted CNJ number (for demo data and tests)."""
+    parts = (
+        ("sequence", sequence, 0, 9_999_999),
+        ("year", year, 0, 9_999),
+        ("segment", segment, 1, 9),
+        ("court", court, 0, 99),
+        ("origin", origin, 0, 9_999),
+    )
+    for name, number, low, high in parts:
+        if not low <= number <= high:
+            raise ValueError(f"{name} must be between {low} and {high}, got {number}")
+    seq, yr, seg, tr, org = (
+        f"{sequence:07d}",
+        f"{year:04d}",
+        str(segment),
+        f"{court:02d}",
+        f"{origin:04d}",
+    )
+    dd = _cnj_check_digits(seq, yr, seg, tr, org)
+    return f"{seq}-{dd}.{yr}.{seg}.{tr}.{org}"
+
+
+# --- CPF / CNPJ ---------------------------------------------------------------
+
+
+def _mod11_digit(digits: str, weights: Sequence[int]) -> str:
+    remainder = sum(int(d) * w for d, w in zip(digits, weights, strict=True)) % 11
+    return "0" if remainder < 2 else str(11 - remainder)
+
+
+def _cpf_check_digits(base9: str) -> str:
+    first = _mod11_digit(base9, _CPF_WEIGHTS_1)
+    return first + _mod11_digit(base9 + first, _CPF_WEIGHTS_2)
+
+
+def _cnpj_check_digits(base12: str) -> str:
+    first = _mod11_digit(base12, _CNPJ_WEIGHTS_1)
+    return first + _mod11_digit(base12 + first, _CNPJ_WEIGHTS_2)
+
+
+def _format_cpf(digits: str) -> str:
+    return f"{digits[:3]}.{digits[3:6]}.{digits[6:9]}-{digits[9:]}"
+
+
+def _format_cnpj(digits: str) -> str:
+    return f"{digits[:2]}.{digits[2:5]}.{digits[5:8]}/{digits[8:12]}-{digits[12:]}"
+
+
+def _digits_only(text: str, formatted: re.Pattern[str], length: int) -> str | None:
+    """The bare digits of `text` if it is exactly `length` digits or matches `formatted`."""
+    match = formatted.fullmatch(text)
+    if match is not None:
+        return "".join(match.groups())
+    if len(text) == length and _DIGITS.fullmatch(text):
+        return text
+    return None
+
+
+def cpf(value: str, *, field: str = "taxId") -> str:
+    """Validate a CPF; return it as 000.000.000-00."""
+    text = value.strip()
+    digits = _digits_only(text, _CPF_FORMATTED, 11)
+    if digits is None:
+        raise InvalidValue(
+            field,
+            f"{_quote(text)} is not a valid CPF; expected 11 digits, "
+            "written as 123.456.789-09 or 12345678909.",
+        )
+    if len(set(digits)) == 1:
+        raise InvalidValue(
+            field, f"{_quote(text)} is not a valid CPF: all its digits are the same."
+        )
+    if digits[9:] != _cpf_check_digits(digits[:9]):
+        raise InvalidValue(
+            field, f"{_quote(text)} is not a valid CPF: the check digits do not match."
+        )
+    return _format_cpf(digits)
+
+
+def cnpj(value: str, *, field: str = "taxId") -> str:
+    """Validate a (numeric) CNPJ; return it as 00.000.000/0000-00."""
+    text = value.strip()
+    digits = _digits_only(text, _CNPJ_FORMATTED, 14)
+    if digits is None:
+        raise InvalidValue(
+            field,
+            f"{_quote(text)} is not a valid CNPJ; expected 14 digits, "
+            "written as 12.345.678/0001-95 or 12345678000195.",
+        )
+    if len(set(digits)) == 1:
+        raise InvalidValue(
+            field, f"{_quote(text)} is not a valid CNPJ: all its digits are the same."
+        )
+    if digits[12:] != _cnpj_check_digits(digits[:12]):
+        raise InvalidValue(
+            field, f"{_quote(text)} is not a valid CNPJ: the check digits do not match."
+        )
+    return _format_cnpj(digits)
+
+
+def tax_id(value: str, *, kind: str, field: str = "taxId") -> str:
+    """Validate a CPF (kind "NATURAL") or CNPJ (kind "LEGAL").
+
+    An unknown `kind` is a programming error, so it raises a plain ValueError.
+    """
+    if kind == "NATURAL":
+        return cpf(value, field=field)
+    if kind == "LEGAL":
+        return cnpj(value, field=field)
+    raise ValueError(f'kind must be "NATURAL" or "LEGAL", got {kind!r}')
+
+
+def make_cpf(base9: str) -> str:
+    """Append check digits to 9 digits and return a formatted CPF."""
+    if len(base9) != 9 or not _DIGITS.fullmatch(base9):
+        raise ValueError(f"base9 must be exactly 9 digits, got {base9!r}")
+    if len(set(base9)) == 1:
+        raise ValueError(f"base9 must not repeat a single digit, got {base9!r}")
+    return _format_cpf(base9 + _cpf_check_digits(base9))
+
+
+def make_cnpj(base12: str) -> str:
+    """Append check digits to 12 digits and return a formatted CNPJ."""
+    if len(base12) != 12 or not _DIGITS.fullmatch(base12):
+        raise ValueError(f"base12 must be exactly 12 digits, got {base12!r}")
+    digits = base12 + _cnpj_check_digits(base12)
+    if len(set(digits)) == 1:
+        raise ValueError(f"base12 {base12!r} gives a CNPJ whose digits are all the same")
+    return _format_cnpj(digits)
+
+
+# --- E-mail and free text -----------------------------------------------------
+
+
+def email(value: str, *, field: str = "email") -> str:
+    """Validate an e-mail address (syntax only, no DNS); return it with the domain lower-cased."""
+    text = value.strip()
+    if not text:
+        raise InvalidValue(field, "must not be empty")
+    try:
+        result = validate_email(text, check_deliverability=False)
+    except EmailNotValidError as exc:
+        raise InvalidValue(field, f"{_quote(text)} is not a valid e-mail address: {exc}") from exc
+    return result.normalized
+
+
+def required_text(value: str, *, field: str, max_length: int = 500) -> str:
+    """Strip `value`; reject it if empty or longer than `max_length` characters."""
+    text = value.strip()
+    if not text:
+        raise InvalidValue(field, "must not be empty")
+    if len(text) > max_length:
+        raise InvalidValue(
+            field,
+            f"must be at most {max_length} characters long, but {_quote(text)} has {len(text)}",
+        )
+    return text
+
+
+def optional_text(value: str | None, *, field: str, max_length: int = 500) -> str | None:
+    """Like `required_text`, but None or blank input gives None."""
+    if value is None or not value.strip():
+        return None
+    return required_text(value, field=field, max_length=max_length)

@@ -1,0 +1,80 @@
+"""Per-request state: the transaction, the viewer and the DataLoaders."""
+
+from __future__ import annotations
+
+import uuid
+from collections import defaultdict
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any, TypeVar
+
+from sqlalchemy import RowMapping
+from starlette.requests import Request
+from strawberry.dataloader import DataLoader
+
+from auth.viewer import Viewer
+from db import cases, movements, persons, staff, tasks
+from db.pages import Page, Window
+from db.session import Db
+
+K = TypeVar("K")
+WindowedFetch = Callable[..., Awaitable[dict[uuid.UUID, Page]]]
+
+
+def _windowed(db: Db, viewer: Viewer, fetch: WindowedFetch, ids_name: str) -> DataLoader[tuple[uuid.UUID, Window], Page]:
+    """One statement per distinct window, however many parents ask."""
+
+    async def load(keys: Sequence[tuple[uuid.UUID, Window]]) -> list[Page]:
+        by_window: dict[Window, list[uuid.UUID]] = defaultdict(list)
+        for parent_id, window in keys:
+            by_window[window].append(parent_id)
+        pages: dict[tuple[uuid.UUID, Window], Page] = {}
+        for window, ids in by_window.items():
+            found = await fetch(db, viewer=viewer, window=window, **{ids_name: ids})
+            pages.update({(parent_id, window): page for parent_id, page in found.items()})
+        return [pages[key] for key in keys]
+
+    return DataLoader(load_fn=load)
+
+
+def _by_id(
+    db: Db, viewer: Viewer, fetch: Callable[..., Awaitable[Sequence[Any]]], ids_name: str
+) -> DataLoader[uuid.UUID, Any]:
+    async def load(keys: Sequence[uuid.UUID]) -> Sequence[Any]:
+        return await fetch(db, viewer=viewer, **{ids_name: list(keys)})
+
+    return DataLoader(load_fn=load)
+
+
+@dataclass
+class Loaders:
+    db: Db
+    viewer: Viewer
+    person: DataLoader[uuid.UUID, RowMapping | None] = field(init=False)
+    staff: DataLoader[uuid.UUID, RowMapping | None] = field(init=False)
+    parties: DataLoader[uuid.UUID, list[RowMapping]] = field(init=False)
+    tasks: DataLoader[uuid.UUID, list[RowMapping]] = field(init=False)
+    movements: DataLoader[tuple[uuid.UUID, Window], Page] = field(init=False)
+    documents: DataLoader[tuple[uuid.UUID, Window], Page] = field(init=False)
+    person_cases: DataLoader[tuple[uuid.UUID, Window], Page] = field(init=False)
+
+    def __post_init__(self) -> None:
+        db, viewer = self.db, self.viewer
+        self.person = _by_id(db, viewer, persons.persons_by_ids, "ids")
+        self.staff = _by_id(db, viewer, staff.staff_by_ids, "ids")
+        self.parties = _by_id(db, viewer, cases.parties_of_cases, "case_ids")
+        self.tasks = _by_id(db, viewer, tasks.tasks_of_cases, "case_ids")
+        self.movements = _windowed(db, viewer, movements.movements_of_cases, "case_ids")
+        self.documents = _windowed(db, viewer, movements.documents_of_cases, "case_ids")
+        self.person_cases = _windowed(db, viewer, cases.cases_of_persons, "person_ids")
+
+
+@dataclass
+class Context:
+    request: Request
+    db: Db
+    viewer: Viewer
+    loaders: Loaders = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.loaders = Loaders(self.db, self.viewer)

@@ -1,0 +1,77 @@
+"""Query: arguments → db/ → types."""
+
+from __future__ import annotations
+
+import strawberry
+from strawberry.types import Info
+
+from db import cases, persons
+from db.fields import parse_id
+from resolvers.context import Context
+from schema.case import Case
+from schema.directives import PRINCIPAL
+from schema.enums import CaseStatus
+from schema.pagination import Connection, connection, window
+from schema.permissions import STAFF_ONLY
+from schema.person import Person
+from schema.rows import from_row
+from schema.viewer import ViewerInfo
+
+
+@strawberry.type
+class Query:
+    @strawberry.field(directives=PRINCIPAL)
+    def viewer(self, info: Info[Context, None]) -> ViewerInfo:
+        viewer = info.context.viewer
+        return ViewerInfo(email=viewer.email, role=viewer.role, person_key=viewer.person_id)
+
+    @strawberry.field(
+        directives=PRINCIPAL,
+        description="Newest first. search matches folder, title or CNJ number.",
+    )
+    async def cases(
+        self,
+        info: Info[Context, None],
+        first: int | None = None,
+        after: str | None = None,
+        search: str | None = None,
+        status: CaseStatus | None = None,
+    ) -> Connection[Case]:
+        context = info.context
+        page = await cases.list_cases(
+            context.db, viewer=context.viewer, search=search, status=status,
+            window=window(first, after),
+        )
+        return connection(page, lambda row: from_row(Case, row))
+
+    @strawberry.field(directives=PRINCIPAL, description="null when no such case is visible.")
+    async def case(self, info: Info[Context, None], id: strawberry.ID) -> Case | None:
+        context = info.context
+        row = await cases.get_case(
+            context.db, viewer=context.viewer, case_id=parse_id(id, field="id")
+        )
+        return None if row is None else from_row(Case, row)
+
+    @strawberry.field(
+        permission_classes=STAFF_ONLY, description="By name; search matches name or tax id."
+    )
+    async def persons(
+        self,
+        info: Info[Context, None],
+        first: int | None = None,
+        after: str | None = None,
+        search: str | None = None,
+    ) -> Connection[Person]:
+        context = info.context
+        page = await persons.list_persons(
+            context.db, viewer=context.viewer, search=search, window=window(first, after)
+        )
+        return connection(page, lambda row: from_row(Person, row))
+
+    @strawberry.field(permission_classes=STAFF_ONLY)
+    async def person(self, info: Info[Context, None], id: strawberry.ID) -> Person | None:
+        context = info.context
+        row = await persons.get_person(
+            context.db, viewer=context.viewer, person_id=parse_id(id, field="id")
+        )
+        return None if row is None else from_row(Person, row)

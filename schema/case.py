@@ -1,0 +1,151 @@
+from __future__ import annotations
+
+import uuid
+from datetime import date, datetime
+from decimal import Decimal
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Annotated, Any
+
+import strawberry
+from strawberry.types import Info
+
+from resolvers.context import Context
+from schema.directives import PRINCIPAL
+from schema.enums import CaseStatus, LossRisk, PartyRole, Source
+from schema.pagination import Connection, connection, window
+from schema.permissions import STAFF_ONLY
+from schema.rows import from_row
+from schema.staff import StaffMember
+
+if TYPE_CHECKING:
+    from schema.person import Person
+
+
+async def _staff(info: Info[Context, None], key: uuid.UUID | None) -> StaffMember | None:
+    if key is None:
+        return None
+    row = await info.context.loaders.staff.load(key)
+    return None if row is None else from_row(StaffMember, row)
+
+
+@strawberry.type(description="An event in the life of a case; COURT ones came from the court.")
+class Movement:
+    key: strawberry.Private[uuid.UUID]
+    created_by_id: strawberry.Private[uuid.UUID | None]
+    id: strawberry.ID = strawberry.field(directives=PRINCIPAL)
+    occurred_at: datetime = strawberry.field(directives=PRINCIPAL)
+    description: str = strawberry.field(directives=PRINCIPAL)
+    code: int | None = strawberry.field(directives=PRINCIPAL)
+    source: Source = strawberry.field(directives=PRINCIPAL)
+    created_at: datetime = strawberry.field(permission_classes=STAFF_ONLY)
+
+    @strawberry.field(permission_classes=STAFF_ONLY)
+    async def created_by(self, info: Info[Context, None]) -> StaffMember | None:
+        return await _staff(info, self.created_by_id)
+
+
+@strawberry.type(description="A file of a case; COURT ones came from the court.")
+class Document:
+    key: strawberry.Private[uuid.UUID]
+    uploaded_by_id: strawberry.Private[uuid.UUID | None]
+    id: strawberry.ID = strawberry.field(directives=PRINCIPAL)
+    title: str = strawberry.field(directives=PRINCIPAL)
+    file_name: str = strawberry.field(directives=PRINCIPAL)
+    content_type: str = strawberry.field(directives=PRINCIPAL)
+    size_bytes: int = strawberry.field(directives=PRINCIPAL)
+    filed_on: date | None = strawberry.field(directives=PRINCIPAL)
+    source: Source = strawberry.field(directives=PRINCIPAL)
+    sha256: str = strawberry.field(permission_classes=STAFF_ONLY)
+    created_at: datetime = strawberry.field(permission_classes=STAFF_ONLY)
+
+    @strawberry.field(directives=PRINCIPAL)
+    def download_url(self) -> str:
+        return f"/documents/{self.id}"
+
+    @strawberry.field(permission_classes=STAFF_ONLY)
+    async def uploaded_by(self, info: Info[Context, None]) -> StaffMember | None:
+        return await _staff(info, self.uploaded_by_id)
+
+
+@strawberry.type(description="A task or deadline of the office in a case.")
+class Task:
+    key: strawberry.Private[uuid.UUID]
+    assignee_id: strawberry.Private[uuid.UUID | None]
+    id: strawberry.ID = strawberry.field(permission_classes=STAFF_ONLY)
+    title: str = strawberry.field(permission_classes=STAFF_ONLY)
+    due_on: date | None = strawberry.field(permission_classes=STAFF_ONLY)
+    done: bool = strawberry.field(permission_classes=STAFF_ONLY)
+
+    @strawberry.field(permission_classes=STAFF_ONLY)
+    async def assignee(self, info: Info[Context, None]) -> StaffMember | None:
+        return await _staff(info, self.assignee_id)
+
+
+@strawberry.type(description="A person's part in a case; isClient is the client tag.")
+class CaseParty:
+    person: Annotated[Person, strawberry.lazy("schema.person")] = strawberry.field(
+        directives=PRINCIPAL
+    )
+    role: PartyRole = strawberry.field(directives=PRINCIPAL)
+    is_client: bool = strawberry.field(directives=PRINCIPAL)
+
+
+@strawberry.type(description="A case folder of the office.")
+class Case:
+    key: strawberry.Private[uuid.UUID]
+    responsible_lawyer_id: strawberry.Private[uuid.UUID | None]
+    id: strawberry.ID = strawberry.field(directives=PRINCIPAL)
+    folder: str = strawberry.field(directives=PRINCIPAL, description="The office's folder code.")
+    title: str = strawberry.field(directives=PRINCIPAL)
+    cnj_number: str | None = strawberry.field(
+        directives=PRINCIPAL, description="NNNNNNN-DD.AAAA.J.TR.OOOO"
+    )
+    court: str | None = strawberry.field(directives=PRINCIPAL)
+    court_division: str | None = strawberry.field(directives=PRINCIPAL)
+    district: str | None = strawberry.field(directives=PRINCIPAL)
+    instance: str | None = strawberry.field(directives=PRINCIPAL)
+    case_class: str | None = strawberry.field(directives=PRINCIPAL)
+    subject: str | None = strawberry.field(directives=PRINCIPAL)
+    filed_on: date | None = strawberry.field(directives=PRINCIPAL)
+    claim_value: Decimal | None = strawberry.field(directives=PRINCIPAL)
+    status: CaseStatus = strawberry.field(directives=PRINCIPAL)
+    phase: str | None = strawberry.field(directives=PRINCIPAL)
+    internal_notes: str | None = strawberry.field(permission_classes=STAFF_ONLY)
+    loss_risk: LossRisk | None = strawberry.field(permission_classes=STAFF_ONLY)
+    fee_agreement: str | None = strawberry.field(permission_classes=STAFF_ONLY)
+    created_at: datetime = strawberry.field(permission_classes=STAFF_ONLY)
+    updated_at: datetime = strawberry.field(permission_classes=STAFF_ONLY)
+
+    @strawberry.field(directives=PRINCIPAL)
+    async def responsible_lawyer(self, info: Info[Context, None]) -> StaffMember | None:
+        return await _staff(info, self.responsible_lawyer_id)
+
+    @strawberry.field(directives=PRINCIPAL)
+    async def parties(self, info: Info[Context, None]) -> list[CaseParty]:
+        return [party(row) for row in await info.context.loaders.parties.load(self.key)]
+
+    @strawberry.field(directives=PRINCIPAL, description="Newest first. Clients see COURT ones only.")
+    async def movements(
+        self, info: Info[Context, None], first: int | None = None, after: str | None = None
+    ) -> Connection[Movement]:
+        page = await info.context.loaders.movements.load((self.key, window(first, after)))
+        return connection(page, lambda row: from_row(Movement, row))
+
+    @strawberry.field(directives=PRINCIPAL, description="Newest first. Clients see COURT ones only.")
+    async def documents(
+        self, info: Info[Context, None], first: int | None = None, after: str | None = None
+    ) -> Connection[Document]:
+        page = await info.context.loaders.documents.load((self.key, window(first, after)))
+        return connection(page, lambda row: from_row(Document, row))
+
+    @strawberry.field(permission_classes=STAFF_ONLY, description="Open tasks first, by due date.")
+    async def tasks(self, info: Info[Context, None]) -> list[Task]:
+        return [from_row(Task, row) for row in await info.context.loaders.tasks.load(self.key)]
+
+
+def party(row: Mapping[str, Any]) -> CaseParty:
+    from schema.person import Person
+
+    return CaseParty(
+        person=from_row(Person, row, prefix="person_"), role=row["role"], is_client=row["is_client"]
+    )

@@ -1,0 +1,17 @@
+"""``@principal``: the mark of a field that a client may see (the folder's Principal tab)."""
+
+from __future__ import annotations
+
+import strawberry
+from strawberry.schema_directive import Location
+
+
+@strawberry.schema_directive(
+    locations=[Location.FIELD_DEFINITION],
+    description="Visible to client-role viewers: part of the folder's Principal tab.",
+)
+class Principal:
+    pass
+
+
+PRINCIPAL = [Principal()]

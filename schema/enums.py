@@ -1,0 +1,12 @@
+"""The domain's enums, exposed to GraphQL under their own names."""
+
+from __future__ import annotations
+
+import strawberry
+
+from db.tables import CaseStatus, LossRisk, PartyRole, PersonKind, Role, Source
+
+for kind in (CaseStatus, LossRisk, PartyRole, PersonKind, Role, Source):
+    strawberry.enum(kind)
+
+__all__ = ["CaseStatus", "LossRisk", "PartyRole", "PersonKind", "Role", "Source"]

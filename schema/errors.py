@@ -1,0 +1,68 @@
+"""Error codes carried in ``extensions.code``, and the extension that assigns them."""
+
+from __future__ import annotations
+
+import enum
+import logging
+from collections.abc import Iterator
+
+from graphql import GraphQLError
+from strawberry.extensions import SchemaExtension
+
+from db.errors import InvalidValue, Missing
+
+logger = logging.getLogger("causa.graphql")
+
+
+class ErrorCode(enum.StrEnum):
+    UNAUTHENTICATED = "UNAUTHENTICATED"
+    FORBIDDEN = "FORBIDDEN"
+    NOT_FOUND = "NOT_FOUND"
+    BAD_USER_INPUT = "BAD_USER_INPUT"
+    GRAPHQL_PARSE_FAILED = "GRAPHQL_PARSE_FAILED"
+    GRAPHQL_VALIDATION_FAILED = "GRAPHQL_VALIDATION_FAILED"
+    INTERNAL = "INTERNAL"
+
+
+class ErrorCodes(SchemaExtension):
+    """Gives every error a code; masks unexpected ones as INTERNAL."""
+
+    def on_parse(self) -> Iterator[None]:
+        yield
+        self._label(ErrorCode.GRAPHQL_PARSE_FAILED)
+
+    def on_validate(self) -> Iterator[None]:
+        yield
+        self._label(ErrorCode.GRAPHQL_VALIDATION_FAILED)
+
+    def _label(self, code: ErrorCode) -> None:
+        for error in self.execution_context.pre_execution_errors or ():
+            error.extensions.setdefault("code", code.value)
+
+    def on_operation(self) -> Iterator[None]:
+        yield
+        result = self.execution_context.result
+        if result is None or not result.errors:
+            return
+        result.errors = [_coded(error) for error in result.errors]
+
+
+def _coded(error: GraphQLError) -> GraphQLError:
+    original = error.original_error
+    if isinstance(original, InvalidValue):
+        error.extensions = {"code": ErrorCode.BAD_USER_INPUT.value, "field": original.field}
+    elif isinstance(original, Missing):
+        error.extensions = {"code": ErrorCode.NOT_FOUND.value, "field": original.field}
+    elif "code" in error.extensions:  # raised with its code, by a permission class say
+        pass
+    elif original is not None:
+        logger.error("unexpected error at %s", error.path, exc_info=original)
+        return GraphQLError(
+            "Internal server error.",
+            nodes=error.nodes,
+            path=error.path,
+            extensions={"code": ErrorCode.INTERNAL.value},
+        )
+    else:  # raised before execution starts: a bad variable value, for instance
+        error.extensions["code"] = ErrorCode.BAD_USER_INPUT.value
+    return error

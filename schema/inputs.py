@@ -1,0 +1,91 @@
+"""Inputs of the mutations; absent fields (UNSET) are left as they are."""
+
+from __future__ import annotations
+
+import dataclasses
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any
+
+import strawberry
+from strawberry import UNSET
+
+from db.fields import parse_id
+from schema.enums import CaseStatus, LossRisk, PersonKind, Source
+
+REFERENCES = {"responsible_lawyer_id": "responsibleLawyerId", "assignee_id": "assigneeId"}
+
+
+def values(data: object) -> dict[str, Any]:
+    """The fields the caller set, ids parsed."""
+    given = {
+        f.name: getattr(data, f.name)
+        for f in dataclasses.fields(data)  # type: ignore[arg-type]
+        if getattr(data, f.name) is not UNSET
+    }
+    for name, field in REFERENCES.items():
+        if given.get(name) is not None:
+            given[name] = parse_id(given[name], field=field)
+    return given
+
+
+@strawberry.input
+class PersonInput:
+    name: str
+    kind: PersonKind | None = UNSET
+    tax_id: str | None = strawberry.field(default=UNSET, description="CPF or CNPJ, checked.")
+    email: str | None = UNSET
+    phone: str | None = UNSET
+    notes: str | None = UNSET
+
+
+@strawberry.input
+class PersonUpdateInput:
+    name: str | None = UNSET
+    kind: PersonKind | None = UNSET
+    tax_id: str | None = UNSET
+    email: str | None = UNSET
+    phone: str | None = UNSET
+    notes: str | None = UNSET
+
+
+@strawberry.input
+class CaseUpdateInput:
+    title: str | None = UNSET
+    folder: str | None = strawberry.field(default=UNSET, description="Numbered when absent.")
+    cnj_number: str | None = UNSET
+    court: str | None = UNSET
+    court_division: str | None = UNSET
+    district: str | None = UNSET
+    instance: str | None = UNSET
+    case_class: str | None = UNSET
+    subject: str | None = UNSET
+    filed_on: date | None = UNSET
+    claim_value: Decimal | None = UNSET
+    status: CaseStatus | None = UNSET
+    phase: str | None = UNSET
+    responsible_lawyer_id: strawberry.ID | None = UNSET
+    internal_notes: str | None = UNSET
+    loss_risk: LossRisk | None = UNSET
+    fee_agreement: str | None = UNSET
+
+
+@strawberry.input
+class CaseInput(CaseUpdateInput):
+    title: str  # type: ignore[assignment]
+
+
+@strawberry.input
+class MovementInput:
+    occurred_at: datetime
+    description: str
+    source: Source
+    code: int | None = UNSET
+
+
+@strawberry.input
+class TaskInput:
+    title: str
+    due_on: date | None = UNSET
+    done: bool = False
+    assignee_id: strawberry.ID | None = UNSET

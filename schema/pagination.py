@@ -1,0 +1,80 @@
+"""Relay-style connections over offset windows, page size capped."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+from collections.abc import Callable
+from typing import Generic, TypeVar
+
+import strawberry
+from sqlalchemy import RowMapping
+
+from db.pages import Page, Window
+from schema.directives import PRINCIPAL
+from db.errors import InvalidValue
+
+MAX_PAGE_SIZE = 100
+DEFAULT_PAGE_SIZE = 20
+_PREFIX = "offset:"
+
+T = TypeVar("T")
+
+
+@strawberry.type
+class PageInfo:
+    has_next_page: bool = strawberry.field(directives=PRINCIPAL)
+    has_previous_page: bool = strawberry.field(directives=PRINCIPAL)
+    start_cursor: str | None = strawberry.field(directives=PRINCIPAL)
+    end_cursor: str | None = strawberry.field(directives=PRINCIPAL)
+
+
+@strawberry.type
+class Edge(Generic[T]):
+    cursor: str = strawberry.field(directives=PRINCIPAL)
+    node: T = strawberry.field(directives=PRINCIPAL)
+
+
+@strawberry.type
+class Connection(Generic[T]):
+    edges: list[Edge[T]] = strawberry.field(directives=PRINCIPAL)
+    page_info: PageInfo = strawberry.field(directives=PRINCIPAL)
+    total_count: int = strawberry.field(directives=PRINCIPAL)
+
+
+def cursor(offset: int) -> str:
+    return base64.urlsafe_b64encode(f"{_PREFIX}{offset}".encode()).decode()
+
+
+def window(first: int | None, after: str | None) -> Window:
+    """The rows that ``first``/``after`` ask for; bad values are the caller's error."""
+    limit = DEFAULT_PAGE_SIZE if first is None else first
+    if not 0 <= limit <= MAX_PAGE_SIZE:
+        raise InvalidValue("first", f"first must be between 0 and {MAX_PAGE_SIZE}, not {limit}.")
+    if after is None:
+        return Window(offset=0, limit=limit)
+    try:
+        text = base64.urlsafe_b64decode(after.encode()).decode()
+        if not text.startswith(_PREFIX):
+            raise ValueError(text)
+        offset = int(text.removeprefix(_PREFIX)) + 1
+    except (ValueError, binascii.Error, UnicodeError):
+        raise InvalidValue("after", "after is not a cursor returned by this connection.") from None
+    if offset < 1:
+        raise InvalidValue("after", "after is not a cursor returned by this connection.")
+    return Window(offset=offset, limit=limit)
+
+
+def connection(page: Page, node: Callable[[RowMapping], T]) -> Connection[T]:
+    start = page.window.offset
+    edges = [Edge(cursor=cursor(start + i), node=node(row)) for i, row in enumerate(page.rows)]
+    return Connection(
+        edges=edges,
+        page_info=PageInfo(
+            has_next_page=start + len(edges) < page.total,
+            has_previous_page=start > 0,
+            start_cursor=edges[0].cursor if edges else None,
+            end_cursor=edges[-1].cursor if edges else None,
+        ),
+        total_count=page.total,
+    )

@@ -1,0 +1,25 @@
+"""Building GraphQL objects straight from result rows (no ORM objects in between)."""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Mapping
+from functools import cache
+from typing import Any, TypeVar
+
+T = TypeVar("T")
+
+
+@cache
+def _names(cls: type[Any]) -> tuple[str, ...]:
+    return tuple(f.name for f in dataclasses.fields(cls) if f.init and f.name not in {"id", "key"})
+
+
+def from_row(cls: type[T], row: Mapping[str, Any], prefix: str = "") -> T:
+    """``cls`` filled from the row's columns of the same names.
+
+    ``key`` receives the row's UUID and ``id`` its text form, the GraphQL ID.
+    """
+    key = row[prefix + "id"]
+    values = {name: row[prefix + name] for name in _names(cls)}
+    return cls(id=str(key), key=key, **values)

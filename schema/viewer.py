@@ -1,0 +1,26 @@
+from __future__ import annotations
+
+import uuid
+
+import strawberry
+from strawberry.types import Info
+
+from resolvers.context import Context
+from schema.directives import PRINCIPAL
+from schema.enums import Role
+from schema.person import Person
+from schema.rows import from_row
+
+
+@strawberry.type(name="Viewer", description="Who is signed in.")
+class ViewerInfo:
+    person_key: strawberry.Private[uuid.UUID | None]
+    email: str = strawberry.field(directives=PRINCIPAL)
+    role: Role = strawberry.field(directives=PRINCIPAL)
+
+    @strawberry.field(directives=PRINCIPAL, description="The person a client signs in as.")
+    async def person(self, info: Info[Context, None]) -> Person | None:
+        if self.person_key is None:
+            return None
+        row = await info.context.loaders.person.load(self.person_key)
+        return None if row is None else from_row(Person, row)

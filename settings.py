@@ -1,0 +1,60 @@
+"""Configuration, read once from the environment (prefix ``CAUSA_``)."""
+
+from __future__ import annotations
+
+import secrets
+from functools import cached_property
+from pathlib import Path
+
+from pydantic import Field, SecretStr
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+WEAK_KEYS = frozenset({"changeme", "change-me", "secret", "dev", "development", "causa"})
+MIN_KEY_LENGTH = 32
+
+
+class ConfigurationError(RuntimeError):
+    """The configuration cannot run safely; the message says what to change."""
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="CAUSA_", frozen=True)
+
+    database_url: str | None = None
+    data_dir: Path = Path(".causa")
+    secret_key: SecretStr | None = None
+    access_token_ttl: int = Field(default=900, ge=30, le=86_400)
+    refresh_token_ttl: int = Field(default=30 * 86_400, ge=300)
+    max_body_bytes: int = Field(default=1_000_000, ge=1_000)
+    max_query_depth: int = Field(default=12, ge=3)
+
+    @property
+    def embedded(self) -> bool:
+        return self.database_url is None
+
+    @cached_property
+    def signing_key(self) -> bytes:
+        """The key that signs access tokens.
+
+        With an external database a strong ``CAUSA_SECRET_KEY`` is mandatory; the
+        embedded default generates one into the data directory on first use.
+        """
+        if self.secret_key is not None:
+            key = self.secret_key.get_secret_value()
+            if len(key) < MIN_KEY_LENGTH or key.lower() in WEAK_KEYS:
+                raise ConfigurationError(
+                    f"CAUSA_SECRET_KEY is too weak: use at least {MIN_KEY_LENGTH} random "
+                    'characters, e.g. python -c "import secrets; print(secrets.token_urlsafe(48))"'
+                )
+            return key.encode()
+        if not self.embedded:
+            raise ConfigurationError(
+                "CAUSA_SECRET_KEY must be set when CAUSA_DATABASE_URL is: every replica "
+                "needs the same strong key to accept each other's tokens"
+            )
+        key_file = self.data_dir / "secret_key"
+        if not key_file.exists():
+            self.data_dir.mkdir(parents=True, exist_ok=True)
+            key_file.touch(mode=0o600)
+            key_file.write_text(secrets.token_urlsafe(48))
+        return key_file.read_text().strip().encode()

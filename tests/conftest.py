@@ -1,0 +1,130 @@
+"""Shared fixtures: a real PostgreSQL, the real app over HTTP, real accounts and tokens."""
+
+from __future__ import annotations
+
+import os
+import secrets
+import socket
+import threading
+import time
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+import uvicorn
+from sqlalchemy import event
+from sqlalchemy.ext.asyncio import AsyncEngine
+from starlette.types import Receive, Scope, Send
+
+from app import create_app
+from db import embedded, migrate
+from settings import Settings
+from tests.factories import Staff, StatementCounter, new_office
+
+
+@pytest.fixture(scope="session")
+def database_url(tmp_path_factory: pytest.TempPathFactory) -> str:
+    """``CAUSA_DATABASE_URL`` when given, else an embedded PostgreSQL of the test run."""
+    url = os.environ.get("CAUSA_DATABASE_URL") or embedded.start(
+        tmp_path_factory.mktemp("causa") / "data"
+    )
+    migrate.upgrade(url)
+    return url
+
+
+@pytest.fixture(scope="session")
+def settings(database_url: str, tmp_path_factory: pytest.TempPathFactory) -> Settings:
+    return Settings(
+        database_url=database_url,
+        secret_key=secrets.token_urlsafe(48),
+        data_dir=tmp_path_factory.mktemp("data"),
+    )
+
+
+class _Served:
+    """The app with its lifespan running, as a server would host it."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.app = create_app(settings)
+        self.state: dict[str, Any] = {}
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        scope["state"] = dict(self.state)
+        await self.app(scope, receive, send)
+
+
+@pytest.fixture(scope="session")
+async def served(settings: Settings) -> AsyncIterator[_Served]:
+    served = _Served(settings)
+    async with served.app.router.lifespan_context(served.app) as state:
+        served.state.update(state or {})
+        yield served
+
+
+@pytest.fixture(scope="session")
+def engine(served: _Served) -> AsyncEngine:
+    result: AsyncEngine = served.state["engine"]
+    return result
+
+
+@pytest.fixture
+async def client(served: _Served) -> AsyncIterator[httpx.AsyncClient]:
+    transport = httpx.ASGITransport(app=served, client=("203.0.113.7", 50000))
+    async with httpx.AsyncClient(transport=transport, base_url="http://causa.test") as client:
+        yield client
+
+
+@pytest.fixture
+async def office(client: httpx.AsyncClient, engine: AsyncEngine) -> Staff:
+    """A new office with an admin and a lawyer, both signed in."""
+    return await new_office(client, engine)
+
+
+@pytest.fixture
+async def other_office(client: httpx.AsyncClient, engine: AsyncEngine) -> Staff:
+    return await new_office(client, engine)
+
+
+@pytest.fixture
+def statements(engine: AsyncEngine) -> Iterator[StatementCounter]:
+    counter = StatementCounter()
+    event.listen(engine.sync_engine, "before_cursor_execute", counter.record)
+    yield counter
+    event.remove(engine.sync_engine, "before_cursor_execute", counter.record)
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+@pytest.fixture(scope="session")
+def live_server(settings: Settings) -> Iterator[str]:
+    """The app served by uvicorn on a loopback port, for the browser."""
+    port = _free_port()
+    server = uvicorn.Server(
+        uvicorn.Config(create_app(settings), host="127.0.0.1", port=port, log_level="warning")
+    )
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 20
+    while not server.started:
+        if time.monotonic() > deadline or not thread.is_alive():
+            raise RuntimeError("the live server did not start")
+        time.sleep(0.05)
+    yield f"http://127.0.0.1:{port}"
+    server.should_exit = True
+    thread.join(timeout=10)
+
+
+@pytest.fixture
+async def staff_credentials(office: Staff) -> Staff:
+    return office
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    Path(config.rootpath, ".hypothesis").mkdir(exist_ok=True)

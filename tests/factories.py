@@ -1,0 +1,117 @@
+"""Test data, made through the same code paths as production."""
+
+from __future__ import annotations
+
+import itertools
+import uuid
+from dataclasses import dataclass, field
+from typing import Any
+
+import httpx
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from db import offices
+from db.session import transaction
+from db.tables import Role
+
+PASSWORD = "correct horse battery"
+_numbers = itertools.count(1)
+
+
+@dataclass
+class Staff:
+    slug: str
+    office_id: uuid.UUID
+    email: str
+    password: str
+    token: str
+    refresh_token: str
+    lawyer_email: str
+    lawyer_token: str
+    lawyer_id: uuid.UUID
+    admin_id: uuid.UUID
+
+    @property
+    def headers(self) -> dict[str, str]:
+        return {"Authorization": f"Bearer {self.token}"}
+
+
+async def sign_in(
+    client: httpx.AsyncClient, email: str, password: str = PASSWORD, **extra: str
+) -> dict[str, Any]:
+    response = await client.post(
+        "/auth/token",
+        data={"grant_type": "password", "username": email, "password": password, **extra},
+    )
+    assert response.status_code == 200, response.text
+    body: dict[str, Any] = response.json()
+    return body
+
+
+async def new_office(client: httpx.AsyncClient, engine: AsyncEngine) -> Staff:
+    n = f"{next(_numbers)}-{uuid.uuid4().hex[:8]}"
+    async with transaction(engine) as db:
+        office = await offices.ensure_office(db, name=f"Escritório {n}")
+        admin = await offices.create_account(
+            db, office_id=office["id"], email=f"admin-{n}@example.com", name="Ana Admin",
+            role=Role.ADMIN, password=PASSWORD,
+        )
+        lawyer = await offices.create_account(
+            db, office_id=office["id"], email=f"lawyer-{n}@example.com", name="Luís Lawyer",
+            role=Role.LAWYER, password=PASSWORD,
+        )
+    admin_grant = await sign_in(client, admin["email"])
+    lawyer_grant = await sign_in(client, lawyer["email"])
+    return Staff(
+        slug=office["slug"], office_id=office["id"], email=admin["email"], password=PASSWORD,
+        token=admin_grant["access_token"], refresh_token=admin_grant["refresh_token"],
+        lawyer_email=lawyer["email"], lawyer_token=lawyer_grant["access_token"],
+        lawyer_id=lawyer["id"], admin_id=admin["id"],
+    )
+
+
+async def gql(
+    client: httpx.AsyncClient,
+    token: str,
+    query: str,
+    variables: dict[str, Any] | None = None,
+    *,
+    status: int = 200,
+) -> dict[str, Any]:
+    response = await client.post(
+        "/graphql",
+        json={"query": query, "variables": variables or {}},
+        headers={"Authorization": f"Bearer {token}"},
+    )
+    assert response.status_code == status, response.text
+    body: dict[str, Any] = response.json()
+    return body
+
+
+def data(body: dict[str, Any]) -> dict[str, Any]:
+    """The data of an answer that must have no errors."""
+    assert "errors" not in body, body["errors"]
+    result: dict[str, Any] = body["data"]
+    return result
+
+
+def error(body: dict[str, Any]) -> dict[str, Any]:
+    """The single error of an answer."""
+    assert len(body.get("errors") or []) == 1, body
+    result: dict[str, Any] = body["errors"][0]
+    return result
+
+
+@dataclass
+class StatementCounter:
+    statements: list[str] = field(default_factory=list)
+
+    def record(self, conn: Any, cursor: Any, statement: str, *args: Any) -> None:
+        self.statements.append(statement)
+
+    def reset(self) -> None:
+        self.statements.clear()
+
+    @property
+    def count(self) -> int:
+        return len(self.statements)

@@ -1,0 +1,147 @@
+"""GraphiQL at /graphql, driven in a real headless Chromium (playwright, sync API).
+
+Needs Debian's Chromium at /usr/bin/chromium (`apt-get install chromium`); playwright never
+downloads a browser here. Without it the tests skip, or fail when CAUSA_REQUIRE_BROWSER=1.
+Uses the `live_server` (base URL) and `staff_credentials` (ADMIN e-mail/password) fixtures
+from tests/conftest.py.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Protocol
+from urllib.parse import urlsplit
+
+import pytest
+from playwright.sync_api import Page, Request, Response, expect, sync_playwright
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--headless=new",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+TIMEOUT_MS = 20_000
+
+# Stable hooks of static/graphiql/index.html and of graphiql 3.8.3.
+EMAIL = "#causa-email"
+PASSWORD = "#causa-password"
+SIGN_IN = "#causa-signin"
+STATUS = "#causa-status"
+EXECUTE = ".graphiql-execute-button"
+RESULT = ".graphiql-response"
+TOKEN_KEYS = ("causa.accessToken", "causa.refreshToken")
+
+
+class Credentials(Protocol):
+    """What `staff_credentials` provides (read-only, so frozen dataclasses fit too)."""
+
+    @property
+    def email(self) -> str: ...
+
+    @property
+    def password(self) -> str: ...
+
+
+@pytest.fixture
+def chromium_page() -> Iterator[Page]:
+    if not CHROMIUM.exists():
+        reason = f"Chromium not installed at {CHROMIUM}: run `apt-get install -y chromium`"
+        if os.environ.get("CAUSA_REQUIRE_BROWSER") == "1":
+            pytest.fail(f"CAUSA_REQUIRE_BROWSER=1 but {reason}")
+        pytest.skip(reason)
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        try:
+            context = browser.new_context(viewport={"width": 1400, "height": 900})
+            context.set_default_timeout(TIMEOUT_MS)
+            yield context.new_page()
+            context.close()
+        finally:
+            browser.close()
+
+
+def _origin(url: str) -> tuple[str, str]:
+    parts = urlsplit(url)
+    return parts.scheme, parts.netloc
+
+
+def _sign_in(page: Page, email: str, password: str) -> None:
+    page.fill(EMAIL, email)
+    page.fill(PASSWORD, password)
+    page.click(SIGN_IN)
+
+
+def _stored_tokens(page: Page) -> list[str | None]:
+    values: list[str | None] = page.evaluate(
+        "keys => keys.map(k => window.sessionStorage.getItem(k))", list(TOKEN_KEYS)
+    )
+    return values
+
+
+def test_staff_signs_in_and_runs_viewer_query_with_only_same_origin_requests(
+    chromium_page: Page, live_server: str, staff_credentials: Credentials
+) -> None:
+    page = chromium_page
+    requested: list[str] = []
+    failed_assets: list[str] = []
+    page_errors: list[str] = []
+
+    def on_request(request: Request) -> None:
+        requested.append(request.url)
+
+    def on_response(response: Response) -> None:
+        if "/static/graphiql/" in response.url and not response.ok:
+            failed_assets.append(f"{response.status} {response.url}")
+
+    page.on("request", on_request)
+    page.on("response", on_response)
+    page.on("pageerror", lambda error: page_errors.append(str(error)))
+
+    page.goto(f"{live_server}/graphql")
+    expect(page.locator(EXECUTE)).to_be_visible(timeout=TIMEOUT_MS)
+
+    _sign_in(page, staff_credentials.email, staff_credentials.password)
+    expect(page.locator(STATUS)).to_contain_text(staff_credentials.email, timeout=TIMEOUT_MS)
+    expect(page.locator(STATUS)).to_have_attribute("data-state", "signed-in", timeout=TIMEOUT_MS)
+    assert all(_stored_tokens(page)), "access and refresh tokens are kept in sessionStorage"
+
+    page.click(EXECUTE)
+    result = page.locator(RESULT)
+    expect(result).to_contain_text('"ADMIN"', timeout=TIMEOUT_MS)
+    assert staff_credentials.email in result.inner_text()
+
+    assert not failed_assets, f"GraphiQL assets failed to load: {failed_assets}"
+    assert not page_errors, f"uncaught errors in the page: {page_errors}"
+    local = _origin(live_server)
+    foreign = [
+        url
+        for url in requested
+        if urlsplit(url).scheme not in ("data", "blob", "about") and _origin(url) != local
+    ]
+    assert not foreign, f"requests left the live server: {foreign}"
+    assert any(url.startswith(f"{live_server}/static/graphiql/") for url in requested)
+
+
+def test_wrong_password_shows_error_status_and_stores_no_token(
+    chromium_page: Page, live_server: str, staff_credentials: Credentials
+) -> None:
+    page = chromium_page
+    page.goto(f"{live_server}/graphql")
+    expect(page.locator(EXECUTE)).to_be_visible(timeout=TIMEOUT_MS)
+
+    _sign_in(page, staff_credentials.email, staff_credentials.password + "-wrong")
+
+    status = page.locator(STATUS)
+    expect(status).to_have_attribute("data-state", "error", timeout=TIMEOUT_MS)
+    expect(status).to_contain_text("Sign-in failed", timeout=TIMEOUT_MS)
+    assert "Signed in as" not in status.inner_text()
+    assert _stored_tokens(page) == [None, None]
+    assert page.evaluate("window.sessionStorage.length") == 0
