@@ -9,6 +9,7 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
+from cross_web import HTTPException as GraphQLHTTPException
 from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError
 from starlette.applications import Starlette
@@ -18,7 +19,6 @@ from starlette.responses import FileResponse, JSONResponse, Response
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 from strawberry.asgi import GraphQL
-from cross_web import HTTPException as GraphQLHTTPException
 
 from auth import routes as auth_routes
 from auth.tokens import InvalidToken, Signer
@@ -76,7 +76,8 @@ async def graphql(request: Request) -> Response:
     settings: Settings = request.state.settings
     if await _read_body(request, settings.max_body_bytes) is None:
         return graphql_error(
-            413, f"The request body exceeds {settings.max_body_bytes} bytes.",
+            413,
+            f"The request body exceeds {settings.max_body_bytes} bytes.",
             ErrorCode.BAD_USER_INPUT,
         )
     try:
@@ -84,13 +85,16 @@ async def graphql(request: Request) -> Response:
             viewer = await accounts.active_viewer(db, claims)
             if viewer is None:
                 return unauthenticated("The session has ended; sign in again.", "invalid_token")
-            return await request.state.graphql.run(request, context=Context(request, db, viewer))
+            view: GraphQL[Context, None] = request.state.graphql
+            return await view.run(request, context=Context(request, db, viewer))
     except GraphQLHTTPException as error:
         return graphql_error(error.status_code, error.reason, ErrorCode.BAD_USER_INPUT)
     except (OSError, DBAPIError):
         logger.exception("database unavailable")
         return graphql_error(
-            503, "The database is unavailable; try again shortly.", ErrorCode.INTERNAL,
+            503,
+            "The database is unavailable; try again shortly.",
+            ErrorCode.INTERNAL,
             **{"Retry-After": "5"},
         )
 
@@ -145,4 +149,6 @@ def create_app(settings: Settings | None = None) -> Starlette:
         Route("/readyz", readyz),
         Mount("/static", StaticFiles(directory=STATIC), name="static"),
     ]
-    return Starlette(routes=routes, lifespan=lifespan, exception_handlers={HTTPException: http_error})
+    return Starlette(
+        routes=routes, lifespan=lifespan, exception_handlers={HTTPException: http_error}
+    )

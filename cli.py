@@ -81,8 +81,12 @@ def create_admin(settings: Settings, args: argparse.Namespace) -> None:
     async def work(db: Db) -> str:
         office = await offices.ensure_office(db, name=args.office)
         await offices.create_account(
-            db, office_id=office["id"], email=args.email, name=args.name or args.email,
-            role=Role.ADMIN, password=password,
+            db,
+            office_id=office["id"],
+            email=args.email,
+            name=args.name or args.email,
+            role=Role.ADMIN,
+            password=password,
         )
         return str(office["slug"])
 
@@ -130,9 +134,9 @@ def parser() -> argparse.ArgumentParser:
     command.add_argument("--name", help="display name (default: the e-mail)")
     command.set_defaults(run=create_admin)
 
-    commands.add_parser("seed-demo", help="create the demo office and print its logins").set_defaults(
-        run=seed_demo
-    )
+    commands.add_parser(
+        "seed-demo", help="create the demo office and print its logins"
+    ).set_defaults(run=seed_demo)
     commands.add_parser("export-schema", help="print the GraphQL SDL").set_defaults(
         run=export_schema
     )

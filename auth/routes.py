@@ -53,6 +53,7 @@ async def token(request: Request) -> Response:
     try:
         form = await _form(request)
         grant_type = _param(form, "grant_type")
+        body: dict[str, Any] | None
         async with transaction(request.state.engine) as db:
             if grant_type == "password":
                 body = await _password_grant(request, db, form)
@@ -62,6 +63,10 @@ async def token(request: Request) -> Response:
                 raise OAuthError(
                     "unsupported_grant_type", "Use grant_type=password or grant_type=refresh_token."
                 )
+        if body is None:
+            # Refused only after the commit: revoking the session of a reused
+            # refresh token must not be rolled back with the refusal.
+            raise BAD_REFRESH
     except OAuthError as error:
         return error.response()
     return JSONResponse(body, headers=NO_STORE)
@@ -75,9 +80,12 @@ async def _password_grant(request: Request, db: Db, form: FormData) -> dict[str,
     )
     # Every candidate's hash is checked (a dummy one when there is none), so the
     # time taken does not tell an unknown e-mail from a wrong password.
+    if not candidates:
+        verify_password(None, password)
+        raise BAD_CREDENTIALS
     matches = [
         account
-        for account in candidates or [{"password_hash": None, "disabled_at": None}]
+        for account in candidates
         if verify_password(account["password_hash"], password) and account["disabled_at"] is None
     ]
     if not matches:
@@ -102,7 +110,8 @@ async def _password_grant(request: Request, db: Db, form: FormData) -> dict[str,
     return _grant(request.state.signer, claims, refresh_token)
 
 
-async def _refresh_grant(request: Request, db: Db, form: FormData) -> dict[str, Any]:
+async def _refresh_grant(request: Request, db: Db, form: FormData) -> dict[str, Any] | None:
+    """The grant, or None when the token was spent, expired or revoked."""
     try:
         used = RefreshToken.parse(_param(form, "refresh_token"))
     except InvalidToken:
@@ -112,7 +121,7 @@ async def _refresh_grant(request: Request, db: Db, form: FormData) -> dict[str, 
         db, used=used, replacement=replacement, ttl=request.state.settings.refresh_token_ttl
     )
     if claims is None:
-        raise BAD_REFRESH
+        return None
     return _grant(request.state.signer, claims, refresh_token)
 
 
@@ -144,7 +153,9 @@ async def revoke(request: Request) -> Response:
                 return Response(status_code=200, headers=NO_STORE)
             session_id = await accounts.session_of_refresh(db, refresh)
             if session_id is not None:
-                await accounts.revoke_session(db, office_id=refresh.office_id, session_id=session_id)
+                await accounts.revoke_session(
+                    db, office_id=refresh.office_id, session_id=session_id
+                )
     return Response(status_code=200, headers=NO_STORE)
 
 

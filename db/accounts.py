@@ -15,9 +15,7 @@ from db.session import Db
 from db.tables import Role, accounts, auth_sessions, offices, refresh_tokens
 
 
-async def login_candidates(
-    db: Db, *, email: str, office_slug: str | None
-) -> Sequence[RowMapping]:
+async def login_candidates(db: Db, *, email: str, office_slug: str | None) -> Sequence[RowMapping]:
     """Every account with this e-mail (one per office), enabled or not."""
     query = (
         sa.select(
@@ -106,7 +104,9 @@ async def rotate_refresh(
         return None
     await _store_refresh(db, session_id=session_id, refresh=replacement, ttl=ttl)
     return AccessClaims(
-        account_id=live["id"], office_id=used.office_id, role=Role(live["role"]),
+        account_id=live["id"],
+        office_id=used.office_id,
+        role=Role(live["role"]),
         session_id=session_id,
     )
 

@@ -40,7 +40,10 @@ NEWEST_FIRST = (cases.c.created_at.desc(), cases.c.id.desc())
 
 def _search(term: str) -> sa.ColumnElement[bool]:
     pattern = "%" + term.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
-    conditions = [cases.c.folder.ilike(pattern, escape="\\"), cases.c.title.ilike(pattern, escape="\\")]
+    conditions: list[sa.ColumnElement[bool]] = [
+        cases.c.folder.ilike(pattern, escape="\\"),
+        cases.c.title.ilike(pattern, escape="\\"),
+    ]
     digits = re.sub(r"\D", "", term)
     if len(digits) >= 4:
         cnj_digits = sa.func.regexp_replace(cases.c.cnj_number, r"\D", "", "g")
@@ -66,12 +69,22 @@ async def get_case(db: Db, *, viewer: Viewer, case_id: uuid.UUID) -> RowMapping 
 async def cases_of_persons(
     db: Db, *, viewer: Viewer, person_ids: Sequence[uuid.UUID], window: Window
 ) -> dict[uuid.UUID, Page]:
-    query = sa.select(cases).join(
-        case_parties,
-        sa.and_(case_parties.c.office_id == cases.c.office_id, case_parties.c.case_id == cases.c.id),
-    ).where(visible_cases(viewer), visible_parties(viewer))
+    query = (
+        sa.select(cases)
+        .join(
+            case_parties,
+            sa.and_(
+                case_parties.c.office_id == cases.c.office_id, case_parties.c.case_id == cases.c.id
+            ),
+        )
+        .where(visible_cases(viewer), visible_parties(viewer))
+    )
     return await fetch_pages_by(
-        db, query, key=case_parties.c.person_id, keys=person_ids, order_by=NEWEST_FIRST,
+        db,
+        query,
+        key=case_parties.c.person_id,
+        keys=person_ids,
+        order_by=NEWEST_FIRST,
         window=window,
     )
 
@@ -115,7 +128,9 @@ async def _clean(db: Db, viewer: Viewer, values: dict[str, Any]) -> dict[str, An
     if "status" in cleaned and cleaned["status"] is None:
         raise InvalidValue("status", "status must not be null.")
     await require_staff(
-        db, viewer=viewer, account_id=cleaned.get("responsible_lawyer_id"),
+        db,
+        viewer=viewer,
+        account_id=cleaned.get("responsible_lawyer_id"),
         field="responsibleLawyerId",
     )
     return cleaned
@@ -202,7 +217,10 @@ async def add_party(
     if person is None:
         raise Missing("personId", f"No person with the id {person_id}.")
     statement = insert(case_parties).values(
-        office_id=viewer.office_id, case_id=case_id, person_id=person_id, role=role,
+        office_id=viewer.office_id,
+        case_id=case_id,
+        person_id=person_id,
+        role=role,
         is_client=is_client,
     )
     await db.execute(
@@ -238,4 +256,3 @@ async def _touch(db: Db, viewer: Viewer, case_id: uuid.UUID) -> None:
         .where(cases.c.office_id == viewer.office_id, cases.c.id == case_id)
         .values(updated_at=sa.func.now())
     )
-

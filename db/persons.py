@@ -24,7 +24,9 @@ TEXT_LIMITS = {"name": 300, "phone": 40, "notes": 10_000}
 
 
 def _search(term: str) -> sa.ColumnElement[bool]:
-    conditions = [persons.c.name.ilike(f"%{_escape(term)}%", escape="\\")]
+    conditions: list[sa.ColumnElement[bool]] = [
+        persons.c.name.ilike(f"%{_escape(term)}%", escape="\\")
+    ]
     digits = re.sub(r"\D", "", term)
     if len(digits) >= 3:
         tax_digits = sa.func.regexp_replace(persons.c.tax_id, r"\D", "", "g")

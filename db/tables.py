@@ -55,7 +55,9 @@ class Source(enum.StrEnum):
 
 
 def _enum(kind: type[enum.StrEnum], **kwargs: Any) -> Any:
-    return Field(sa_type=sa.Enum(kind, native_enum=False, length=16, validate_strings=True), **kwargs)
+    return Field(
+        sa_type=sa.Enum(kind, native_enum=False, length=16, validate_strings=True), **kwargs
+    )
 
 
 def _now() -> Any:

@@ -39,7 +39,9 @@ async def create_task(
     await require_case(db, viewer, case_id)
     cleaned = dict(values)
     required(cleaned, "title", 300)
-    await require_staff(db, viewer=viewer, account_id=cleaned.get("assignee_id"), field="assigneeId")
+    await require_staff(
+        db, viewer=viewer, account_id=cleaned.get("assignee_id"), field="assigneeId"
+    )
     row = await db.row(
         sa.insert(tasks)
         .values(office_id=viewer.office_id, case_id=case_id, **cleaned)

@@ -21,7 +21,9 @@ K = TypeVar("K")
 WindowedFetch = Callable[..., Awaitable[dict[uuid.UUID, Page]]]
 
 
-def _windowed(db: Db, viewer: Viewer, fetch: WindowedFetch, ids_name: str) -> DataLoader[tuple[uuid.UUID, Window], Page]:
+def _windowed(
+    db: Db, viewer: Viewer, fetch: WindowedFetch, ids_name: str
+) -> DataLoader[tuple[uuid.UUID, Window], Page]:
     """One statement per distinct window, however many parents ask."""
 
     async def load(keys: Sequence[tuple[uuid.UUID, Window]]) -> list[Page]:

@@ -39,7 +39,10 @@ class Query:
     ) -> Connection[Case]:
         context = info.context
         page = await cases.list_cases(
-            context.db, viewer=context.viewer, search=search, status=status,
+            context.db,
+            viewer=context.viewer,
+            search=search,
+            status=status,
             window=window(first, after),
         )
         return connection(page, lambda row: from_row(Case, row))

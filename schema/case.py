@@ -1,9 +1,9 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Mapping
 from datetime import date, datetime
 from decimal import Decimal
-from collections.abc import Mapping
 from typing import TYPE_CHECKING, Annotated, Any
 
 import strawberry
@@ -124,14 +124,18 @@ class Case:
     async def parties(self, info: Info[Context, None]) -> list[CaseParty]:
         return [party(row) for row in await info.context.loaders.parties.load(self.key)]
 
-    @strawberry.field(directives=PRINCIPAL, description="Newest first. Clients see COURT ones only.")
+    @strawberry.field(
+        directives=PRINCIPAL, description="Newest first. Clients see COURT ones only."
+    )
     async def movements(
         self, info: Info[Context, None], first: int | None = None, after: str | None = None
     ) -> Connection[Movement]:
         page = await info.context.loaders.movements.load((self.key, window(first, after)))
         return connection(page, lambda row: from_row(Movement, row))
 
-    @strawberry.field(directives=PRINCIPAL, description="Newest first. Clients see COURT ones only.")
+    @strawberry.field(
+        directives=PRINCIPAL, description="Newest first. Clients see COURT ones only."
+    )
     async def documents(
         self, info: Info[Context, None], first: int | None = None, after: str | None = None
     ) -> Connection[Document]:
@@ -143,7 +147,7 @@ class Case:
         return [from_row(Task, row) for row in await info.context.loaders.tasks.load(self.key)]
 
 
-def party(row: Mapping[str, Any]) -> CaseParty:
+def party(row: Mapping[Any, Any]) -> CaseParty:
     from schema.person import Person
 
     return CaseParty(

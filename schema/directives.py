@@ -14,4 +14,4 @@ class Principal:
     pass
 
 
-PRINCIPAL = [Principal()]
+PRINCIPAL: list[object] = [Principal()]

@@ -37,7 +37,7 @@ class ErrorCodes(SchemaExtension):
 
     def _label(self, code: ErrorCode) -> None:
         for error in self.execution_context.pre_execution_errors or ():
-            error.extensions.setdefault("code", code.value)
+            error.extensions = {"code": code.value, **(error.extensions or {})}
 
     def on_operation(self) -> Iterator[None]:
         yield
@@ -53,7 +53,7 @@ def _coded(error: GraphQLError) -> GraphQLError:
         error.extensions = {"code": ErrorCode.BAD_USER_INPUT.value, "field": original.field}
     elif isinstance(original, Missing):
         error.extensions = {"code": ErrorCode.NOT_FOUND.value, "field": original.field}
-    elif "code" in error.extensions:  # raised with its code, by a permission class say
+    elif "code" in (error.extensions or {}):  # raised with its code, by a permission class say
         pass
     elif original is not None:
         logger.error("unexpected error at %s", error.path, exc_info=original)
@@ -64,5 +64,5 @@ def _coded(error: GraphQLError) -> GraphQLError:
             extensions={"code": ErrorCode.INTERNAL.value},
         )
     else:  # raised before execution starts: a bad variable value, for instance
-        error.extensions["code"] = ErrorCode.BAD_USER_INPUT.value
+        error.extensions = {**(error.extensions or {}), "code": ErrorCode.BAD_USER_INPUT.value}
     return error

@@ -72,7 +72,7 @@ class CaseUpdateInput:
 
 @strawberry.input
 class CaseInput(CaseUpdateInput):
-    title: str  # type: ignore[assignment]
+    title: str
 
 
 @strawberry.input

@@ -10,9 +10,9 @@ from typing import Generic, TypeVar
 import strawberry
 from sqlalchemy import RowMapping
 
+from db.errors import InvalidValue
 from db.pages import Page, Window
 from schema.directives import PRINCIPAL
-from db.errors import InvalidValue
 
 MAX_PAGE_SIZE = 100
 DEFAULT_PAGE_SIZE = 20

@@ -27,4 +27,4 @@ class IsAdmin(BasePermission):
         return bool(info.context.viewer.role == Role.ADMIN)
 
 
-STAFF_ONLY = [IsStaff]
+STAFF_ONLY: list[type[BasePermission]] = [IsStaff]

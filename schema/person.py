@@ -25,7 +25,9 @@ class Person:
     phone: str | None = strawberry.field(permission_classes=STAFF_ONLY)
     notes: str | None = strawberry.field(permission_classes=STAFF_ONLY)
 
-    @strawberry.field(permission_classes=STAFF_ONLY, description="The cases this person is a party to.")
+    @strawberry.field(
+        permission_classes=STAFF_ONLY, description="The cases this person is a party to."
+    )
     async def cases(
         self, info: Info[Context, None], first: int | None = None, after: str | None = None
     ) -> Connection[Case]:

@@ -53,20 +53,34 @@ async def new_office(client: httpx.AsyncClient, engine: AsyncEngine) -> Staff:
     async with transaction(engine) as db:
         office = await offices.ensure_office(db, name=f"Escritório {n}")
         admin = await offices.create_account(
-            db, office_id=office["id"], email=f"admin-{n}@example.com", name="Ana Admin",
-            role=Role.ADMIN, password=PASSWORD,
+            db,
+            office_id=office["id"],
+            email=f"admin-{n}@example.com",
+            name="Ana Admin",
+            role=Role.ADMIN,
+            password=PASSWORD,
         )
         lawyer = await offices.create_account(
-            db, office_id=office["id"], email=f"lawyer-{n}@example.com", name="Luís Lawyer",
-            role=Role.LAWYER, password=PASSWORD,
+            db,
+            office_id=office["id"],
+            email=f"lawyer-{n}@example.com",
+            name="Luís Lawyer",
+            role=Role.LAWYER,
+            password=PASSWORD,
         )
     admin_grant = await sign_in(client, admin["email"])
     lawyer_grant = await sign_in(client, lawyer["email"])
     return Staff(
-        slug=office["slug"], office_id=office["id"], email=admin["email"], password=PASSWORD,
-        token=admin_grant["access_token"], refresh_token=admin_grant["refresh_token"],
-        lawyer_email=lawyer["email"], lawyer_token=lawyer_grant["access_token"],
-        lawyer_id=lawyer["id"], admin_id=admin["id"],
+        slug=office["slug"],
+        office_id=office["id"],
+        email=admin["email"],
+        password=PASSWORD,
+        token=admin_grant["access_token"],
+        refresh_token=admin_grant["refresh_token"],
+        lawyer_email=lawyer["email"],
+        lawyer_token=lawyer_grant["access_token"],
+        lawyer_id=lawyer["id"],
+        admin_id=admin["id"],
     )
 
 

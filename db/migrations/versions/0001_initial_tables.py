@@ -10,9 +10,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 import sqlalchemy as sa
-import sqlmodel
 from alembic import op
-
 
 revision: str = "0001"
 down_revision: str | None = None
@@ -24,8 +22,8 @@ def upgrade() -> None:
     op.create_table(
         "office",
         sa.Column("id", sa.Uuid(), server_default=sa.text("gen_random_uuid()"), nullable=False),
-        sa.Column("name", sqlmodel.sql.sqltypes.AutoString(), nullable=False),
-        sa.Column("slug", sqlmodel.sql.sqltypes.AutoString(), nullable=False),
+        sa.Column("name", sa.String(), nullable=False),
+        sa.Column("slug", sa.String(), nullable=False),
         sa.Column("last_folder_number", sa.Integer(), server_default="0", nullable=False),
         sa.Column(
             "created_at",
@@ -40,16 +38,16 @@ def upgrade() -> None:
         "person",
         sa.Column("office_id", sa.Uuid(), nullable=False),
         sa.Column("id", sa.Uuid(), server_default=sa.text("gen_random_uuid()"), nullable=False),
-        sa.Column("name", sqlmodel.sql.sqltypes.AutoString(), nullable=False),
+        sa.Column("name", sa.String(), nullable=False),
         sa.Column(
             "kind",
             sa.Enum("NATURAL", "LEGAL", name="personkind", native_enum=False, length=16),
             nullable=False,
         ),
-        sa.Column("tax_id", sqlmodel.sql.sqltypes.AutoString(), nullable=True),
-        sa.Column("email", sqlmodel.sql.sqltypes.AutoString(), nullable=True),
-        sa.Column("phone", sqlmodel.sql.sqltypes.AutoString(), nullable=True),
-        sa.Column("notes", sqlmodel.sql.sqltypes.AutoString(), nullable=True),
+        sa.Column("tax_id", sa.String(), nullable=True),
+        sa.Column("email", sa.String(), nullable=True),
+        sa.Column("phone", sa.String(), nullable=True),
+        sa.Column("notes", sa.String(), nullable=True),
         sa.Column(
             "created_at",
             sa.DateTime(timezone=True),
@@ -77,14 +75,14 @@ def upgrade() -> None:
         "account",
         sa.Column("office_id", sa.Uuid(), nullable=False),
         sa.Column("id", sa.Uuid(), server_default=sa.text("gen_random_uuid()"), nullable=False),
-        sa.Column("email", sqlmodel.sql.sqltypes.AutoString(), nullable=False),
-        sa.Column("name", sqlmodel.sql.sqltypes.AutoString(), nullable=False),
+        sa.Column("email", sa.String(), nullable=False),
+        sa.Column("name", sa.String(), nullable=False),
         sa.Column(
             "role",
             sa.Enum("ADMIN", "LAWYER", "CLIENT", name="role", native_enum=False, length=16),
             nullable=False,
         ),
-        sa.Column("password_hash", sqlmodel.sql.sqltypes.AutoString(), nullable=True),
+        sa.Column("password_hash", sa.String(), nullable=True),
         sa.Column("person_id", sa.Uuid(), nullable=True),
         sa.Column("disabled_at", sa.DateTime(timezone=True), nullable=True),
         sa.Column("last_login_at", sa.DateTime(timezone=True), nullable=True),
@@ -107,8 +105,8 @@ def upgrade() -> None:
         sa.Column("office_id", sa.Uuid(), nullable=False),
         sa.Column("id", sa.Uuid(), server_default=sa.text("gen_random_uuid()"), nullable=False),
         sa.Column("account_id", sa.Uuid(), nullable=False),
-        sa.Column("address", sqlmodel.sql.sqltypes.AutoString(), nullable=True),
-        sa.Column("user_agent", sqlmodel.sql.sqltypes.AutoString(), nullable=True),
+        sa.Column("address", sa.String(), nullable=True),
+        sa.Column("user_agent", sa.String(), nullable=True),
         sa.Column(
             "created_at",
             sa.DateTime(timezone=True),
@@ -128,15 +126,15 @@ def upgrade() -> None:
         "case",
         sa.Column("office_id", sa.Uuid(), nullable=False),
         sa.Column("id", sa.Uuid(), server_default=sa.text("gen_random_uuid()"), nullable=False),
-        sa.Column("folder", sqlmodel.sql.sqltypes.AutoString(), nullable=False),
-        sa.Column("title", sqlmodel.sql.sqltypes.AutoString(), nullable=False),
-        sa.Column("cnj_number", sqlmodel.sql.sqltypes.AutoString(), nullable=True),
-        sa.Column("court", sqlmodel.sql.sqltypes.AutoString(), nullable=True),
-        sa.Column("court_division", sqlmodel.sql.sqltypes.AutoString(), nullable=True),
-        sa.Column("district", sqlmodel.sql.sqltypes.AutoString(), nullable=True),
-        sa.Column("instance", sqlmodel.sql.sqltypes.AutoString(), nullable=True),
-        sa.Column("case_class", sqlmodel.sql.sqltypes.AutoString(), nullable=True),
-        sa.Column("subject", sqlmodel.sql.sqltypes.AutoString(), nullable=True),
+        sa.Column("folder", sa.String(), nullable=False),
+        sa.Column("title", sa.String(), nullable=False),
+        sa.Column("cnj_number", sa.String(), nullable=True),
+        sa.Column("court", sa.String(), nullable=True),
+        sa.Column("court_division", sa.String(), nullable=True),
+        sa.Column("district", sa.String(), nullable=True),
+        sa.Column("instance", sa.String(), nullable=True),
+        sa.Column("case_class", sa.String(), nullable=True),
+        sa.Column("subject", sa.String(), nullable=True),
         sa.Column("filed_on", sa.Date(), nullable=True),
         sa.Column("claim_value", sa.Numeric(precision=16, scale=2), nullable=True),
         sa.Column(
@@ -153,9 +151,9 @@ def upgrade() -> None:
             server_default="ACTIVE",
             nullable=False,
         ),
-        sa.Column("phase", sqlmodel.sql.sqltypes.AutoString(), nullable=True),
+        sa.Column("phase", sa.String(), nullable=True),
         sa.Column("responsible_lawyer_id", sa.Uuid(), nullable=True),
-        sa.Column("internal_notes", sqlmodel.sql.sqltypes.AutoString(), nullable=True),
+        sa.Column("internal_notes", sa.String(), nullable=True),
         sa.Column(
             "loss_risk",
             sa.Enum(
@@ -163,7 +161,7 @@ def upgrade() -> None:
             ),
             nullable=True,
         ),
-        sa.Column("fee_agreement", sqlmodel.sql.sqltypes.AutoString(), nullable=True),
+        sa.Column("fee_agreement", sa.String(), nullable=True),
         sa.Column(
             "created_at",
             sa.DateTime(timezone=True),
@@ -232,12 +230,12 @@ def upgrade() -> None:
         sa.Column("office_id", sa.Uuid(), nullable=False),
         sa.Column("id", sa.Uuid(), server_default=sa.text("gen_random_uuid()"), nullable=False),
         sa.Column("case_id", sa.Uuid(), nullable=False),
-        sa.Column("title", sqlmodel.sql.sqltypes.AutoString(), nullable=False),
-        sa.Column("file_name", sqlmodel.sql.sqltypes.AutoString(), nullable=False),
-        sa.Column("content_type", sqlmodel.sql.sqltypes.AutoString(), nullable=False),
+        sa.Column("title", sa.String(), nullable=False),
+        sa.Column("file_name", sa.String(), nullable=False),
+        sa.Column("content_type", sa.String(), nullable=False),
         sa.Column("size_bytes", sa.BigInteger(), nullable=False),
-        sa.Column("sha256", sqlmodel.sql.sqltypes.AutoString(), nullable=False),
-        sa.Column("storage_key", sqlmodel.sql.sqltypes.AutoString(), nullable=False),
+        sa.Column("sha256", sa.String(), nullable=False),
+        sa.Column("storage_key", sa.String(), nullable=False),
         sa.Column("filed_on", sa.Date(), nullable=True),
         sa.Column(
             "source",
@@ -272,7 +270,7 @@ def upgrade() -> None:
         sa.Column("id", sa.Uuid(), server_default=sa.text("gen_random_uuid()"), nullable=False),
         sa.Column("case_id", sa.Uuid(), nullable=False),
         sa.Column("occurred_at", sa.DateTime(timezone=True), nullable=False),
-        sa.Column("description", sqlmodel.sql.sqltypes.AutoString(), nullable=False),
+        sa.Column("description", sa.String(), nullable=False),
         sa.Column("code", sa.Integer(), nullable=True),
         sa.Column(
             "source",
@@ -329,7 +327,7 @@ def upgrade() -> None:
         sa.Column("office_id", sa.Uuid(), nullable=False),
         sa.Column("id", sa.Uuid(), server_default=sa.text("gen_random_uuid()"), nullable=False),
         sa.Column("case_id", sa.Uuid(), nullable=False),
-        sa.Column("title", sqlmodel.sql.sqltypes.AutoString(), nullable=False),
+        sa.Column("title", sa.String(), nullable=False),
         sa.Column("due_on", sa.Date(), nullable=True),
         sa.Column("done", sa.Boolean(), server_default=sa.text("false"), nullable=False),
         sa.Column("assignee_id", sa.Uuid(), nullable=True),

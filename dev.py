@@ -1,0 +1,76 @@
+#!/usr/bin/env python3
+"""One command per common task; needs only Python 3.11+.
+
+    python3 dev.py demo                 run Causa with demo data (embedded PostgreSQL)
+    python3 dev.py test [pytest args]   run the whole test suite
+    python3 dev.py serve [causa args]   run Causa (see `causa serve --help`)
+    python3 dev.py lint                 ruff format + ruff check --fix + mypy
+    python3 dev.py schema               rewrite schema.graphql from the code
+    python3 dev.py migration MESSAGE    write a migration from the changed tables
+    python3 dev.py causa ARGS...        any other `causa` command
+
+The first run creates .venv and installs the project into it; later runs reinstall
+only when pyproject.toml changes.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import subprocess
+import sys
+import venv
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent
+VENV = ROOT / ".venv"
+BIN = VENV / ("Scripts" if os.name == "nt" else "bin")
+STAMP = VENV / ".causa-installed"
+
+
+def ensure_environment() -> None:
+    if sys.version_info < (3, 11):  # noqa: UP036  (says so clearly on an older Python)
+        sys.exit(f"Causa needs Python 3.11 or newer, not {sys.version.split()[0]}")
+    if not (BIN / "python").exists():
+        print("Creating .venv ...", flush=True)
+        venv.EnvBuilder(with_pip=True).create(VENV)
+    wanted = hashlib.sha256((ROOT / "pyproject.toml").read_bytes()).hexdigest()
+    if not STAMP.exists() or STAMP.read_text() != wanted:
+        print("Installing Causa and its development tools into .venv ...", flush=True)
+        pip = [str(BIN / "python"), "-m", "pip", "install", "--quiet"]
+        subprocess.run([*pip, "--upgrade", "pip"], check=True)
+        subprocess.run([*pip, "--editable", f"{ROOT}[dev]"], check=True)
+        STAMP.write_text(wanted)
+
+
+def run(*command: str) -> int:
+    return subprocess.call([str(BIN / command[0]), *command[1:]], cwd=ROOT)
+
+
+def main(args: list[str]) -> int:
+    task, rest = (args[0], args[1:]) if args else ("help", [])
+    if task in {"help", "-h", "--help"}:
+        print(__doc__)
+        return 0
+    ensure_environment()
+    if task == "demo":
+        return run("causa", "serve", "--demo", *rest)
+    if task == "serve":
+        return run("causa", "serve", *rest)
+    if task == "test":
+        return run("python", "-m", "pytest", *rest)
+    if task == "lint":
+        return run("ruff", "format", ".") or run("ruff", "check", "--fix", ".") or run("mypy", ".")
+    if task == "schema":
+        with (ROOT / "schema.graphql").open("w") as out:
+            return subprocess.call([str(BIN / "causa"), "export-schema"], cwd=ROOT, stdout=out)
+    if task == "migration":
+        return run("causa", "make-migration", *rest)
+    if task == "causa":
+        return run("causa", *rest)
+    print(f"unknown task {task!r}\n{__doc__}", file=sys.stderr)
+    return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

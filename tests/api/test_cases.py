@@ -1,0 +1,608 @@
+"""Case folders over GraphQL: numbering, validation, updates, search and parties."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date, timedelta
+from typing import Any
+
+import httpx
+
+from tests.factories import Staff, data, error, gql
+
+VALID_CNJ = "1234567-13.2024.8.26.0100"
+OTHER_CNJ = "0000002-65.2005.4.05.8100"
+INVALID_CNJ = "1234567-14.2024.8.26.0100"
+
+CASE_FIELDS = """
+id folder title cnjNumber court courtDivision district instance caseClass subject
+filedOn claimValue status phase internalNotes lossRisk feeAgreement
+responsibleLawyer { id name }
+"""
+
+CREATE_CASE = f"""
+mutation CreateCase($input: CaseInput!) {{
+  createCase(input: $input) {{ {CASE_FIELDS} }}
+}}
+"""
+
+UPDATE_CASE = f"""
+mutation UpdateCase($id: ID!, $input: CaseUpdateInput!) {{
+  updateCase(id: $id, input: $input) {{ {CASE_FIELDS} }}
+}}
+"""
+
+CASE = f"""
+query Case($id: ID!) {{
+  case(id: $id) {{ {CASE_FIELDS} }}
+}}
+"""
+
+CASES = """
+query Cases($first: Int, $after: String, $search: String, $status: CaseStatus) {
+  cases(first: $first, after: $after, search: $search, status: $status) {
+    totalCount
+    pageInfo { hasNextPage hasPreviousPage }
+    edges { node { id folder title status } }
+  }
+}
+"""
+
+CASE_PARTIES = """
+query CaseParties($id: ID!) {
+  case(id: $id) { parties { person { id name } role isClient } }
+}
+"""
+
+CREATE_PERSON = """
+mutation CreatePerson($input: PersonInput!) {
+  createPerson(input: $input) { id name }
+}
+"""
+
+ADD_CASE_PARTY = """
+mutation AddCaseParty($caseId: ID!, $personId: ID!, $role: PartyRole!, $isClient: Boolean!) {
+  addCaseParty(caseId: $caseId, personId: $personId, role: $role, isClient: $isClient) {
+    person { id name }
+    role
+    isClient
+  }
+}
+"""
+
+REMOVE_CASE_PARTY = """
+mutation RemoveCaseParty($caseId: ID!, $personId: ID!) {
+  removeCaseParty(caseId: $caseId, personId: $personId)
+}
+"""
+
+PERSON_CASES = """
+query PersonCases($id: ID!) {
+  person(id: $id) { cases { totalCount edges { node { folder title } } } }
+}
+"""
+
+
+async def create_case(client: httpx.AsyncClient, token: str, **fields: Any) -> dict[str, Any]:
+    body = await gql(client, token, CREATE_CASE, {"input": fields})
+    case: dict[str, Any] = data(body)["createCase"]
+    return case
+
+
+async def create_person(client: httpx.AsyncClient, token: str, name: str) -> dict[str, Any]:
+    body = await gql(client, token, CREATE_PERSON, {"input": {"name": name}})
+    person: dict[str, Any] = data(body)["createPerson"]
+    return person
+
+
+async def list_cases(client: httpx.AsyncClient, token: str, **arguments: Any) -> dict[str, Any]:
+    cases: dict[str, Any] = data(await gql(client, token, CASES, arguments))["cases"]
+    return cases
+
+
+async def folders(client: httpx.AsyncClient, token: str, **arguments: Any) -> list[str]:
+    cases = await list_cases(client, token, **arguments)
+    return [edge["node"]["folder"] for edge in cases["edges"]]
+
+
+async def refused(
+    client: httpx.AsyncClient, token: str, document: str, variables: dict[str, Any]
+) -> dict[str, Any]:
+    """The extensions of the single error of a refused operation that left no data."""
+    body = await gql(client, token, document, variables)
+    assert body["data"] is None, body
+    extensions: dict[str, Any] = error(body)["extensions"]
+    return extensions
+
+
+# --- createCase: folders ----------------------------------------------------------
+
+
+async def test_create_case_with_only_a_title_gets_folder_00001_and_defaults(
+    client: httpx.AsyncClient, office: Staff
+) -> None:
+    case = await create_case(client, office.token, title="Silva x Banco")
+
+    assert uuid.UUID(case.pop("id"))
+    assert case == {
+        "folder": "00001",
+        "title": "Silva x Banco",
+        "cnjNumber": None,
+        "court": None,
+        "courtDivision": None,
+        "district": None,
+        "instance": None,
+        "caseClass": None,
+        "subject": None,
+        "filedOn": None,
+        "claimValue": None,
+        "status": "ACTIVE",
+        "phase": None,
+        "internalNotes": None,
+        "lossRisk": None,
+        "feeAgreement": None,
+        "responsibleLawyer": None,
+    }
+
+
+async def test_automatic_folders_count_up_per_office(
+    client: httpx.AsyncClient, office: Staff, other_office: Staff
+) -> None:
+    first = await create_case(client, office.token, title="Primeiro")
+    second = await create_case(client, office.token, title="Segundo")
+    elsewhere = await create_case(client, other_office.token, title="Outro escritório")
+
+    assert [first["folder"], second["folder"], elsewhere["folder"]] == ["00001", "00002", "00001"]
+
+
+async def test_create_case_keeps_an_explicit_folder(
+    client: httpx.AsyncClient, office: Staff
+) -> None:
+    case = await create_case(client, office.token, title="Silva x Banco", folder=" 2024/017 ")
+
+    assert case["folder"] == "2024/017"
+
+
+async def test_create_case_with_a_folder_already_used_is_refused_and_adds_no_case(
+    client: httpx.AsyncClient, office: Staff
+) -> None:
+    await create_case(client, office.token, title="Primeiro", folder="A-1")
+
+    extensions = await refused(
+        client, office.token, CREATE_CASE, {"input": {"title": "Segundo", "folder": "A-1"}}
+    )
+
+    assert extensions == {"code": "BAD_USER_INPUT", "field": "folder"}
+    assert (await list_cases(client, office.token))["totalCount"] == 1
+
+
+async def test_automatic_numbering_skips_a_folder_typed_by_hand(
+    client: httpx.AsyncClient, office: Staff
+) -> None:
+    await create_case(client, office.token, title="Um")
+    await create_case(client, office.token, title="Dois")
+    await create_case(client, office.token, title="Três à mão", folder="00003")
+
+    case = await create_case(client, office.token, title="Quatro")
+
+    assert case["folder"] == "00004"
+    assert await folders(client, office.token) == ["00004", "00003", "00002", "00001"]
+
+
+async def test_a_refused_case_does_not_use_up_a_folder_number(
+    client: httpx.AsyncClient, office: Staff
+) -> None:
+    await refused(
+        client, office.token, CREATE_CASE, {"input": {"title": "X", "cnjNumber": INVALID_CNJ}}
+    )
+
+    case = await create_case(client, office.token, title="Válido")
+
+    assert case["folder"] == "00001"
+
+
+# --- createCase: validation -------------------------------------------------------
+
+
+async def test_create_case_stores_all_given_fields(
+    client: httpx.AsyncClient, office: Staff
+) -> None:
+    fields = {
+        "title": "Silva x Banco",
+        "folder": "SB-1",
+        "cnjNumber": VALID_CNJ,
+        "court": "TJSP",
+        "courtDivision": "2ª Vara Cível",
+        "district": "São Paulo",
+        "instance": "1ª instância",
+        "caseClass": "Procedimento Comum Cível",
+        "subject": "Indenização por dano moral",
+        "filedOn": "2024-03-15",
+        "claimValue": "1234.56",
+        "status": "SUSPENDED",
+        "phase": "Instrução",
+        "internalNotes": "Cliente quer acordo.",
+        "lossRisk": "POSSIBLE",
+        "feeAgreement": "20% do êxito",
+    }
+
+    case = await create_case(client, office.token, **fields)
+
+    fetched = data(await gql(client, office.token, CASE, {"id": case["id"]}))["case"]
+    assert fetched == case == {**fields, "id": case["id"], "responsibleLawyer": None}
+
+
+async def test_create_case_with_an_invalid_cnj_number_is_refused(
+    client: httpx.AsyncClient, office: Staff
+) -> None:
+    extensions = await refused(
+        client, office.token, CREATE_CASE, {"input": {"title": "X", "cnjNumber": INVALID_CNJ}}
+    )
+
+    assert extensions == {"code": "BAD_USER_INPUT", "field": "cnjNumber"}
+    assert (await list_cases(client, office.token))["totalCount"] == 0
+
+
+async def test_create_case_stores_a_bare_cnj_number_formatted(
+    client: httpx.AsyncClient, office: Staff
+) -> None:
+    case = await create_case(
+        client, office.token, title="X", cnjNumber="00000026520054058100"
+    )
+
+    assert case["cnjNumber"] == OTHER_CNJ
+
+
+async def test_claim_value_round_trips_exactly(client: httpx.AsyncClient, office: Staff) -> None:
+    case = await create_case(client, office.token, title="X", claimValue="1234.56")
+
+    fetched = data(await gql(client, office.token, CASE, {"id": case["id"]}))["case"]
+    assert case["claimValue"] == fetched["claimValue"] == "1234.56"
+
+
+async def test_claim_value_with_one_decimal_is_kept_to_the_cent(
+    client: httpx.AsyncClient, office: Staff
+) -> None:
+    case = await create_case(client, office.token, title="X", claimValue="10.5")
+
+    assert case["claimValue"] == "10.50"
+
+
+async def test_negative_claim_value_is_refused(client: httpx.AsyncClient, office: Staff) -> None:
+    extensions = await refused(
+        client, office.token, CREATE_CASE, {"input": {"title": "X", "claimValue": "-1.00"}}
+    )
+
+    assert extensions == {"code": "BAD_USER_INPUT", "field": "claimValue"}
+
+
+async def test_claim_value_with_three_decimals_is_refused(
+    client: httpx.AsyncClient, office: Staff
+) -> None:
+    extensions = await refused(
+        client, office.token, CREATE_CASE, {"input": {"title": "X", "claimValue": "1.234"}}
+    )
+
+    assert extensions == {"code": "BAD_USER_INPUT", "field": "claimValue"}
+    assert (await list_cases(client, office.token))["totalCount"] == 0
+
+
+async def test_filed_on_in_the_future_is_refused(
+    client: httpx.AsyncClient, office: Staff
+) -> None:
+    tomorrow = (date.today() + timedelta(days=2)).isoformat()
+
+    extensions = await refused(
+        client, office.token, CREATE_CASE, {"input": {"title": "X", "filedOn": tomorrow}}
+    )
+
+    assert extensions == {"code": "BAD_USER_INPUT", "field": "filedOn"}
+
+
+async def test_blank_title_is_refused(client: httpx.AsyncClient, office: Staff) -> None:
+    extensions = await refused(client, office.token, CREATE_CASE, {"input": {"title": "  "}})
+
+    assert extensions == {"code": "BAD_USER_INPUT", "field": "title"}
+
+
+async def test_responsible_lawyer_of_the_office_is_resolved(
+    client: httpx.AsyncClient, office: Staff
+) -> None:
+    case = await create_case(
+        client, office.token, title="X", responsibleLawyerId=str(office.lawyer_id)
+    )
+
+    assert case["responsibleLawyer"] == {"id": str(office.lawyer_id), "name": "Luís Lawyer"}
+
+
+async def test_responsible_lawyer_of_another_office_is_not_found(
+    client: httpx.AsyncClient, office: Staff, other_office: Staff
+) -> None:
+    extensions = await refused(
+        client,
+        office.token,
+        CREATE_CASE,
+        {"input": {"title": "X", "responsibleLawyerId": str(other_office.lawyer_id)}},
+    )
+
+    assert extensions == {"code": "NOT_FOUND", "field": "responsibleLawyerId"}
+    assert (await list_cases(client, office.token))["totalCount"] == 0
+
+
+async def test_responsible_lawyer_id_that_is_not_an_id_is_refused(
+    client: httpx.AsyncClient, office: Staff
+) -> None:
+    extensions = await refused(
+        client, office.token, CREATE_CASE, {"input": {"title": "X", "responsibleLawyerId": "7"}}
+    )
+
+    assert extensions == {"code": "BAD_USER_INPUT", "field": "responsibleLawyerId"}
+
+
+# --- updateCase ---------------------------------------------------------------------
+
+
+async def test_update_case_changes_only_the_fields_given(
+    client: httpx.AsyncClient, office: Staff
+) -> None:
+    case = await create_case(
+        client, office.token, title="Silva x Banco", cnjNumber=VALID_CNJ, court="TJSP",
+        claimValue="100.00", responsibleLawyerId=str(office.lawyer_id),
+    )
+
+    body = await gql(
+        client,
+        office.token,
+        UPDATE_CASE,
+        {"id": case["id"], "input": {"phase": "Recurso", "status": "CLOSED", "court": None}},
+    )
+
+    expected = {**case, "phase": "Recurso", "status": "CLOSED", "court": None}
+    assert data(body)["updateCase"] == expected
+    assert data(await gql(client, office.token, CASE, {"id": case["id"]}))["case"] == expected
+
+
+async def test_update_case_to_the_folder_of_another_case_is_refused(
+    client: httpx.AsyncClient, office: Staff
+) -> None:
+    await create_case(client, office.token, title="Um")
+    second = await create_case(client, office.token, title="Dois")
+
+    extensions = await refused(
+        client, office.token, UPDATE_CASE, {"id": second["id"], "input": {"folder": "00001"}}
+    )
+
+    assert extensions == {"code": "BAD_USER_INPUT", "field": "folder"}
+
+
+async def test_update_case_with_a_null_title_is_refused(
+    client: httpx.AsyncClient, office: Staff
+) -> None:
+    case = await create_case(client, office.token, title="Um")
+
+    extensions = await refused(
+        client, office.token, UPDATE_CASE, {"id": case["id"], "input": {"title": None}}
+    )
+
+    assert extensions == {"code": "BAD_USER_INPUT", "field": "title"}
+
+
+async def test_update_case_of_another_office_is_not_found(
+    client: httpx.AsyncClient, office: Staff, other_office: Staff
+) -> None:
+    theirs = await create_case(client, other_office.token, title="Deles")
+
+    extensions = await refused(
+        client, office.token, UPDATE_CASE, {"id": theirs["id"], "input": {"title": "Meu"}}
+    )
+
+    assert extensions == {"code": "NOT_FOUND", "field": "id"}
+    fetched = data(await gql(client, other_office.token, CASE, {"id": theirs["id"]}))["case"]
+    assert fetched["title"] == "Deles"
+
+
+# --- case / cases -------------------------------------------------------------------
+
+
+async def test_case_of_another_office_is_null_without_error(
+    client: httpx.AsyncClient, office: Staff, other_office: Staff
+) -> None:
+    theirs = await create_case(client, other_office.token, title="Deles")
+
+    body = await gql(client, office.token, CASE, {"id": theirs["id"]})
+
+    assert body == {"data": {"case": None}}
+
+
+async def test_case_with_an_id_that_is_not_a_uuid_is_refused(
+    client: httpx.AsyncClient, office: Staff
+) -> None:
+    body = await gql(client, office.token, CASE, {"id": "not-a-uuid"})
+
+    assert error(body)["extensions"] == {"code": "BAD_USER_INPUT", "field": "id"}
+
+
+async def test_cases_lists_the_newest_first_and_only_the_own_office(
+    client: httpx.AsyncClient, office: Staff, other_office: Staff
+) -> None:
+    for title in ("Um", "Dois", "Três"):
+        await create_case(client, office.token, title=title)
+    await create_case(client, other_office.token, title="Deles")
+
+    cases = await list_cases(client, office.token)
+
+    assert [edge["node"]["title"] for edge in cases["edges"]] == ["Três", "Dois", "Um"]
+    assert cases["totalCount"] == 3
+
+
+async def test_cases_pages_newest_first(client: httpx.AsyncClient, office: Staff) -> None:
+    for n in range(1, 4):
+        await create_case(client, office.token, title=f"Caso {n}")
+
+    first_page = await list_cases(client, office.token, first=2)
+
+    assert [edge["node"]["folder"] for edge in first_page["edges"]] == ["00003", "00002"]
+    assert first_page["pageInfo"] == {"hasNextPage": True, "hasPreviousPage": False}
+    assert first_page["totalCount"] == 3
+
+
+async def test_cases_search_matches_folder_title_or_cnj_digits(
+    client: httpx.AsyncClient, office: Staff
+) -> None:
+    await create_case(client, office.token, title="Silva x Banco", folder="SB-2024")
+    await create_case(client, office.token, title="Trabalhista Souza", cnjNumber=VALID_CNJ)
+    await create_case(client, office.token, title="Execução fiscal", cnjNumber=OTHER_CNJ)
+
+    assert await folders(client, office.token, search="sb-20") == ["SB-2024"]
+    assert await folders(client, office.token, search="TRABALHISTA") == ["00001"]
+    assert await folders(client, office.token, search="12345671320248260100") == ["00001"]
+    assert await folders(client, office.token, search="0000002-65") == ["00002"]
+    assert await folders(client, office.token, search="2005.4.05") == ["00002"]
+    assert await folders(client, office.token, search="nada disso") == []
+
+
+async def test_cases_filters_by_status(client: httpx.AsyncClient, office: Staff) -> None:
+    await create_case(client, office.token, title="Ativo")
+    await create_case(client, office.token, title="Encerrado", status="CLOSED")
+    archived = await create_case(client, office.token, title="Encerrado depois")
+    await gql(
+        client, office.token, UPDATE_CASE, {"id": archived["id"], "input": {"status": "CLOSED"}}
+    )
+
+    closed = await list_cases(client, office.token, status="CLOSED")
+
+    assert [edge["node"]["title"] for edge in closed["edges"]] == [
+        "Encerrado depois",
+        "Encerrado",
+    ]
+    assert {edge["node"]["status"] for edge in closed["edges"]} == {"CLOSED"}
+    assert closed["totalCount"] == 2
+    assert (await list_cases(client, office.token, status="ACTIVE"))["totalCount"] == 1
+
+
+async def test_a_lawyer_can_create_and_update_cases(
+    client: httpx.AsyncClient, office: Staff
+) -> None:
+    case = await create_case(client, office.lawyer_token, title="Do advogado")
+
+    body = await gql(
+        client, office.lawyer_token, UPDATE_CASE, {"id": case["id"], "input": {"phase": "Inicial"}}
+    )
+
+    assert data(body)["updateCase"]["phase"] == "Inicial"
+    assert await folders(client, office.token) == ["00001"]
+
+
+# --- parties ------------------------------------------------------------------------
+
+
+async def test_add_case_party_adds_the_person_with_role_and_client_tag(
+    client: httpx.AsyncClient, office: Staff
+) -> None:
+    case = await create_case(client, office.token, title="Silva x Banco")
+    person = await create_person(client, office.token, "Maria Silva")
+    variables = {
+        "caseId": case["id"], "personId": person["id"], "role": "PLAINTIFF", "isClient": True,
+    }
+
+    body = await gql(client, office.token, ADD_CASE_PARTY, variables)
+
+    party = {"person": person, "role": "PLAINTIFF", "isClient": True}
+    assert data(body)["addCaseParty"] == party
+    parties = data(await gql(client, office.token, CASE_PARTIES, {"id": case["id"]}))
+    assert parties["case"]["parties"] == [party]
+
+
+async def test_adding_a_party_again_updates_role_and_client_tag(
+    client: httpx.AsyncClient, office: Staff
+) -> None:
+    case = await create_case(client, office.token, title="Silva x Banco")
+    person = await create_person(client, office.token, "Maria Silva")
+    ids = {"caseId": case["id"], "personId": person["id"]}
+    await gql(client, office.token, ADD_CASE_PARTY, {**ids, "role": "PLAINTIFF", "isClient": True})
+
+    body = await gql(
+        client, office.token, ADD_CASE_PARTY, {**ids, "role": "THIRD_PARTY", "isClient": False}
+    )
+
+    party = {"person": person, "role": "THIRD_PARTY", "isClient": False}
+    assert data(body)["addCaseParty"] == party
+    parties = data(await gql(client, office.token, CASE_PARTIES, {"id": case["id"]}))
+    assert parties["case"]["parties"] == [party]
+
+
+async def test_remove_case_party_is_true_once_then_false(
+    client: httpx.AsyncClient, office: Staff
+) -> None:
+    case = await create_case(client, office.token, title="Silva x Banco")
+    person = await create_person(client, office.token, "Maria Silva")
+    ids = {"caseId": case["id"], "personId": person["id"]}
+    await gql(client, office.token, ADD_CASE_PARTY, {**ids, "role": "DEFENDANT", "isClient": False})
+
+    removed = data(await gql(client, office.token, REMOVE_CASE_PARTY, ids))
+    removed_again = data(await gql(client, office.token, REMOVE_CASE_PARTY, ids))
+
+    assert removed == {"removeCaseParty": True}
+    assert removed_again == {"removeCaseParty": False}
+    parties = data(await gql(client, office.token, CASE_PARTIES, {"id": case["id"]}))
+    assert parties["case"]["parties"] == []
+
+
+async def test_add_case_party_with_a_person_of_another_office_is_not_found(
+    client: httpx.AsyncClient, office: Staff, other_office: Staff
+) -> None:
+    case = await create_case(client, office.token, title="Silva x Banco")
+    theirs = await create_person(client, other_office.token, "Maria Silva")
+
+    extensions = await refused(
+        client,
+        office.token,
+        ADD_CASE_PARTY,
+        {"caseId": case["id"], "personId": theirs["id"], "role": "PLAINTIFF", "isClient": True},
+    )
+
+    assert extensions == {"code": "NOT_FOUND", "field": "personId"}
+    parties = data(await gql(client, office.token, CASE_PARTIES, {"id": case["id"]}))
+    assert parties["case"]["parties"] == []
+
+
+async def test_add_case_party_to_a_case_of_another_office_is_not_found(
+    client: httpx.AsyncClient, office: Staff, other_office: Staff
+) -> None:
+    theirs = await create_case(client, other_office.token, title="Deles")
+    person = await create_person(client, office.token, "Maria Silva")
+
+    extensions = await refused(
+        client,
+        office.token,
+        ADD_CASE_PARTY,
+        {"caseId": theirs["id"], "personId": person["id"], "role": "PLAINTIFF", "isClient": True},
+    )
+
+    assert extensions == {"code": "NOT_FOUND", "field": "caseId"}
+
+
+async def test_person_cases_lists_the_cases_the_person_is_a_party_to(
+    client: httpx.AsyncClient, office: Staff
+) -> None:
+    person = await create_person(client, office.token, "Maria Silva")
+    first = await create_case(client, office.token, title="Primeiro")
+    await create_case(client, office.token, title="Sem Maria")
+    third = await create_case(client, office.token, title="Terceiro")
+    for case, role in ((first, "PLAINTIFF"), (third, "DEFENDANT")):
+        await gql(
+            client,
+            office.token,
+            ADD_CASE_PARTY,
+            {"caseId": case["id"], "personId": person["id"], "role": role, "isClient": False},
+        )
+
+    body = await gql(client, office.token, PERSON_CASES, {"id": person["id"]})
+
+    assert data(body)["person"]["cases"] == {
+        "totalCount": 2,
+        "edges": [
+            {"node": {"folder": "00003", "title": "Terceiro"}},
+            {"node": {"folder": "00001", "title": "Primeiro"}},
+        ],
+    }

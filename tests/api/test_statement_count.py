@@ -1,0 +1,104 @@
+"""The number of SQL statements of a request does not grow with its page size."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import httpx
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from auth.viewer import Viewer
+from db import cases, movements, persons, tasks
+from db.session import transaction
+from db.tables import PartyRole, Role, Source
+from tests.factories import Staff, StatementCounter, data, gql
+
+FOLDERS = """
+query Folders($first: Int!) {
+  cases(first: $first) {
+    totalCount
+    edges { node {
+      folder
+      responsibleLawyer { name }
+      parties { role isClient person { name } }
+      movements(first: 10) { totalCount edges { node { description source createdBy { name } } } }
+      documents(first: 10) { totalCount edges { node { title } } }
+      tasks { title assignee { name } }
+    } }
+  }
+}
+"""
+
+
+async def _fill(engine: AsyncEngine, office: Staff, case_count: int) -> None:
+    viewer = Viewer(
+        account_id=office.admin_id,
+        office_id=office.office_id,
+        role=Role.ADMIN,
+        email=office.email,
+        name="Ana Admin",
+        session_id=office.office_id,
+    )
+    start = datetime(2024, 1, 1, tzinfo=UTC)
+    async with transaction(engine) as db:
+        client = await persons.create_person(db, viewer=viewer, values={"name": "Cliente"})
+        for n in range(case_count):
+            case = await cases.create_case(
+                db,
+                viewer=viewer,
+                values={"title": f"Caso {n}", "responsible_lawyer_id": office.lawyer_id},
+            )
+            opponent = await persons.create_person(db, viewer=viewer, values={"name": f"Réu {n}"})
+            for person, role, is_client in (
+                (client, PartyRole.PLAINTIFF, True),
+                (opponent, PartyRole.DEFENDANT, False),
+            ):
+                await cases.add_party(
+                    db,
+                    viewer=viewer,
+                    case_id=case["id"],
+                    person_id=person["id"],
+                    role=role,
+                    is_client=is_client,
+                )
+            for m in range(12):
+                await movements.add_movement(
+                    db,
+                    viewer=viewer,
+                    case_id=case["id"],
+                    values={
+                        "occurred_at": start + timedelta(days=m),
+                        "description": f"Andamento {m}",
+                        "source": Source.COURT if m % 2 else Source.INTERNAL,
+                    },
+                )
+            await tasks.create_task(
+                db,
+                viewer=viewer,
+                case_id=case["id"],
+                values={"title": "Prazo", "assignee_id": office.lawyer_id},
+            )
+
+
+async def test_folder_listing_costs_the_same_statements_for_5_and_50_cases(
+    client: httpx.AsyncClient, engine: AsyncEngine, office: Staff, statements: StatementCounter
+) -> None:
+    await _fill(engine, office, case_count=50)
+
+    statements.reset()
+    small = data(await gql(client, office.token, FOLDERS, {"first": 5}))
+    small_count = statements.count
+
+    statements.reset()
+    large = data(await gql(client, office.token, FOLDERS, {"first": 50}))
+    large_count = statements.count
+
+    assert len(small["cases"]["edges"]) == 5
+    assert len(large["cases"]["edges"]) == 50
+    node = large["cases"]["edges"][0]["node"]
+    assert len(node["movements"]["edges"]) == 10
+    assert node["movements"]["totalCount"] == 12
+    assert len(node["parties"]) == 2
+    # session check, cases page, parties, movements, documents, tasks, and staff twice:
+    # once for the cases' lawyers, once for the movements' and tasks' authors a level deeper
+    assert small_count == large_count == 8, statements.statements
