@@ -48,6 +48,7 @@ def serve(settings: Settings, args: argparse.Namespace) -> None:
 
     from app import create_app
 
+    settings.signing_key  # noqa: B018  (refuses a missing or weak key before anything starts)
     if args.demo:
         seed_demo(settings, args)
     print(f"GraphiQL: http://{args.host}:{args.port}/graphql", flush=True)

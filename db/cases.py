@@ -39,6 +39,8 @@ NEWEST_FIRST = (cases.c.created_at.desc(), cases.c.id.desc())
 
 
 def _search(term: str) -> sa.ColumnElement[bool]:
+    if "\x00" in term:  # PostgreSQL text cannot hold NUL, so nothing matches
+        return sa.false()
     pattern = "%" + term.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
     conditions: list[sa.ColumnElement[bool]] = [
         cases.c.folder.ilike(pattern, escape="\\"),

@@ -609,7 +609,7 @@ def _movements(
     internal = rng.randint(1, min(3, count - 2))
     steps = list(_COURT_STEPS[: count - internal])
     if status is CaseStatus.CLOSED:
-        steps.append(_CLOSING_STEP)
+        steps[-1] = _CLOSING_STEP
     span = (today - filed_on).days  # at least 90
     days = sorted(rng.sample(range(1, span), len(steps) - 1))
     result: list[dict[str, Any]] = [

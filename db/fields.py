@@ -54,6 +54,7 @@ def texts(values: dict[str, Any], limits: dict[str, int]) -> dict[str, Any]:
     cleaned = dict(values)
     for name, limit in limits.items():
         if name in cleaned:
+            _no_nul(cleaned[name], camel(name))
             cleaned[name] = validators.optional_text(
                 cleaned[name], field=camel(name), max_length=limit
             )
@@ -65,4 +66,11 @@ def required(values: dict[str, Any], name: str, limit: int = 500) -> None:
     if name in values:
         if values[name] is None:
             raise InvalidValue(camel(name), f"{camel(name)} must not be null.")
+        _no_nul(values[name], camel(name))
         values[name] = validators.required_text(values[name], field=camel(name), max_length=limit)
+
+
+def _no_nul(value: Any, field: str) -> None:
+    """PostgreSQL text cannot hold NUL characters; refuse them as bad input."""
+    if isinstance(value, str) and "\x00" in value:
+        raise InvalidValue(field, f"{field} must not contain NUL characters.")

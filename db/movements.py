@@ -57,6 +57,10 @@ async def add_movement(
     occurred_at: datetime = cleaned["occurred_at"]
     if occurred_at.tzinfo is None:
         raise InvalidValue("occurredAt", "occurredAt needs a time zone offset, e.g. -03:00.")
+    try:
+        occurred_at.astimezone(UTC)
+    except OverflowError:
+        raise InvalidValue("occurredAt", f"occurredAt is out of range ({occurred_at}).") from None
     if occurred_at > datetime.now(UTC) + FUTURE_TOLERANCE:
         raise InvalidValue("occurredAt", f"occurredAt cannot be in the future ({occurred_at}).")
     code = cleaned.get("code")

@@ -24,6 +24,8 @@ TEXT_LIMITS = {"name": 300, "phone": 40, "notes": 10_000}
 
 
 def _search(term: str) -> sa.ColumnElement[bool]:
+    if "\x00" in term:  # PostgreSQL text cannot hold NUL, so nothing matches
+        return sa.false()
     conditions: list[sa.ColumnElement[bool]] = [
         persons.c.name.ilike(f"%{_escape(term)}%", escape="\\")
     ]

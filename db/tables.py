@@ -61,10 +61,11 @@ def _enum(kind: type[enum.StrEnum], **kwargs: Any) -> Any:
 
 
 def _now() -> Any:
+    """Set by the database; clock_timestamp() keeps rows made in one transaction in order."""
     return Field(
         default=None,
         sa_type=sa.DateTime(timezone=True),
-        sa_column_kwargs={"server_default": sa.func.now(), "nullable": False},
+        sa_column_kwargs={"server_default": sa.text("clock_timestamp()"), "nullable": False},
     )
 
 

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import asyncio
 import os
 import secrets
 import socket
 import threading
 import time
 from collections.abc import AsyncIterator, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -21,7 +23,7 @@ from starlette.types import Receive, Scope, Send
 from app import create_app
 from db import embedded, migrate
 from settings import Settings
-from tests.factories import Staff, StatementCounter, new_office
+from tests.factories import Credentials, Staff, StatementCounter, new_admin, new_office
 
 
 @pytest.fixture(scope="session")
@@ -122,8 +124,12 @@ def live_server(settings: Settings) -> Iterator[str]:
 
 
 @pytest.fixture
-async def staff_credentials(office: Staff) -> Staff:
-    return office
+def staff_credentials(settings: Settings) -> Credentials:
+    """An office's admin, made on a thread of its own: the browser tests are synchronous."""
+    assert settings.database_url is not None
+    url = settings.database_url
+    with ThreadPoolExecutor(1) as pool:
+        return pool.submit(asyncio.run, new_admin(url)).result()
 
 
 def pytest_configure(config: pytest.Config) -> None:

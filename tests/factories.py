@@ -11,6 +11,7 @@ import httpx
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from db import offices
+from db.engine import create_engine
 from db.session import transaction
 from db.tables import Role
 
@@ -46,6 +47,31 @@ async def sign_in(
     assert response.status_code == 200, response.text
     body: dict[str, Any] = response.json()
     return body
+
+
+@dataclass(frozen=True)
+class Credentials:
+    email: str
+    password: str
+
+
+async def new_admin(database_url: str) -> Credentials:
+    """An office and its admin, on an engine of the calling event loop."""
+    engine = create_engine(database_url, pool_size=1)
+    try:
+        async with transaction(engine) as db:
+            office = await offices.ensure_office(db, name=f"Escritório {uuid.uuid4().hex[:8]}")
+            admin = await offices.create_account(
+                db,
+                office_id=office["id"],
+                email=f"admin-{uuid.uuid4().hex[:8]}@example.com",
+                name="Ana Admin",
+                role=Role.ADMIN,
+                password=PASSWORD,
+            )
+    finally:
+        await engine.dispose()
+    return Credentials(email=admin["email"], password=PASSWORD)
 
 
 async def new_office(client: httpx.AsyncClient, engine: AsyncEngine) -> Staff:

@@ -1,0 +1,77 @@
+"""The causa command, run as a person runs it."""
+
+from __future__ import annotations
+
+import os
+import secrets
+import subprocess
+import sys
+import uuid
+from pathlib import Path
+
+import httpx
+import pytest
+
+from tests.factories import sign_in
+
+ROOT = Path(__file__).parent.parent
+
+
+def causa(database_url: str, *args: str, **env: str) -> subprocess.CompletedProcess[str]:
+    environment = {
+        **os.environ,
+        "CAUSA_DATABASE_URL": database_url,
+        "CAUSA_SECRET_KEY": secrets.token_urlsafe(48),
+        **env,
+    }
+    return subprocess.run(
+        [sys.executable, "-m", "cli", *args],
+        cwd=ROOT, env=environment, capture_output=True, text=True, timeout=120, check=False,
+    )
+
+
+async def test_create_admin_makes_an_office_whose_admin_can_sign_in(
+    database_url: str, client: httpx.AsyncClient
+) -> None:
+    office = f"Silva {uuid.uuid4().hex[:6]} Advogados"
+    email = f"ana-{uuid.uuid4().hex[:6]}@silva.adv.br"
+
+    result = causa(database_url, "create-admin", "--office", office, "--email", email,
+                   CAUSA_ADMIN_PASSWORD="uma senha longa")
+
+    assert result.returncode == 0, result.stderr
+    assert f"Administrator {email} created" in result.stdout
+    grant = await sign_in(client, email, "uma senha longa")
+    assert grant["token_type"] == "Bearer"
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--email", "not-an-email", "--password", "uma senha longa"], "not a valid e-mail"),
+        (["--email", "x@example.com", "--password", "short"], "at least 10 characters"),
+        (["--email", "x@example.com"], "Give --password or set CAUSA_ADMIN_PASSWORD"),
+    ],
+)
+def test_create_admin_refuses_bad_input_with_a_clear_message(
+    database_url: str, args: list[str], message: str
+) -> None:
+    result = causa(database_url, "create-admin", "--office", "Escritório Recusado", *args)
+
+    assert result.returncode != 0
+    assert message in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_a_weak_secret_key_is_refused_with_an_external_database(database_url: str) -> None:
+    result = causa(database_url, "serve", "--port", "0", CAUSA_SECRET_KEY="changeme")
+
+    assert result.returncode != 0
+    assert "CAUSA_SECRET_KEY is too weak" in result.stderr
+
+
+def test_export_schema_prints_schema_graphql(database_url: str) -> None:
+    result = causa(database_url, "export-schema")
+
+    assert result.returncode == 0
+    assert result.stdout == (ROOT / "schema.graphql").read_text()
