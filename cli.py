@@ -43,6 +43,17 @@ def _in_transaction(settings: Settings, work: Callable[..., Awaitable[T]]) -> T:
     return asyncio.run(run())
 
 
+async def _check_migrated(url: str) -> None:
+    from db import migrate
+    from db.engine import create_engine
+
+    engine = create_engine(url, pool_size=1)
+    try:
+        await migrate.check_current(engine)
+    finally:
+        await engine.dispose()
+
+
 def serve(settings: Settings, args: argparse.Namespace) -> None:
     import uvicorn
 
@@ -51,6 +62,8 @@ def serve(settings: Settings, args: argparse.Namespace) -> None:
     settings.signing_key  # noqa: B018  (refuses a missing or weak key before anything starts)
     if args.demo:
         seed_demo(settings, args)
+    elif settings.database_url:
+        asyncio.run(_check_migrated(settings.database_url))
     print(f"GraphiQL: http://{args.host}:{args.port}/graphql", flush=True)
     uvicorn.run(create_app(settings), host=args.host, port=args.port, log_level="info")
 
@@ -151,11 +164,15 @@ def main(argv: Sequence[str] | None = None) -> None:
     except ConfigurationError as error:
         raise SystemExit(f"causa: {error}") from None
     except Exception as error:
+        from sqlalchemy.exc import DBAPIError
+
         from db.errors import InvalidValue
         from db.migrate import NotMigrated
 
         if isinstance(error, InvalidValue | NotMigrated):
             raise SystemExit(f"causa: {error}") from None
+        if isinstance(error, OSError | DBAPIError):
+            raise SystemExit(f"causa: cannot reach the database: {error}") from None
         raise
 
 

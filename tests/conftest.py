@@ -16,12 +16,14 @@ from typing import Any
 import httpx
 import pytest
 import uvicorn
-from sqlalchemy import event
+from sqlalchemy import event, text
+from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine
 from starlette.types import Receive, Scope, Send
 
 from app import create_app
 from db import embedded, migrate
+from db.engine import create_engine
 from settings import Settings
 from tests.factories import Credentials, Staff, StatementCounter, new_admin, new_office
 
@@ -134,3 +136,29 @@ def staff_credentials(settings: Settings) -> Credentials:
 
 def pytest_configure(config: pytest.Config) -> None:
     Path(config.rootpath, ".hypothesis").mkdir(exist_ok=True)
+
+
+@pytest.fixture(scope="session")
+def unused_url() -> str:
+    """A PostgreSQL URL on a loopback port where nothing listens."""
+    return f"postgresql://causa@127.0.0.1:{_free_port()}/causa"
+
+
+@pytest.fixture(scope="session")
+def empty_database_url(database_url: str) -> str:
+    """A database on the test server that no migration has touched."""
+    name = f"causa_empty_{os.getpid()}"
+
+    async def create() -> None:
+        engine = create_engine(database_url, pool_size=1)
+        try:
+            async with engine.connect() as connection:
+                conn = await connection.execution_options(isolation_level="AUTOCOMMIT")
+                await conn.execute(text(f"DROP DATABASE IF EXISTS {name}"))
+                await conn.execute(text(f"CREATE DATABASE {name}"))
+        finally:
+            await engine.dispose()
+
+    with ThreadPoolExecutor(1) as pool:
+        pool.submit(asyncio.run, create()).result()
+    return make_url(database_url).set(database=name).render_as_string(hide_password=False)

@@ -26,7 +26,12 @@ def causa(database_url: str, *args: str, **env: str) -> subprocess.CompletedProc
     }
     return subprocess.run(
         [sys.executable, "-m", "cli", *args],
-        cwd=ROOT, env=environment, capture_output=True, text=True, timeout=120, check=False,
+        cwd=ROOT,
+        env=environment,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
     )
 
 
@@ -36,8 +41,15 @@ async def test_create_admin_makes_an_office_whose_admin_can_sign_in(
     office = f"Silva {uuid.uuid4().hex[:6]} Advogados"
     email = f"ana-{uuid.uuid4().hex[:6]}@silva.adv.br"
 
-    result = causa(database_url, "create-admin", "--office", office, "--email", email,
-                   CAUSA_ADMIN_PASSWORD="uma senha longa")
+    result = causa(
+        database_url,
+        "create-admin",
+        "--office",
+        office,
+        "--email",
+        email,
+        CAUSA_ADMIN_PASSWORD="uma senha longa",
+    )
 
     assert result.returncode == 0, result.stderr
     assert f"Administrator {email} created" in result.stdout
@@ -75,3 +87,18 @@ def test_export_schema_prints_schema_graphql(database_url: str) -> None:
 
     assert result.returncode == 0
     assert result.stdout == (ROOT / "schema.graphql").read_text()
+
+
+def test_an_unreachable_database_is_reported_without_a_traceback(unused_url: str) -> None:
+    result = causa(unused_url, "migrate")
+
+    assert result.returncode != 0
+    assert "causa: cannot reach the database" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_serve_refuses_an_unmigrated_database(database_url: str, empty_database_url: str) -> None:
+    result = causa(empty_database_url, "serve", "--port", "0")
+
+    assert result.returncode != 0
+    assert "run `causa migrate`" in result.stderr
