@@ -40,7 +40,13 @@ class ErrorCodes(SchemaExtension):
             error.extensions = {"code": code.value, **(error.extensions or {})}
 
     def on_operation(self) -> Iterator[None]:
-        yield
+        try:
+            yield
+        except GraphQLError as error:  # ParserCache parses in its on_parse and raises from there
+            if self.execution_context.graphql_document is None:
+                code = ErrorCode.GRAPHQL_PARSE_FAILED.value
+                error.extensions = {"code": code, **(error.extensions or {})}
+            raise
         result = self.execution_context.result
         if result is None or not result.errors:
             return
@@ -55,7 +61,7 @@ def _coded(error: GraphQLError) -> GraphQLError:
         error.extensions = {"code": ErrorCode.NOT_FOUND.value, "field": original.field}
     elif "code" in (error.extensions or {}):  # raised with its code, by a permission class say
         pass
-    elif original is not None:
+    elif original is not None and not (isinstance(original, GraphQLError) and error.path is None):
         logger.error("unexpected error at %s", error.path, exc_info=original)
         return GraphQLError(
             "Internal server error.",
@@ -63,6 +69,6 @@ def _coded(error: GraphQLError) -> GraphQLError:
             path=error.path,
             extensions={"code": ErrorCode.INTERNAL.value},
         )
-    else:  # raised before execution starts: a bad variable value, for instance
+    else:  # raised before execution starts: a bad variable value (wrapping a GraphQLError)
         error.extensions = {**(error.extensions or {}), "code": ErrorCode.BAD_USER_INPUT.value}
     return error

@@ -6,6 +6,7 @@ import asyncio
 import os
 import secrets
 import socket
+import tempfile
 import threading
 import time
 from collections.abc import AsyncIterator, Iterator
@@ -29,10 +30,14 @@ from tests.factories import Credentials, Staff, StatementCounter, new_admin, new
 
 
 @pytest.fixture(scope="session")
-def database_url(tmp_path_factory: pytest.TempPathFactory) -> str:
-    """``CAUSA_DATABASE_URL`` when given, else an embedded PostgreSQL of the test run."""
+def database_url() -> str:
+    """``CAUSA_DATABASE_URL`` when given, else an embedded PostgreSQL of the test run.
+
+    Its folder is not one of pytest's numbered temporary folders, which pytest removes
+    while a server may still be running in them.
+    """
     url = os.environ.get("CAUSA_DATABASE_URL") or embedded.start(
-        tmp_path_factory.mktemp("causa") / "data"
+        Path(tempfile.mkdtemp(prefix="causa-test-")) / "data"
     )
     migrate.upgrade(url)
     return url
