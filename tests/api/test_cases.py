@@ -246,9 +246,7 @@ async def test_create_case_with_an_invalid_cnj_number_is_refused(
 async def test_create_case_stores_a_bare_cnj_number_formatted(
     client: httpx.AsyncClient, office: Staff
 ) -> None:
-    case = await create_case(
-        client, office.token, title="X", cnjNumber="00000026520054058100"
-    )
+    case = await create_case(client, office.token, title="X", cnjNumber="00000026520054058100")
 
     assert case["cnjNumber"] == OTHER_CNJ
 
@@ -287,9 +285,7 @@ async def test_claim_value_with_three_decimals_is_refused(
     assert (await list_cases(client, office.token))["totalCount"] == 0
 
 
-async def test_filed_on_in_the_future_is_refused(
-    client: httpx.AsyncClient, office: Staff
-) -> None:
+async def test_filed_on_in_the_future_is_refused(client: httpx.AsyncClient, office: Staff) -> None:
     tomorrow = (date.today() + timedelta(days=2)).isoformat()
 
     extensions = await refused(
@@ -346,8 +342,13 @@ async def test_update_case_changes_only_the_fields_given(
     client: httpx.AsyncClient, office: Staff
 ) -> None:
     case = await create_case(
-        client, office.token, title="Silva x Banco", cnjNumber=VALID_CNJ, court="TJSP",
-        claimValue="100.00", responsibleLawyerId=str(office.lawyer_id),
+        client,
+        office.token,
+        title="Silva x Banco",
+        cnjNumber=VALID_CNJ,
+        court="TJSP",
+        claimValue="100.00",
+        responsibleLawyerId=str(office.lawyer_id),
     )
 
     body = await gql(
@@ -502,7 +503,10 @@ async def test_add_case_party_adds_the_person_with_role_and_client_tag(
     case = await create_case(client, office.token, title="Silva x Banco")
     person = await create_person(client, office.token, "Maria Silva")
     variables = {
-        "caseId": case["id"], "personId": person["id"], "role": "PLAINTIFF", "isClient": True,
+        "caseId": case["id"],
+        "personId": person["id"],
+        "role": "PLAINTIFF",
+        "isClient": True,
     }
 
     body = await gql(client, office.token, ADD_CASE_PARTY, variables)
