@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import httpx
+from sqlalchemy import RowMapping
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from db import offices
@@ -55,45 +56,41 @@ class Credentials:
     password: str
 
 
-async def new_admin(database_url: str) -> Credentials:
-    """An office and its admin, on an engine of the calling event loop."""
-    engine = create_engine(database_url, pool_size=1)
-    try:
-        async with transaction(engine) as db:
-            office = await offices.ensure_office(db, name=f"Escritório {uuid.uuid4().hex[:8]}")
-            admin = await offices.create_account(
+async def _office_with_staff(engine: AsyncEngine) -> tuple[RowMapping, RowMapping, RowMapping]:
+    """A new office, its admin and its lawyer."""
+    n = f"{next(_numbers)}-{uuid.uuid4().hex[:8]}"
+    async with transaction(engine) as db:
+        office = await offices.ensure_office(db, name=f"Escritório {n}")
+        admin, lawyer = [
+            await offices.create_account(
                 db,
                 office_id=office["id"],
-                email=f"admin-{uuid.uuid4().hex[:8]}@example.com",
-                name="Ana Admin",
-                role=Role.ADMIN,
+                email=f"{kind}-{n}@example.com",
+                name=name,
+                role=role,
                 password=PASSWORD,
             )
+            for kind, name, role in (
+                ("admin", "Ana Admin", Role.ADMIN),
+                ("lawyer", "Luís Lawyer", Role.LAWYER),
+            )
+        ]
+    return office, admin, lawyer
+
+
+async def new_admin(database_url: str) -> Credentials:
+    """An office's admin, made on an engine of the calling event loop."""
+    engine = create_engine(database_url, pool_size=1)
+    try:
+        _, admin, _ = await _office_with_staff(engine)
     finally:
         await engine.dispose()
     return Credentials(email=admin["email"], password=PASSWORD)
 
 
 async def new_office(client: httpx.AsyncClient, engine: AsyncEngine) -> Staff:
-    n = f"{next(_numbers)}-{uuid.uuid4().hex[:8]}"
-    async with transaction(engine) as db:
-        office = await offices.ensure_office(db, name=f"Escritório {n}")
-        admin = await offices.create_account(
-            db,
-            office_id=office["id"],
-            email=f"admin-{n}@example.com",
-            name="Ana Admin",
-            role=Role.ADMIN,
-            password=PASSWORD,
-        )
-        lawyer = await offices.create_account(
-            db,
-            office_id=office["id"],
-            email=f"lawyer-{n}@example.com",
-            name="Luís Lawyer",
-            role=Role.LAWYER,
-            password=PASSWORD,
-        )
+    """A new office with its admin and lawyer, both signed in."""
+    office, admin, lawyer = await _office_with_staff(engine)
     admin_grant = await sign_in(client, admin["email"])
     lawyer_grant = await sign_in(client, lawyer["email"])
     return Staff(
