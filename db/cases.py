@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 import uuid
 from collections.abc import Mapping, Sequence
 from typing import Any
@@ -18,6 +17,7 @@ from db.fields import money, past_date, required, texts
 from db.pages import Page, Window, fetch_page, fetch_pages_by
 from db.persons import get_person
 from db.scope import visible_cases, visible_parties
+from db.search import matching
 from db.session import Db
 from db.staff import require_staff
 from db.tables import CaseStatus, PartyRole, case_parties, cases, offices, persons
@@ -38,27 +38,19 @@ TEXT_LIMITS = {
 NEWEST_FIRST = (cases.c.created_at.desc(), cases.c.id.desc())
 
 
-def _search(term: str) -> sa.ColumnElement[bool]:
-    if "\x00" in term:  # PostgreSQL text cannot hold NUL, so nothing matches
-        return sa.false()
-    pattern = "%" + term.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
-    conditions: list[sa.ColumnElement[bool]] = [
-        cases.c.folder.ilike(pattern, escape="\\"),
-        cases.c.title.ilike(pattern, escape="\\"),
-    ]
-    digits = re.sub(r"\D", "", term)
-    if len(digits) >= 4:
-        cnj_digits = sa.func.regexp_replace(cases.c.cnj_number, r"\D", "", "g")
-        conditions.append(cnj_digits.contains(digits, autoescape=True))
-    return sa.or_(*conditions)
-
-
 async def list_cases(
     db: Db, *, viewer: Viewer, search: str | None, status: CaseStatus | None, window: Window
 ) -> Page:
     query = sa.select(cases).where(visible_cases(viewer))
     if search and search.strip():
-        query = query.where(_search(search.strip()))
+        query = query.where(
+            matching(
+                search.strip(),
+                text=[cases.c.folder, cases.c.title],
+                digits_of=cases.c.cnj_number,
+                min_digits=4,
+            )
+        )
     if status is not None:
         query = query.where(cases.c.status == status)
     return await fetch_page(db, query.order_by(*NEWEST_FIRST), window)

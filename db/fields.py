@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 import uuid
 from datetime import date
 from decimal import Decimal, InvalidOperation
@@ -17,10 +16,6 @@ MAX_MONEY = Decimal("99999999999999.99")
 def camel(name: str) -> str:
     head, *rest = name.split("_")
     return head + "".join(part.title() for part in rest)
-
-
-def snake(name: str) -> str:
-    return re.sub(r"(?<!^)([A-Z])", r"_\1", name).lower()
 
 
 def money(value: Decimal | None, *, field: str) -> Decimal | None:
@@ -54,7 +49,6 @@ def texts(values: dict[str, Any], limits: dict[str, int]) -> dict[str, Any]:
     cleaned = dict(values)
     for name, limit in limits.items():
         if name in cleaned:
-            _no_nul(cleaned[name], camel(name))
             cleaned[name] = validators.optional_text(
                 cleaned[name], field=camel(name), max_length=limit
             )
@@ -66,11 +60,4 @@ def required(values: dict[str, Any], name: str, limit: int = 500) -> None:
     if name in values:
         if values[name] is None:
             raise InvalidValue(camel(name), f"{camel(name)} must not be null.")
-        _no_nul(values[name], camel(name))
         values[name] = validators.required_text(values[name], field=camel(name), max_length=limit)
-
-
-def _no_nul(value: Any, field: str) -> None:
-    """PostgreSQL text cannot hold NUL characters; refuse them as bad input."""
-    if isinstance(value, str) and "\x00" in value:
-        raise InvalidValue(field, f"{field} must not contain NUL characters.")

@@ -17,33 +17,21 @@ from db.errors import InvalidValue, Missing
 from db.fields import required, texts
 from db.pages import Page, Window, fetch_page
 from db.scope import visible_persons
+from db.search import matching
 from db.session import Db
 from db.tables import PersonKind, persons
 
 TEXT_LIMITS = {"name": 300, "phone": 40, "notes": 10_000}
 
 
-def _search(term: str) -> sa.ColumnElement[bool]:
-    if "\x00" in term:  # PostgreSQL text cannot hold NUL, so nothing matches
-        return sa.false()
-    conditions: list[sa.ColumnElement[bool]] = [
-        persons.c.name.ilike(f"%{_escape(term)}%", escape="\\")
-    ]
-    digits = re.sub(r"\D", "", term)
-    if len(digits) >= 3:
-        tax_digits = sa.func.regexp_replace(persons.c.tax_id, r"\D", "", "g")
-        conditions.append(tax_digits.contains(digits, autoescape=True))
-    return sa.or_(*conditions)
-
-
-def _escape(term: str) -> str:
-    return term.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-
-
 async def list_persons(db: Db, *, viewer: Viewer, search: str | None, window: Window) -> Page:
     query = sa.select(persons).where(visible_persons(viewer))
     if search and search.strip():
-        query = query.where(_search(search.strip()))
+        query = query.where(
+            matching(
+                search.strip(), text=[persons.c.name], digits_of=persons.c.tax_id, min_digits=3
+            )
+        )
     return await fetch_page(db, query.order_by(persons.c.name, persons.c.id), window)
 
 

@@ -240,7 +240,7 @@ def email(value: str, *, field: str = "email") -> str:
     """Validate an e-mail address (syntax only, no DNS); return it with the domain lower-cased."""
     text = value.strip()
     if not text:
-        raise InvalidValue(field, "must not be empty")
+        raise InvalidValue(field, f"{field} must not be empty")
     try:
         result = validate_email(text, check_deliverability=False)
     except EmailNotValidError as exc:
@@ -249,14 +249,20 @@ def email(value: str, *, field: str = "email") -> str:
 
 
 def required_text(value: str, *, field: str, max_length: int = 500) -> str:
-    """Strip `value`; reject it if empty or longer than `max_length` characters."""
+    """Strip `value`; reject it if empty, longer than `max_length` or holding NUL.
+
+    PostgreSQL text cannot store the NUL character, so it is refused here as bad input.
+    """
     text = value.strip()
     if not text:
-        raise InvalidValue(field, "must not be empty")
+        raise InvalidValue(field, f"{field} must not be empty")
+    if "\x00" in text:
+        raise InvalidValue(field, f"{field} must not contain NUL characters")
     if len(text) > max_length:
         raise InvalidValue(
             field,
-            f"must be at most {max_length} characters long, but {_quote(text)} has {len(text)}",
+            f"{field} must be at most {max_length} characters long, "
+            f"but {_quote(text)} has {len(text)}",
         )
     return text
 

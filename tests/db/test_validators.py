@@ -361,10 +361,18 @@ def test_email_rejects_blank_input() -> None:
         email("   ")
 
     assert caught.value.field == "email"
-    assert caught.value.message == "must not be empty"
+    assert caught.value.message == "email must not be empty"
 
 
 # --- free text ------------------------------------------------------------------------
+
+
+def test_required_text_rejects_the_nul_character_postgresql_cannot_store() -> None:
+    with pytest.raises(InvalidValue) as caught:
+        required_text("Ma\x00ria", field="name")
+
+    assert caught.value.field == "name"
+    assert caught.value.message == "name must not contain NUL characters"
 
 
 def test_required_text_strips_surrounding_whitespace() -> None:
@@ -377,7 +385,7 @@ def test_required_text_rejects_blank(blank: str) -> None:
         required_text(blank, field="title")
 
     assert caught.value.field == "title"
-    assert caught.value.message == "must not be empty"
+    assert caught.value.message == "title must not be empty"
 
 
 def test_required_text_accepts_exactly_max_length_after_stripping() -> None:
@@ -389,7 +397,9 @@ def test_required_text_rejects_text_longer_than_max_length_naming_the_limit() ->
         required_text("a" * 11, field="title", max_length=10)
 
     assert caught.value.field == "title"
-    assert caught.value.message == ('must be at most 10 characters long, but "aaaaaaaaaaa" has 11')
+    assert caught.value.message == (
+        'title must be at most 10 characters long, but "aaaaaaaaaaa" has 11'
+    )
 
 
 def test_required_text_default_limit_is_500() -> None:
@@ -398,7 +408,7 @@ def test_required_text_default_limit_is_500() -> None:
         required_text("a" * 501, field="notes")
 
     assert caught.value.message == (
-        f'must be at most 500 characters long, but "{"a" * 59}…" has 501'
+        f'notes must be at most 500 characters long, but "{"a" * 59}…" has 501'
     )
 
 
@@ -416,4 +426,4 @@ def test_optional_text_rejects_text_longer_than_max_length() -> None:
         optional_text("abcdef", field="notes", max_length=5)
 
     assert caught.value.field == "notes"
-    assert caught.value.message == 'must be at most 5 characters long, but "abcdef" has 6'
+    assert caught.value.message == 'notes must be at most 5 characters long, but "abcdef" has 6'

@@ -1,0 +1,32 @@
+"""Free-text search: substrings of text columns, or digits of a formatted number."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from typing import Any
+
+import sqlalchemy as sa
+
+
+def matching(
+    term: str,
+    *,
+    text: Sequence[sa.ColumnElement[Any]],
+    digits_of: sa.ColumnElement[Any],
+    min_digits: int,
+) -> sa.ColumnElement[bool]:
+    """Rows where a ``text`` column contains ``term`` (any case), or, when ``term`` has
+    at least ``min_digits`` digits, where those digits appear in ``digits_of`` with its
+    punctuation ignored ("123.456" finds "123.456.789-09", and so does "123456")."""
+    if "\x00" in term:  # PostgreSQL text cannot hold NUL, so nothing matches
+        return sa.false()
+    pattern = "%" + re.sub(r"([\\%_])", r"\\\1", term) + "%"
+    conditions: list[sa.ColumnElement[bool]] = [
+        column.ilike(pattern, escape="\\") for column in text
+    ]
+    digits = re.sub(r"\D", "", term)
+    if len(digits) >= min_digits:
+        bare = sa.func.regexp_replace(digits_of, r"\D", "", "g")
+        conditions.append(bare.contains(digits, autoescape=True))
+    return sa.or_(*conditions)
