@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 from typing import Any
 
 from starlette.datastructures import FormData
@@ -141,22 +142,18 @@ async def revoke(request: Request) -> Response:
     except OAuthError as error:
         return error.response()
     async with transaction(request.state.engine) as db:
-        try:
-            claims = request.state.signer.read(value)
-            await accounts.revoke_session(
-                db, office_id=claims.office_id, session_id=claims.session_id
-            )
-        except InvalidToken:
-            try:
-                refresh = RefreshToken.parse(value)
-            except InvalidToken:
-                return Response(status_code=200, headers=NO_STORE)
-            session_id = await accounts.session_of_refresh(db, refresh)
-            if session_id is not None:
-                await accounts.revoke_session(
-                    db, office_id=refresh.office_id, session_id=session_id
-                )
+        await _revoke(db, request.state.signer, value)
     return Response(status_code=200, headers=NO_STORE)
+
+
+async def _revoke(db: Db, signer: Signer, token: str) -> None:
+    try:
+        claims = signer.read(token)
+    except InvalidToken:
+        with contextlib.suppress(InvalidToken):
+            await accounts.revoke_session_of_refresh(db, RefreshToken.parse(token))
+        return
+    await accounts.revoke_session(db, office_id=claims.office_id, session_id=claims.session_id)
 
 
 routes = [

@@ -93,7 +93,7 @@ async def rotate_refresh(
         .returning(refresh_tokens.c.session_id)
     )
     if session_id is None:
-        await _revoke_if_reused(db, used)
+        await revoke_session_of_refresh(db, used, spent_only=True)
         return None
     live = await db.row(
         _live_sessions()
@@ -111,14 +111,17 @@ async def rotate_refresh(
     )
 
 
-async def _revoke_if_reused(db: Db, token: RefreshToken) -> None:
-    session_id = await db.scalar(
-        sa.select(refresh_tokens.c.session_id).where(
-            refresh_tokens.c.office_id == token.office_id,
-            refresh_tokens.c.token_hash == token.digest,
-            refresh_tokens.c.used_at.is_not(None),
-        )
+async def revoke_session_of_refresh(
+    db: Db, token: RefreshToken, *, spent_only: bool = False
+) -> None:
+    """Ends the session that ``token`` belongs to (only if it was spent, when asked)."""
+    query = sa.select(refresh_tokens.c.session_id).where(
+        refresh_tokens.c.office_id == token.office_id,
+        refresh_tokens.c.token_hash == token.digest,
     )
+    if spent_only:
+        query = query.where(refresh_tokens.c.used_at.is_not(None))
+    session_id = await db.scalar(query)
     if session_id is not None:
         await revoke_session(db, office_id=token.office_id, session_id=session_id)
 
@@ -133,16 +136,6 @@ async def revoke_session(db: Db, *, office_id: uuid.UUID, session_id: uuid.UUID)
         )
         .values(revoked_at=sa.func.now())
     )
-
-
-async def session_of_refresh(db: Db, token: RefreshToken) -> uuid.UUID | None:
-    session_id: uuid.UUID | None = await db.scalar(
-        sa.select(refresh_tokens.c.session_id).where(
-            refresh_tokens.c.office_id == token.office_id,
-            refresh_tokens.c.token_hash == token.digest,
-        )
-    )
-    return session_id
 
 
 def _live_sessions() -> sa.Select[tuple[uuid.UUID]]:
