@@ -139,6 +139,16 @@ def error(body: dict[str, Any]) -> dict[str, Any]:
     return result
 
 
+async def refused(
+    client: httpx.AsyncClient, token: str, document: str, variables: dict[str, Any]
+) -> dict[str, Any]:
+    """The extensions of the single error of a refused operation that left no data."""
+    body = await gql(client, token, document, variables)
+    assert body["data"] is None, body
+    extensions: dict[str, Any] = error(body)["extensions"]
+    return extensions
+
+
 @dataclass
 class StatementCounter:
     statements: list[str] = field(default_factory=list)

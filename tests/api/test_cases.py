@@ -8,7 +8,7 @@ from typing import Any
 
 import httpx
 
-from tests.factories import Staff, data, error, gql
+from tests.factories import Staff, data, error, gql, refused
 
 VALID_CNJ = "1234567-13.2024.8.26.0100"
 OTHER_CNJ = "0000002-65.2005.4.05.8100"
@@ -103,16 +103,6 @@ async def list_cases(client: httpx.AsyncClient, token: str, **arguments: Any) ->
 async def folders(client: httpx.AsyncClient, token: str, **arguments: Any) -> list[str]:
     cases = await list_cases(client, token, **arguments)
     return [edge["node"]["folder"] for edge in cases["edges"]]
-
-
-async def refused(
-    client: httpx.AsyncClient, token: str, document: str, variables: dict[str, Any]
-) -> dict[str, Any]:
-    """The extensions of the single error of a refused operation that left no data."""
-    body = await gql(client, token, document, variables)
-    assert body["data"] is None, body
-    extensions: dict[str, Any] = error(body)["extensions"]
-    return extensions
 
 
 # --- createCase: folders ----------------------------------------------------------

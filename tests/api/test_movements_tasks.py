@@ -7,8 +7,9 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import httpx
+import pytest
 
-from tests.factories import Staff, data, error, gql
+from tests.factories import Staff, data, error, gql, refused
 
 CREATE_CASE = """
 mutation CreateCase($input: CaseInput!) {
@@ -70,15 +71,6 @@ async def add_movement(
     body = await gql(client, token, ADD_MOVEMENT, {"caseId": case_id, "input": movement(**fields)})
     added: dict[str, Any] = data(body)["addMovement"]
     return added
-
-
-async def refused(
-    client: httpx.AsyncClient, token: str, document: str, variables: dict[str, Any]
-) -> dict[str, Any]:
-    body = await gql(client, token, document, variables)
-    assert body["data"] is None, body
-    extensions: dict[str, Any] = error(body)["extensions"]
-    return extensions
 
 
 async def movements_page(
@@ -210,79 +202,32 @@ async def test_movements_with_first_over_100_is_refused(
     assert error(body)["path"] == ["case", "movements"]
 
 
-async def test_occurred_at_without_an_offset_is_bad_user_input(
-    client: httpx.AsyncClient, office: Staff
+IN_THREE_DAYS = (datetime.now(UTC) + timedelta(days=3)).isoformat()
+
+
+@pytest.mark.parametrize(
+    ("bad", "field"),
+    [
+        pytest.param({"occurredAt": "2024-05-02T14:30:00"}, "occurredAt", id="no-offset"),
+        pytest.param({"occurredAt": IN_THREE_DAYS}, "occurredAt", id="future"),
+        pytest.param(
+            {"occurredAt": "0001-01-01T00:00:00+14:00"}, "occurredAt", id="overflows-in-utc"
+        ),
+        pytest.param({"code": 0}, "code", id="code-not-positive"),
+        pytest.param({"description": " "}, "description", id="blank-description"),
+    ],
+)
+async def test_a_bad_movement_is_refused_naming_its_field_and_adds_nothing(
+    client: httpx.AsyncClient, office: Staff, bad: dict[str, Any], field: str
 ) -> None:
     case_id = await new_case(client, office.lawyer_token)
 
     extensions = await refused(
-        client,
-        office.lawyer_token,
-        ADD_MOVEMENT,
-        {"caseId": case_id, "input": movement(occurredAt="2024-05-02T14:30:00")},
+        client, office.lawyer_token, ADD_MOVEMENT, {"caseId": case_id, "input": movement(**bad)}
     )
 
-    assert extensions == {"code": "BAD_USER_INPUT", "field": "occurredAt"}
+    assert extensions == {"code": "BAD_USER_INPUT", "field": field}
     assert (await movements_page(client, office.token, case_id))["totalCount"] == 0
-
-
-async def test_occurred_at_in_the_future_is_refused(
-    client: httpx.AsyncClient, office: Staff
-) -> None:
-    case_id = await new_case(client, office.lawyer_token)
-    in_three_days = (datetime.now(UTC) + timedelta(days=3)).isoformat()
-
-    extensions = await refused(
-        client,
-        office.lawyer_token,
-        ADD_MOVEMENT,
-        {"caseId": case_id, "input": movement(occurredAt=in_three_days)},
-    )
-
-    assert extensions == {"code": "BAD_USER_INPUT", "field": "occurredAt"}
-    assert (await movements_page(client, office.token, case_id))["totalCount"] == 0
-
-
-async def test_occurred_at_that_overflows_in_utc_is_bad_user_input_not_internal(
-    client: httpx.AsyncClient, office: Staff
-) -> None:
-    case_id = await new_case(client, office.lawyer_token)
-
-    extensions = await refused(
-        client,
-        office.lawyer_token,
-        ADD_MOVEMENT,
-        {"caseId": case_id, "input": movement(occurredAt="0001-01-01T00:00:00+14:00")},
-    )
-
-    assert extensions == {"code": "BAD_USER_INPUT", "field": "occurredAt"}
-
-
-async def test_a_movement_code_that_is_not_positive_is_refused(
-    client: httpx.AsyncClient, office: Staff
-) -> None:
-    case_id = await new_case(client, office.lawyer_token)
-
-    extensions = await refused(
-        client, office.lawyer_token, ADD_MOVEMENT, {"caseId": case_id, "input": movement(code=0)}
-    )
-
-    assert extensions == {"code": "BAD_USER_INPUT", "field": "code"}
-
-
-async def test_a_blank_movement_description_is_refused(
-    client: httpx.AsyncClient, office: Staff
-) -> None:
-    case_id = await new_case(client, office.lawyer_token)
-
-    extensions = await refused(
-        client,
-        office.lawyer_token,
-        ADD_MOVEMENT,
-        {"caseId": case_id, "input": movement(description=" ")},
-    )
-
-    assert extensions == {"code": "BAD_USER_INPUT", "field": "description"}
 
 
 async def test_add_movement_to_a_case_of_another_office_is_not_found(
