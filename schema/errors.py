@@ -27,22 +27,16 @@ class ErrorCode(enum.StrEnum):
 class ErrorCodes(SchemaExtension):
     """Gives every error a code; masks unexpected ones as INTERNAL."""
 
-    def on_parse(self) -> Iterator[None]:
-        yield
-        self._label(ErrorCode.GRAPHQL_PARSE_FAILED)
-
     def on_validate(self) -> Iterator[None]:
         yield
-        self._label(ErrorCode.GRAPHQL_VALIDATION_FAILED)
-
-    def _label(self, code: ErrorCode) -> None:
         for error in self.execution_context.pre_execution_errors or ():
-            error.extensions = {"code": code.value, **(error.extensions or {})}
+            code = ErrorCode.GRAPHQL_VALIDATION_FAILED.value
+            error.extensions = {"code": code, **(error.extensions or {})}
 
     def on_operation(self) -> Iterator[None]:
         try:
             yield
-        except GraphQLError as error:  # ParserCache parses in its on_parse and raises from there
+        except GraphQLError as error:  # a syntax error, raised from ParserCache's on_parse
             if self.execution_context.graphql_document is None:
                 code = ErrorCode.GRAPHQL_PARSE_FAILED.value
                 error.extensions = {"code": code, **(error.extensions or {})}
