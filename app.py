@@ -13,6 +13,7 @@ from cross_web import HTTPException as GraphQLHTTPException
 from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError
 from starlette.applications import Starlette
+from starlette.background import BackgroundTask
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import FileResponse, JSONResponse, Response
@@ -20,10 +21,14 @@ from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 from strawberry.asgi import GraphQL
 
+from auth import invitations as invitation_routes
 from auth import routes as auth_routes
+from auth.mail import Mailer
+from auth.requests import read_body
 from auth.tokens import InvalidToken, Signer
-from db import accounts, embedded, migrate
+from db import accounts, embedded, migrate, outbox
 from db.engine import create_engine
+from db.invitations import InvitationPolicy
 from db.session import transaction
 from resolvers.context import Context
 from schema.build import staff_schema
@@ -33,6 +38,7 @@ from settings import Settings
 logger = logging.getLogger("causa")
 STATIC = Path(__file__).parent / "static"
 GRAPHIQL_PAGE = STATIC / "graphiql" / "index.html"
+INVITATION_PAGE = STATIC / "invitation" / "index.html"
 
 
 def graphql_error(status: int, message: str, code: ErrorCode, **headers: str) -> JSONResponse:
@@ -43,20 +49,6 @@ def graphql_error(status: int, message: str, code: ErrorCode, **headers: str) ->
 def unauthenticated(message: str, error: str | None = None) -> JSONResponse:
     challenge = 'Bearer realm="causa"' + (f', error="{error}"' if error else "")
     return graphql_error(401, message, ErrorCode.UNAUTHENTICATED, **{"WWW-Authenticate": challenge})
-
-
-async def _read_body(request: Request, limit: int) -> bytes | None:
-    """The request body, or None when it is longer than ``limit`` bytes."""
-    declared = request.headers.get("content-length", "")
-    if declared.isdigit() and int(declared) > limit:
-        return None
-    body = bytearray()
-    async for chunk in request.stream():
-        body += chunk
-        if len(body) > limit:
-            return None
-    request._body = bytes(body)  # let the GraphQL view read what was read here
-    return request._body
 
 
 async def graphql(request: Request) -> Response:
@@ -74,7 +66,7 @@ async def graphql(request: Request) -> Response:
     except InvalidToken:
         return unauthenticated("The access token is invalid or expired.", "invalid_token")
     settings: Settings = request.state.settings
-    if await _read_body(request, settings.max_body_bytes) is None:
+    if await read_body(request, settings.max_body_bytes) is None:
         return graphql_error(
             413,
             f"The request body exceeds {settings.max_body_bytes} bytes.",
@@ -86,7 +78,14 @@ async def graphql(request: Request) -> Response:
             if viewer is None:
                 return unauthenticated("The session has ended; sign in again.", "invalid_token")
             view: GraphQL[Context, None] = request.state.graphql
-            return await view.run(request, context=Context(request, db, viewer))
+            context = Context(request, db, viewer)
+            response = await view.run(request, context=context)
+        mailer: Mailer | None = request.state.mailer
+        if context.outgoing_mail and mailer is not None:
+            response.background = BackgroundTask(
+                outbox.deliver_after_commit, request.state.engine, mailer, context.outgoing_mail
+            )
+        return response
     except GraphQLHTTPException as error:
         return graphql_error(error.status_code, error.reason, ErrorCode.BAD_USER_INPUT)
     except (OSError, DBAPIError):
@@ -97,6 +96,10 @@ async def graphql(request: Request) -> Response:
             ErrorCode.INTERNAL,
             **{"Retry-After": "5"},
         )
+
+
+async def invitation_page(request: Request) -> Response:
+    return FileResponse(INVITATION_PAGE, headers={"Cache-Control": "no-cache"})
 
 
 async def healthz(request: Request) -> Response:
@@ -133,6 +136,8 @@ def create_app(settings: Settings | None = None) -> Starlette:
                 "settings": settings,
                 "engine": engine,
                 "signer": Signer(settings.signing_key, settings.access_token_ttl),
+                "mailer": settings.mailer,
+                "invitations": InvitationPolicy(settings.base_url, settings.invitation_ttl),
                 "graphql": GraphQL(
                     staff_schema(max_depth=settings.max_query_depth),
                     graphql_ide=None,
@@ -145,6 +150,8 @@ def create_app(settings: Settings | None = None) -> Starlette:
     routes = [
         Route("/graphql", graphql, methods=["GET", "POST"]),
         *auth_routes.routes,
+        *invitation_routes.routes,
+        Route("/invitation", invitation_page),
         Route("/healthz", healthz),
         Route("/readyz", readyz),
         Mount("/static", StaticFiles(directory=STATIC), name="static"),

@@ -9,8 +9,11 @@ from pathlib import Path
 from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from auth.mail import Mailer
+
 WEAK_KEYS = frozenset({"changeme", "change-me", "secret", "dev", "development", "causa"})
 MIN_KEY_LENGTH = 32
+HTTP_URL = r"^https?://[^/?#\s]+(/[^?#\s]*)?$"
 
 
 class ConfigurationError(RuntimeError):
@@ -27,6 +30,28 @@ class Settings(BaseSettings):
     refresh_token_ttl: int = Field(default=30 * 86_400, ge=300)
     max_body_bytes: int = Field(default=1_000_000, ge=1_000)
     max_query_depth: int = Field(default=12, ge=3)
+    public_url: str = Field(default="http://127.0.0.1:8000", pattern=HTTP_URL)
+    invitation_ttl: int = Field(default=7 * 86_400, ge=300, le=90 * 86_400)
+    smtp_url: SecretStr | None = None
+    mail_from: str = "Causa <no-reply@causa.localhost>"
+    login_failures_per_account: int = Field(default=5, ge=1)
+    login_failures_per_address: int = Field(default=20, ge=1)
+    login_lockout_max: int = Field(default=900, ge=1)
+
+    @property
+    def base_url(self) -> str:
+        """Where clients reach Causa, for the links in e-mails (never taken from a request)."""
+        return self.public_url.rstrip("/")
+
+    @cached_property
+    def mailer(self) -> Mailer | None:
+        """The SMTP server for outgoing e-mail; None keeps e-mails in the outbox only."""
+        if self.smtp_url is None:
+            return None
+        try:
+            return Mailer.from_url(self.smtp_url.get_secret_value(), sender=self.mail_from)
+        except ValueError as error:
+            raise ConfigurationError(str(error)) from None
 
     @property
     def embedded(self) -> bool:

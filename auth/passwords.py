@@ -1,9 +1,17 @@
-"""Password hashing with argon2id."""
+"""Password hashing with argon2id, and the strength a new password must have."""
 
 from __future__ import annotations
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
+from zxcvbn import zxcvbn
+
+from db.validators import InvalidValue
+
+MIN_LENGTH = 10
+MAX_LENGTH = 128
+MIN_SCORE = 3  # zxcvbn: 0 (too guessable) … 4 (very unguessable)
+_SCORED_PREFIX = 72  # zxcvbn's own limit; a longer password is judged by its start
 
 _hasher = PasswordHasher()  # argon2id with the library's current recommended costs
 
@@ -21,3 +29,21 @@ def verify_password(password_hash: str | None, password: str) -> bool:
         return _hasher.verify(password_hash or _DUMMY_HASH, password) and password_hash is not None
     except (VerificationError, InvalidHashError):
         return False
+
+
+def check_strength(password: str, *, email: str, name: str = "", field: str = "password") -> None:
+    """Refuse a password that is short, overlong, the e-mail itself, or easy to guess."""
+    if len(password) < MIN_LENGTH:
+        raise InvalidValue(field, f"The password needs at least {MIN_LENGTH} characters.")
+    if len(password) > MAX_LENGTH:
+        raise InvalidValue(field, f"The password may have at most {MAX_LENGTH} characters.")
+    if password.strip().lower() == email.strip().lower():
+        raise InvalidValue(field, "The password must not be the e-mail address.")
+    local_part = email.partition("@")[0]
+    verdict = zxcvbn(password[:_SCORED_PREFIX], user_inputs=[email, local_part, *name.split()])
+    if verdict["score"] < MIN_SCORE:
+        feedback = verdict["feedback"]
+        hints = " ".join(filter(None, [feedback["warning"], *feedback["suggestions"]]))
+        raise InvalidValue(
+            field, f"The password is too easy to guess. {hints or 'Make it longer.'}".strip()
+        )

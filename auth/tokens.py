@@ -1,4 +1,4 @@
-"""Access tokens (signed JWT, short-lived) and refresh tokens (opaque, stored hashed)."""
+"""Access tokens (signed JWT, short-lived); refresh and invitation tokens (opaque, hashed)."""
 
 from __future__ import annotations
 
@@ -72,26 +72,29 @@ class Signer:
 
 
 @dataclass(frozen=True, slots=True)
-class RefreshToken:
-    """``<office id>.<secret>``: the office routes the lookup, only a hash is stored."""
+class OpaqueToken:
+    """``<office id>.<secret>``: the office routes the lookup, only a hash is stored.
+
+    Refresh tokens and invitation tokens are of this kind.
+    """
 
     office_id: uuid.UUID
     digest: bytes
 
     @classmethod
-    def new(cls, office_id: uuid.UUID) -> tuple[str, RefreshToken]:
+    def new(cls, office_id: uuid.UUID) -> tuple[str, OpaqueToken]:
         secret = secrets.token_urlsafe(32)
         return f"{office_id.hex}.{secret}", cls(office_id, _digest(secret))
 
     @classmethod
-    def parse(cls, token: str) -> RefreshToken:
+    def parse(cls, token: str) -> OpaqueToken:
         office, _, secret = token.partition(".")
         try:
             office_id = uuid.UUID(hex=office)
         except ValueError as error:
-            raise InvalidToken("malformed refresh token") from error
+            raise InvalidToken("malformed token") from error
         if len(secret) < 32:
-            raise InvalidToken("malformed refresh token")
+            raise InvalidToken("malformed token")
         return cls(office_id, _digest(secret))
 
 

@@ -9,7 +9,7 @@ from datetime import UTC, datetime, timedelta
 import sqlalchemy as sa
 from sqlalchemy import RowMapping
 
-from auth.tokens import AccessClaims, RefreshToken
+from auth.tokens import AccessClaims, OpaqueToken
 from auth.viewer import Viewer
 from db.session import Db
 from db.tables import Role, accounts, auth_sessions, offices, refresh_tokens
@@ -38,7 +38,7 @@ async def open_session(
     *,
     office_id: uuid.UUID,
     account_id: uuid.UUID,
-    refresh: RefreshToken,
+    refresh: OpaqueToken,
     refresh_ttl: int,
     address: str | None,
     user_agent: str | None,
@@ -62,7 +62,7 @@ async def open_session(
     return session_id
 
 
-async def _store_refresh(db: Db, *, session_id: uuid.UUID, refresh: RefreshToken, ttl: int) -> None:
+async def _store_refresh(db: Db, *, session_id: uuid.UUID, refresh: OpaqueToken, ttl: int) -> None:
     await db.execute(
         sa.insert(refresh_tokens).values(
             office_id=refresh.office_id,
@@ -74,7 +74,7 @@ async def _store_refresh(db: Db, *, session_id: uuid.UUID, refresh: RefreshToken
 
 
 async def rotate_refresh(
-    db: Db, *, used: RefreshToken, replacement: RefreshToken, ttl: int
+    db: Db, *, used: OpaqueToken, replacement: OpaqueToken, ttl: int
 ) -> AccessClaims | None:
     """Spend ``used`` and store ``replacement`` in its session.
 
@@ -112,7 +112,7 @@ async def rotate_refresh(
 
 
 async def revoke_session_of_refresh(
-    db: Db, token: RefreshToken, *, spent_only: bool = False
+    db: Db, token: OpaqueToken, *, spent_only: bool = False
 ) -> None:
     """Ends the session that ``token`` belongs to (only if it was spent, when asked)."""
     query = sa.select(refresh_tokens.c.session_id).where(
@@ -132,6 +132,19 @@ async def revoke_session(db: Db, *, office_id: uuid.UUID, session_id: uuid.UUID)
         .where(
             auth_sessions.c.office_id == office_id,
             auth_sessions.c.id == session_id,
+            auth_sessions.c.revoked_at.is_(None),
+        )
+        .values(revoked_at=sa.func.now())
+    )
+
+
+async def end_sessions(db: Db, *, office_id: uuid.UUID, account_id: uuid.UUID) -> None:
+    """Every session of the account ends: its next request, by any token, is refused."""
+    await db.execute(
+        sa.update(auth_sessions)
+        .where(
+            auth_sessions.c.office_id == office_id,
+            auth_sessions.c.account_id == account_id,
             auth_sessions.c.revoked_at.is_(None),
         )
         .values(revoked_at=sa.func.now())

@@ -10,25 +10,16 @@ import sqlalchemy as sa
 from sqlalchemy import RowMapping
 from sqlalchemy.dialects.postgresql import insert
 
-from auth.passwords import hash_password
+from auth.passwords import check_strength, hash_password
 from db import validators
 from db.errors import InvalidValue
 from db.session import Db
 from db.tables import Role, accounts, offices
 
-MIN_PASSWORD_LENGTH = 10
-
 
 def slugify(name: str) -> str:
     ascii_name = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode()
     return re.sub(r"[^a-z0-9]+", "-", ascii_name.lower()).strip("-") or "office"
-
-
-def check_password(password: str, *, email: str, field: str = "password") -> None:
-    if len(password) < MIN_PASSWORD_LENGTH:
-        raise InvalidValue(field, f"The password needs at least {MIN_PASSWORD_LENGTH} characters.")
-    if password.strip().lower() == email.strip().lower():
-        raise InvalidValue(field, "The password must not be the e-mail address.")
 
 
 async def ensure_office(db: Db, *, name: str) -> RowMapping:
@@ -52,7 +43,7 @@ async def create_account(
     person_id: uuid.UUID | None = None,
 ) -> RowMapping:
     email = validators.email(email).lower()
-    check_password(password, email=email)
+    check_strength(password, email=email, name=name)
     row = await db.row(
         insert(accounts)
         .values(

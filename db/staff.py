@@ -1,4 +1,4 @@
-"""Staff accounts, as other records refer to them."""
+"""Staff accounts: as other records refer to them, and as an office's admins manage them."""
 
 from __future__ import annotations
 
@@ -7,13 +7,25 @@ from collections.abc import Sequence
 
 import sqlalchemy as sa
 from sqlalchemy import RowMapping
+from sqlalchemy.dialects.postgresql import insert
 
+from auth import mail
 from auth.viewer import STAFF_ROLES, Viewer
-from db.errors import Missing
+from db import validators
+from db.accounts import end_sessions
+from db.errors import InvalidValue, Missing
+from db.invitations import InvitationPolicy, Issued, issue, withdraw
 from db.session import Db
-from db.tables import accounts
+from db.tables import Role, accounts
 
-STAFF_COLUMNS = (accounts.c.id, accounts.c.name, accounts.c.email)
+STAFF_COLUMNS = (
+    accounts.c.id,
+    accounts.c.name,
+    accounts.c.email,
+    accounts.c.role,
+    accounts.c.disabled_at,
+    accounts.c.last_login_at,
+)
 
 
 def _staff(viewer: Viewer) -> sa.ColumnElement[bool]:
@@ -28,6 +40,13 @@ async def staff_by_ids(
     return [by_id.get(i) for i in ids]
 
 
+async def list_staff(db: Db, *, viewer: Viewer, include_disabled: bool) -> Sequence[RowMapping]:
+    query = sa.select(*STAFF_COLUMNS).where(_staff(viewer))
+    if not include_disabled:
+        query = query.where(accounts.c.disabled_at.is_(None))
+    return await db.rows(query.order_by(accounts.c.name, accounts.c.id))
+
+
 async def require_staff(
     db: Db, *, viewer: Viewer, account_id: uuid.UUID | None, field: str
 ) -> None:
@@ -39,3 +58,57 @@ async def require_staff(
     )
     if found is None:
         raise Missing(field, f"No staff member of this office has the id {account_id}.")
+
+
+async def create_staff_member(
+    db: Db, *, viewer: Viewer, name: str, email: str, role: Role, policy: InvitationPolicy
+) -> tuple[Issued, RowMapping]:
+    """A new ADMIN or LAWYER, invited by e-mail to set a password."""
+    if role not in STAFF_ROLES:
+        raise InvalidValue("role", f"A staff member is an ADMIN or a LAWYER, not {role}.")
+    login = validators.email(email).lower()
+    account = await db.row(
+        insert(accounts)
+        .values(
+            office_id=viewer.office_id,
+            email=login,
+            name=validators.required_text(name, field="name", max_length=200),
+            role=role,
+        )
+        .on_conflict_do_nothing()
+        .returning(*STAFF_COLUMNS)
+    )
+    if account is None:
+        raise InvalidValue("email", f"{login} is already the login of another account.")
+    invitation = await issue(
+        db,
+        account=account,
+        office_id=viewer.office_id,
+        policy=policy,
+        letter=mail.staff_invitation,
+    )
+    return invitation, account
+
+
+async def set_staff_disabled(
+    db: Db, *, viewer: Viewer, account_id: uuid.UUID, disabled: bool
+) -> RowMapping:
+    """Disable (every session ends at once) or enable again a staff account."""
+    if disabled and account_id == viewer.account_id:
+        raise InvalidValue("id", "You cannot disable your own account.")
+    row = await db.row(
+        sa.update(accounts)
+        .where(_staff(viewer), accounts.c.id == account_id)
+        .values(
+            disabled_at=sa.func.coalesce(accounts.c.disabled_at, sa.func.now())
+            if disabled
+            else None
+        )
+        .returning(*STAFF_COLUMNS)
+    )
+    if row is None:
+        raise Missing("id", f"No staff member of this office has the id {account_id}.")
+    if disabled:
+        await end_sessions(db, office_id=viewer.office_id, account_id=account_id)
+        await withdraw(db, office_id=viewer.office_id, account_id=account_id)
+    return row

@@ -107,12 +107,33 @@ class Office(SQLModel, table=True):
     created_at: datetime = _now()
 
 
+class OutboxStatus(enum.StrEnum):
+    QUEUED = "QUEUED"
+    SENT = "SENT"
+    FAILED = "FAILED"
+
+
 class Account(SQLModel, table=True):
-    """A login: staff (ADMIN, LAWYER) or, later, a client bound to a person."""
+    """A login: staff (ADMIN, LAWYER), or a client (CLIENT) bound to one person.
+
+    A client account is the person's portal access: ``granted_at`` is when it was
+    last granted, ``disabled_at`` when it was revoked.
+    """
 
     __table_args__ = (
         sa.UniqueConstraint("office_id", "email"),
         _same_office(["person_id"], "person"),
+        sa.Index(
+            "uq_account_person",
+            "office_id",
+            "person_id",
+            unique=True,
+            postgresql_where=sa.text("person_id IS NOT NULL"),
+        ),
+        sa.CheckConstraint(
+            "(role = 'CLIENT') = (person_id IS NOT NULL)", name="ck_account_client_person"
+        ),
+        sa.CheckConstraint("email = lower(email)", name="ck_account_email_lower"),
     )
     office_id: uuid.UUID = Field(foreign_key="office.id", primary_key=True, ondelete="CASCADE")
     id: uuid.UUID = _id()
@@ -123,6 +144,7 @@ class Account(SQLModel, table=True):
     person_id: uuid.UUID | None = None
     disabled_at: datetime | None = Field(default=None, sa_type=sa.DateTime(timezone=True))
     last_login_at: datetime | None = Field(default=None, sa_type=sa.DateTime(timezone=True))
+    granted_at: datetime | None = Field(default=None, sa_type=sa.DateTime(timezone=True))
     created_at: datetime = _now()
 
 
@@ -151,6 +173,57 @@ class RefreshToken(SQLModel, table=True):
     expires_at: datetime = Field(sa_type=sa.DateTime(timezone=True))
     used_at: datetime | None = Field(default=None, sa_type=sa.DateTime(timezone=True))
     created_at: datetime = _now()
+
+
+class Invitation(SQLModel, table=True):
+    """A single-use link that lets an account set its password; only its SHA-256 is kept."""
+
+    __table_args__ = (
+        _same_office(["account_id"], "account", "CASCADE"),
+        sa.Index("ix_invitation_account", "office_id", "account_id"),
+    )
+    office_id: uuid.UUID = Field(primary_key=True)
+    token_hash: bytes = Field(primary_key=True)
+    account_id: uuid.UUID
+    expires_at: datetime = Field(sa_type=sa.DateTime(timezone=True))
+    used_at: datetime | None = Field(default=None, sa_type=sa.DateTime(timezone=True))
+    revoked_at: datetime | None = Field(default=None, sa_type=sa.DateTime(timezone=True))
+    created_at: datetime = _now()
+
+
+class OutboxMessage(SQLModel, table=True):
+    """An e-mail Causa sends (or, with no SMTP server configured, keeps for staff to read)."""
+
+    __tablename__ = "outbox_message"
+    __table_args__ = (
+        sa.Index("ix_outbox_message_created", "office_id", sa.text("created_at DESC"), "id"),
+    )
+    office_id: uuid.UUID = Field(foreign_key="office.id", primary_key=True, ondelete="CASCADE")
+    id: uuid.UUID = _id()
+    recipient: str
+    subject: str
+    body: str
+    status: OutboxStatus = _enum(
+        OutboxStatus, default=OutboxStatus.QUEUED, sa_column_kwargs={"server_default": "QUEUED"}
+    )
+    attempts: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
+    last_error: str | None = None
+    created_at: datetime = _now()
+    sent_at: datetime | None = Field(default=None, sa_type=sa.DateTime(timezone=True))
+
+
+class LoginThrottle(SQLModel, table=True):
+    """Failed sign-ins per e-mail and per address, keyed by a hash of either.
+
+    Sign-in comes before any office is known, so this table is the one not keyed
+    by office.
+    """
+
+    __tablename__ = "login_throttle"
+    key: bytes = Field(primary_key=True)
+    failures: int
+    last_failure_at: datetime = Field(sa_type=sa.DateTime(timezone=True), index=True)
+    locked_until: datetime | None = Field(default=None, sa_type=sa.DateTime(timezone=True))
 
 
 class Person(SQLModel, table=True):
@@ -293,6 +366,9 @@ offices = table(Office)
 accounts = table(Account)
 auth_sessions = table(AuthSession)
 refresh_tokens = table(RefreshToken)
+invitations = table(Invitation)
+outbox_messages = table(OutboxMessage)
+login_throttles = table(LoginThrottle)
 persons = table(Person)
 cases = table(Case)
 case_parties = table(CaseParty)

@@ -12,8 +12,10 @@ from sqlalchemy import RowMapping
 from starlette.requests import Request
 from strawberry.dataloader import DataLoader
 
+from auth.mail import Mailer
 from auth.viewer import Viewer
-from db import cases, movements, persons, staff, tasks
+from db import cases, movements, persons, portal, staff, tasks
+from db.invitations import InvitationPolicy
 from db.pages import Page, Window
 from db.session import Db
 
@@ -53,6 +55,7 @@ class Loaders:
     db: Db
     viewer: Viewer
     person: DataLoader[uuid.UUID, RowMapping | None] = field(init=False)
+    portal_access: DataLoader[uuid.UUID, RowMapping | None] = field(init=False)
     staff: DataLoader[uuid.UUID, RowMapping | None] = field(init=False)
     parties: DataLoader[uuid.UUID, list[RowMapping]] = field(init=False)
     tasks: DataLoader[uuid.UUID, list[RowMapping]] = field(init=False)
@@ -63,6 +66,7 @@ class Loaders:
     def __post_init__(self) -> None:
         db, viewer = self.db, self.viewer
         self.person = _by_id(db, viewer, persons.persons_by_ids, "ids")
+        self.portal_access = _by_id(db, viewer, portal.access_of_persons, "person_ids")
         self.staff = _by_id(db, viewer, staff.staff_by_ids, "ids")
         self.parties = _by_id(db, viewer, cases.parties_of_cases, "case_ids")
         self.tasks = _by_id(db, viewer, tasks.tasks_of_cases, "case_ids")
@@ -77,6 +81,21 @@ class Context:
     db: Db
     viewer: Viewer
     loaders: Loaders = field(init=False)
+    outgoing_mail: list[tuple[uuid.UUID, uuid.UUID]] = field(default_factory=list)
 
     def __post_init__(self) -> None:
         self.loaders = Loaders(self.db, self.viewer)
+
+    @property
+    def invitations(self) -> InvitationPolicy:
+        policy: InvitationPolicy = self.request.state.invitations
+        return policy
+
+    @property
+    def mailer(self) -> Mailer | None:
+        mailer: Mailer | None = self.request.state.mailer
+        return mailer
+
+    def send_after_commit(self, message: RowMapping) -> None:
+        """Queue an outbox message for delivery once the request's transaction commits."""
+        self.outgoing_mail.append((message["office_id"], message["id"]))

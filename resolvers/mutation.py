@@ -7,6 +7,7 @@ from strawberry.types import Info
 
 from db import cases, movements, persons, tasks
 from db.fields import parse_id
+from resolvers.access import AccessMutation
 from resolvers.context import Context
 from schema.case import Case, CaseParty, Movement, Task, party
 from schema.enums import PartyRole
@@ -25,7 +26,7 @@ from schema.rows import from_row
 
 
 @strawberry.type
-class Mutation:
+class Mutation(AccessMutation):
     @strawberry.mutation(permission_classes=STAFF_ONLY)
     async def create_person(self, info: Info[Context, None], input: PersonInput) -> Person:
         db, viewer = info.context.db, info.context.viewer

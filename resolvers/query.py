@@ -5,16 +5,18 @@ from __future__ import annotations
 import strawberry
 from strawberry.types import Info
 
-from db import cases, persons
+from db import cases, outbox, persons, staff
 from db.fields import parse_id
 from resolvers.context import Context
 from schema.case import Case
 from schema.directives import PRINCIPAL
-from schema.enums import CaseStatus
+from schema.enums import CaseStatus, OutboxStatus
 from schema.pagination import Connection, connection, window
 from schema.permissions import STAFF_ONLY
 from schema.person import Person
+from schema.portal import OutboxMessage
 from schema.rows import from_row
+from schema.staff import StaffMember
 from schema.viewer import ViewerInfo
 
 
@@ -78,3 +80,29 @@ class Query:
             context.db, viewer=context.viewer, person_id=parse_id(id, field="id")
         )
         return None if row is None else from_row(Person, row)
+
+    @strawberry.field(permission_classes=STAFF_ONLY, description="The office's staff, by name.")
+    async def staff_members(
+        self, info: Info[Context, None], include_disabled: bool = False
+    ) -> list[StaffMember]:
+        context = info.context
+        rows = await staff.list_staff(
+            context.db, viewer=context.viewer, include_disabled=include_disabled
+        )
+        return [from_row(StaffMember, row) for row in rows]
+
+    @strawberry.field(
+        permission_classes=STAFF_ONLY, description="The office's e-mails, newest first."
+    )
+    async def outbox(
+        self,
+        info: Info[Context, None],
+        first: int | None = None,
+        after: str | None = None,
+        status: OutboxStatus | None = None,
+    ) -> Connection[OutboxMessage]:
+        context = info.context
+        page = await outbox.list_messages(
+            context.db, viewer=context.viewer, status=status, window=window(first, after)
+        )
+        return connection(page, lambda row: from_row(OutboxMessage, row))

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import strawberry
 
-from db.tables import CaseStatus, LossRisk, PartyRole, PersonKind, Role, Source
+from db.tables import CaseStatus, LossRisk, OutboxStatus, PartyRole, PersonKind, Role, Source
 
-for kind in (CaseStatus, LossRisk, PartyRole, PersonKind, Role, Source):
+for kind in (CaseStatus, LossRisk, OutboxStatus, PartyRole, PersonKind, Role, Source):
     strawberry.enum(kind)
 
-__all__ = ["CaseStatus", "LossRisk", "PartyRole", "PersonKind", "Role", "Source"]
+__all__ = ["CaseStatus", "LossRisk", "OutboxStatus", "PartyRole", "PersonKind", "Role", "Source"]

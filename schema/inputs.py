@@ -11,7 +11,7 @@ import strawberry
 from strawberry import UNSET
 
 from db.fields import parse_id
-from schema.enums import CaseStatus, LossRisk, PersonKind, Source
+from schema.enums import CaseStatus, LossRisk, PersonKind, Role, Source
 
 REFERENCES = {"responsible_lawyer_id": "responsibleLawyerId", "assignee_id": "assigneeId"}
 
@@ -89,3 +89,10 @@ class TaskInput:
     due_on: date | None = UNSET
     done: bool = False
     assignee_id: strawberry.ID | None = UNSET
+
+
+@strawberry.input
+class StaffMemberInput:
+    name: str
+    email: str = strawberry.field(description="The login; the invitation is sent to it.")
+    role: Role

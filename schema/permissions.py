@@ -28,3 +28,4 @@ class IsAdmin(BasePermission):
 
 
 STAFF_ONLY: list[type[BasePermission]] = [IsStaff]
+ADMIN_ONLY: list[type[BasePermission]] = [IsStaff, IsAdmin]

@@ -11,6 +11,7 @@ from schema.directives import PRINCIPAL
 from schema.enums import PersonKind
 from schema.pagination import Connection, connection, window
 from schema.permissions import STAFF_ONLY
+from schema.portal import PortalAccess, portal_access
 from schema.rows import from_row
 
 
@@ -24,6 +25,10 @@ class Person:
     email: str | None = strawberry.field(permission_classes=STAFF_ONLY)
     phone: str | None = strawberry.field(permission_classes=STAFF_ONLY)
     notes: str | None = strawberry.field(permission_classes=STAFF_ONLY)
+
+    @strawberry.field(permission_classes=STAFF_ONLY)
+    async def portal_access(self, info: Info[Context, None]) -> PortalAccess | None:
+        return portal_access(await info.context.loaders.portal_access.load(self.key))
 
     @strawberry.field(
         permission_classes=STAFF_ONLY, description="The cases this person is a party to."

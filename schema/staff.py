@@ -1,10 +1,12 @@
 from __future__ import annotations
 
 import uuid
+from datetime import datetime
 
 import strawberry
 
 from schema.directives import PRINCIPAL
+from schema.enums import Role
 from schema.permissions import STAFF_ONLY
 
 
@@ -14,3 +16,8 @@ class StaffMember:
     id: strawberry.ID = strawberry.field(directives=PRINCIPAL)
     name: str = strawberry.field(directives=PRINCIPAL)
     email: str = strawberry.field(permission_classes=STAFF_ONLY)
+    role: Role = strawberry.field(permission_classes=STAFF_ONLY)
+    disabled_at: datetime | None = strawberry.field(
+        permission_classes=STAFF_ONLY, description="Set while the account may not sign in."
+    )
+    last_login_at: datetime | None = strawberry.field(permission_classes=STAFF_ONLY)

@@ -1,0 +1,62 @@
+"""``POST /auth/invitations/accept``: set a password from an invitation."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Route
+
+from auth.requests import read_body
+from auth.routes import NO_STORE, OAuthError
+from auth.tokens import InvalidToken, OpaqueToken
+from db import invitations
+from db.errors import InvalidValue
+from db.session import transaction
+
+MAX_BODY = 4_096
+
+
+async def _fields(request: Request) -> tuple[str, str]:
+    if request.headers.get("content-type", "").split(";")[0].strip() != "application/json":
+        raise OAuthError("invalid_request", "Send a JSON object with token and password.")
+    body = await read_body(request, MAX_BODY)
+    if body is None:
+        raise OAuthError("invalid_request", f"The request body exceeds {MAX_BODY} bytes.", 413)
+    try:
+        document: Any = json.loads(body)
+    except (ValueError, UnicodeDecodeError):
+        raise OAuthError("invalid_request", "The body is not valid JSON.") from None
+    if not isinstance(document, dict):
+        raise OAuthError("invalid_request", "The body must be a JSON object.")
+    return _text(document, "token"), _text(document, "password")
+
+
+def _text(document: dict[str, Any], name: str) -> str:
+    value = document.get(name)
+    if not isinstance(value, str) or not value:
+        raise OAuthError("invalid_request", f"{name!r} is required, as a string.")
+    return value
+
+
+async def accept(request: Request) -> Response:
+    try:
+        token, password = await _fields(request)
+        try:
+            parsed = OpaqueToken.parse(token)
+        except InvalidToken:
+            raise invitations.UNKNOWN from None
+        async with transaction(request.state.engine) as db:
+            account = await invitations.accept(db, token=parsed, password=password)
+    except invitations.InvitationRefused as refusal:
+        return OAuthError(refusal.error, refusal.description).response()
+    except InvalidValue as weak:
+        return OAuthError("weak_password", weak.message).response()
+    except OAuthError as error:
+        return error.response()
+    return JSONResponse({"login": account["email"], "office": account["office"]}, headers=NO_STORE)
+
+
+routes = [Route("/auth/invitations/accept", accept, methods=["POST"])]

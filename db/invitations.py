@@ -1,0 +1,161 @@
+"""Invitations: single-use links with which an account sets its password.
+
+Granting portal access and creating a staff member both issue one; issuing a new
+one for an account ends the ones before it.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+import sqlalchemy as sa
+from sqlalchemy import RowMapping
+
+from auth.mail import Letter
+from auth.passwords import check_strength, hash_password
+from auth.tokens import OpaqueToken
+from db import outbox
+from db.accounts import end_sessions
+from db.session import Db
+from db.tables import accounts, invitations, offices
+
+Compose = Callable[..., Letter]
+
+
+@dataclass(frozen=True, slots=True)
+class InvitationPolicy:
+    base_url: str
+    ttl: int
+
+    def url(self, token: str) -> str:
+        # In the fragment, the token never reaches a server's or a proxy's logs.
+        return f"{self.base_url}/invitation#token={token}"
+
+
+@dataclass(frozen=True, slots=True)
+class Issued:
+    token: str
+    url: str
+    expires_at: datetime
+    message: RowMapping  # the invitation e-mail, in the outbox
+
+
+class InvitationRefused(Exception):
+    """The invitation cannot be used; ``error`` is the machine-readable reason."""
+
+    def __init__(self, error: str, description: str) -> None:
+        super().__init__(description)
+        self.error = error
+        self.description = description
+
+
+async def issue(
+    db: Db, *, account: RowMapping, office_id: uuid.UUID, policy: InvitationPolicy, letter: Compose
+) -> Issued:
+    """A new invitation for ``account`` (its ``id``, ``name``, ``email``), queued as an e-mail."""
+    await withdraw(db, office_id=office_id, account_id=account["id"])
+    token, stored = OpaqueToken.new(office_id)
+    expires_at = datetime.now(UTC) + timedelta(seconds=policy.ttl)
+    await db.execute(
+        sa.insert(invitations).values(
+            office_id=office_id,
+            token_hash=stored.digest,
+            account_id=account["id"],
+            expires_at=expires_at,
+        )
+    )
+    url = policy.url(token)
+    office = await db.scalar(sa.select(offices.c.name).where(offices.c.id == office_id))
+    composed = letter(
+        recipient=account["email"],
+        name=account["name"],
+        office=office,
+        url=url,
+        expires_at=expires_at,
+    )
+    message = await outbox.queue(db, office_id=office_id, letter=composed)
+    return Issued(token=token, url=url, expires_at=expires_at, message=message)
+
+
+async def withdraw(db: Db, *, office_id: uuid.UUID, account_id: uuid.UUID) -> None:
+    """The account's unused invitations stop working."""
+    await db.execute(
+        sa.update(invitations)
+        .where(
+            invitations.c.office_id == office_id,
+            invitations.c.account_id == account_id,
+            invitations.c.used_at.is_(None),
+            invitations.c.revoked_at.is_(None),
+        )
+        .values(revoked_at=sa.func.now())
+    )
+
+
+async def accept(db: Db, *, token: OpaqueToken, password: str) -> RowMapping:
+    """Set the account's password from its invitation; the account's e-mail and office slug.
+
+    The password replaces any earlier one, and the account's sessions end.
+    """
+    found = await db.row(
+        sa.select(
+            invitations,
+            accounts.c.email,
+            accounts.c.name,
+            accounts.c.disabled_at,
+            offices.c.slug.label("office"),
+        )
+        .join(
+            accounts,
+            sa.and_(
+                accounts.c.office_id == invitations.c.office_id,
+                accounts.c.id == invitations.c.account_id,
+            ),
+        )
+        .join(offices, offices.c.id == invitations.c.office_id)
+        .where(invitations.c.office_id == token.office_id, invitations.c.token_hash == token.digest)
+        .with_for_update(of=invitations)
+    )
+    _check_usable(found)
+    assert found is not None
+    check_strength(password, email=found["email"], name=found["name"])
+    office_id, account_id = found["office_id"], found["account_id"]
+    await db.execute(
+        sa.update(invitations)
+        .where(invitations.c.office_id == office_id, invitations.c.token_hash == token.digest)
+        .values(used_at=sa.func.now())
+    )
+    await db.execute(
+        sa.update(accounts)
+        .where(accounts.c.office_id == office_id, accounts.c.id == account_id)
+        .values(password_hash=hash_password(password))
+    )
+    await end_sessions(db, office_id=office_id, account_id=account_id)
+    return found
+
+
+UNKNOWN = InvitationRefused("invalid_token", "This invitation link is not valid.")
+
+
+def _check_usable(found: RowMapping | None) -> None:
+    if found is None:
+        raise UNKNOWN
+    if found["used_at"] is not None:
+        raise InvitationRefused(
+            "used_token",
+            "This invitation was already used: sign in with your password, "
+            "or ask the office for a new invitation.",
+        )
+    if found["revoked_at"] is not None or found["disabled_at"] is not None:
+        raise InvitationRefused(
+            "revoked_token",
+            "This invitation is no longer valid: a newer one was sent, or access was revoked.",
+        )
+    if found["expires_at"] <= datetime.now(UTC):
+        raise InvitationRefused(
+            "expired_token",
+            f"This invitation expired at {found['expires_at']:%Y-%m-%d %H:%M} UTC: "
+            "ask the office for a new one.",
+        )

@@ -1,0 +1,105 @@
+"""The outbox: every e-mail is recorded first, then sent after the commit that made it.
+
+With no SMTP server configured, messages stay QUEUED for staff to read and pass on.
+A message that failed stays FAILED, with the server's answer, until it is sent again.
+"""
+
+from __future__ import annotations
+
+import logging
+import uuid
+
+import sqlalchemy as sa
+from sqlalchemy import RowMapping
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from auth.mail import DeliveryError, Letter, Mailer
+from auth.viewer import Viewer
+from db.errors import InvalidValue, Missing
+from db.pages import Page, Window, fetch_page
+from db.session import Db, transaction
+from db.tables import OutboxStatus, outbox_messages
+
+logger = logging.getLogger("causa.mail")
+MAX_ERROR_LENGTH = 1_000
+
+
+async def queue(db: Db, *, office_id: uuid.UUID, letter: Letter) -> RowMapping:
+    row = await db.row(
+        sa.insert(outbox_messages)
+        .values(
+            office_id=office_id,
+            recipient=letter.recipient,
+            subject=letter.subject,
+            body=letter.body,
+        )
+        .returning(*outbox_messages.c)
+    )
+    assert row is not None
+    return row
+
+
+async def list_messages(
+    db: Db, *, viewer: Viewer, status: OutboxStatus | None, window: Window
+) -> Page:
+    query = sa.select(outbox_messages).where(outbox_messages.c.office_id == viewer.office_id)
+    if status is not None:
+        query = query.where(outbox_messages.c.status == status)
+    order = (outbox_messages.c.created_at.desc(), outbox_messages.c.id.desc())
+    return await fetch_page(db, query.order_by(*order), window)
+
+
+async def deliver(
+    db: Db, *, office_id: uuid.UUID, message_id: uuid.UUID, mailer: Mailer, again: bool = False
+) -> RowMapping | None:
+    """Send one message (one already sent only ``again``); None when there is no such message.
+
+    The row stays locked while the server is spoken to, so two replicas never send
+    the same message twice.
+    """
+    where = (outbox_messages.c.office_id == office_id, outbox_messages.c.id == message_id)
+    row = await db.row(sa.select(outbox_messages).where(*where).with_for_update())
+    if row is None or (row["status"] == OutboxStatus.SENT and not again):
+        return row
+    outcome: dict[str, object]
+    try:
+        await mailer.send(Letter(row["recipient"], row["subject"], row["body"]))
+    except DeliveryError as error:
+        logger.warning("e-mail %s to %s failed: %s", message_id, row["recipient"], error)
+        reason = (str(error) or type(error).__name__)[:MAX_ERROR_LENGTH]
+        outcome = {"status": OutboxStatus.FAILED, "last_error": reason}
+    else:
+        outcome = {"status": OutboxStatus.SENT, "last_error": None, "sent_at": sa.func.now()}
+    return await db.row(
+        sa.update(outbox_messages)
+        .where(*where)
+        .values(attempts=outbox_messages.c.attempts + 1, **outcome)
+        .returning(*outbox_messages.c)
+    )
+
+
+async def send_again(
+    db: Db, *, viewer: Viewer, message_id: uuid.UUID, mailer: Mailer | None
+) -> RowMapping:
+    if mailer is None:
+        raise InvalidValue(
+            "id", "No SMTP server is configured (CAUSA_SMTP_URL): pass the message on by hand."
+        )
+    row = await deliver(
+        db, office_id=viewer.office_id, message_id=message_id, mailer=mailer, again=True
+    )
+    if row is None:
+        raise Missing("id", f"No message with the id {message_id}.")
+    return row
+
+
+async def deliver_after_commit(
+    engine: AsyncEngine, mailer: Mailer, messages: list[tuple[uuid.UUID, uuid.UUID]]
+) -> None:
+    """Send messages that a committed request queued, each in its own transaction."""
+    for office_id, message_id in messages:
+        try:
+            async with transaction(engine) as db:
+                await deliver(db, office_id=office_id, message_id=message_id, mailer=mailer)
+        except Exception:  # the message stays QUEUED; staff can send it again
+            logger.exception("e-mail %s was not delivered", message_id)

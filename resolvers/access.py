@@ -1,0 +1,125 @@
+"""Mutations of access: portal access for clients, staff accounts, the outbox of e-mails."""
+
+from __future__ import annotations
+
+import strawberry
+from strawberry.types import Info
+
+from db import outbox, portal, staff
+from db.fields import parse_id
+from resolvers.context import Context
+from schema.inputs import StaffMemberInput
+from schema.permissions import ADMIN_ONLY, STAFF_ONLY
+from schema.portal import (
+    OutboxMessage,
+    PortalAccess,
+    PortalInvitation,
+    StaffInvitation,
+    portal_access,
+    portal_invitation,
+    staff_invitation,
+)
+from schema.rows import from_row
+from schema.staff import StaffMember
+
+
+@strawberry.type
+class AccessMutation:
+    @strawberry.mutation(
+        permission_classes=STAFF_ONLY,
+        description="Opens the portal to the person with this e-mail as login and e-mails them "
+        "an invitation to set a password. Granting again re-issues the invitation.",
+    )
+    async def grant_portal_access(
+        self, info: Info[Context, None], person_id: strawberry.ID, email: str
+    ) -> PortalInvitation:
+        context = info.context
+        async with context.db.atomic():
+            issued, access = await portal.grant_portal_access(
+                context.db,
+                viewer=context.viewer,
+                person_id=parse_id(person_id, field="personId"),
+                email=email,
+                policy=context.invitations,
+            )
+        context.send_after_commit(issued.message)
+        return portal_invitation(issued, access)
+
+    @strawberry.mutation(
+        permission_classes=STAFF_ONLY,
+        description="Closes the portal to the person: their next request is refused.",
+    )
+    async def revoke_portal_access(
+        self, info: Info[Context, None], person_id: strawberry.ID
+    ) -> PortalAccess:
+        context = info.context
+        async with context.db.atomic():
+            access = await portal.revoke_portal_access(
+                context.db, viewer=context.viewer, person_id=parse_id(person_id, field="personId")
+            )
+        return portal_access(access)
+
+    @strawberry.mutation(
+        permission_classes=ADMIN_ONLY,
+        description="A new lawyer or administrator, invited by e-mail to set a password.",
+    )
+    async def create_staff_member(
+        self, info: Info[Context, None], input: StaffMemberInput
+    ) -> StaffInvitation:
+        context = info.context
+        async with context.db.atomic():
+            issued, account = await staff.create_staff_member(
+                context.db,
+                viewer=context.viewer,
+                name=input.name,
+                email=input.email,
+                role=input.role,
+                policy=context.invitations,
+            )
+        context.send_after_commit(issued.message)
+        return staff_invitation(issued, account)
+
+    @strawberry.mutation(
+        permission_classes=ADMIN_ONLY,
+        description="The account may no longer sign in; its sessions end at once.",
+    )
+    async def disable_staff_member(
+        self, info: Info[Context, None], id: strawberry.ID
+    ) -> StaffMember:
+        return await _set_disabled(info, id, disabled=True)
+
+    @strawberry.mutation(permission_classes=ADMIN_ONLY)
+    async def enable_staff_member(
+        self, info: Info[Context, None], id: strawberry.ID
+    ) -> StaffMember:
+        return await _set_disabled(info, id, disabled=False)
+
+    @strawberry.mutation(
+        permission_classes=STAFF_ONLY,
+        description="Sends an outbox message again, now, and answers how it went.",
+    )
+    async def send_outbox_message(
+        self, info: Info[Context, None], id: strawberry.ID
+    ) -> OutboxMessage:
+        context = info.context
+        row = await outbox.send_again(
+            context.db,
+            viewer=context.viewer,
+            message_id=parse_id(id, field="id"),
+            mailer=context.mailer,
+        )
+        return from_row(OutboxMessage, row)
+
+
+async def _set_disabled(
+    info: Info[Context, None], id: strawberry.ID, *, disabled: bool
+) -> StaffMember:
+    context = info.context
+    async with context.db.atomic():
+        row = await staff.set_staff_disabled(
+            context.db,
+            viewer=context.viewer,
+            account_id=parse_id(id, field="id"),
+            disabled=disabled,
+        )
+    return from_row(StaffMember, row)

@@ -1,0 +1,100 @@
+"""Portal access, invitations and the outbox of e-mails: the office's side, staff only."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import Any
+
+import strawberry
+from sqlalchemy import RowMapping
+
+from db.invitations import Issued
+from schema.enums import OutboxStatus
+from schema.permissions import STAFF_ONLY
+from schema.rows import from_row
+from schema.staff import StaffMember
+
+
+@strawberry.type(description="A person's access to the client portal.")
+class PortalAccess:
+    enabled: bool = strawberry.field(permission_classes=STAFF_ONLY)
+    login: str | None = strawberry.field(
+        permission_classes=STAFF_ONLY, description="The e-mail the client signs in with."
+    )
+    granted_at: datetime | None = strawberry.field(permission_classes=STAFF_ONLY)
+    revoked_at: datetime | None = strawberry.field(
+        permission_classes=STAFF_ONLY, description="null while access is enabled."
+    )
+    last_login_at: datetime | None = strawberry.field(permission_classes=STAFF_ONLY)
+
+
+NEVER_GRANTED = PortalAccess(
+    enabled=False, login=None, granted_at=None, revoked_at=None, last_login_at=None
+)
+
+
+def portal_access(row: RowMapping | None) -> PortalAccess:
+    if row is None:
+        return NEVER_GRANTED
+    return PortalAccess(
+        enabled=row["disabled_at"] is None,
+        login=row["email"],
+        granted_at=row["granted_at"],
+        revoked_at=row["disabled_at"],
+        last_login_at=row["last_login_at"],
+    )
+
+
+@strawberry.type(description="An e-mail of the office: sent, failed, or kept (no SMTP server).")
+class OutboxMessage:
+    key: strawberry.Private[uuid.UUID]
+    id: strawberry.ID = strawberry.field(permission_classes=STAFF_ONLY)
+    recipient: str = strawberry.field(permission_classes=STAFF_ONLY)
+    subject: str = strawberry.field(permission_classes=STAFF_ONLY)
+    body: str = strawberry.field(permission_classes=STAFF_ONLY)
+    status: OutboxStatus = strawberry.field(permission_classes=STAFF_ONLY)
+    attempts: int = strawberry.field(permission_classes=STAFF_ONLY)
+    last_error: str | None = strawberry.field(
+        permission_classes=STAFF_ONLY, description="The SMTP server's answer to the last attempt."
+    )
+    created_at: datetime = strawberry.field(permission_classes=STAFF_ONLY)
+    sent_at: datetime | None = strawberry.field(permission_classes=STAFF_ONLY)
+
+
+@strawberry.interface(description="A single-use link with which an account sets its password.")
+class Invitation:
+    token: str = strawberry.field(permission_classes=STAFF_ONLY)
+    url: str = strawberry.field(permission_classes=STAFF_ONLY)
+    expires_at: datetime = strawberry.field(permission_classes=STAFF_ONLY)
+    message: OutboxMessage = strawberry.field(
+        permission_classes=STAFF_ONLY,
+        description="The invitation e-mail; it is sent once the mutation has committed.",
+    )
+
+
+@strawberry.type
+class PortalInvitation(Invitation):
+    access: PortalAccess = strawberry.field(permission_classes=STAFF_ONLY)
+
+
+@strawberry.type
+class StaffInvitation(Invitation):
+    staff_member: StaffMember = strawberry.field(permission_classes=STAFF_ONLY)
+
+
+def _invitation(issued: Issued) -> dict[str, Any]:
+    return {
+        "token": issued.token,
+        "url": issued.url,
+        "expires_at": issued.expires_at,
+        "message": from_row(OutboxMessage, issued.message),
+    }
+
+
+def portal_invitation(issued: Issued, access: RowMapping) -> PortalInvitation:
+    return PortalInvitation(**_invitation(issued), access=portal_access(access))
+
+
+def staff_invitation(issued: Issued, account: RowMapping) -> StaffInvitation:
+    return StaffInvitation(**_invitation(issued), staff_member=from_row(StaffMember, account))
