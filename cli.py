@@ -60,6 +60,7 @@ def serve(settings: Settings, args: argparse.Namespace) -> None:
     from app import create_app
 
     settings.signing_key  # noqa: B018  (refuses a missing or weak key before anything starts)
+    settings.mailer  # noqa: B018  (and a malformed CAUSA_SMTP_URL)
     if args.demo:
         seed_demo(settings, args)
     elif settings.database_url:
@@ -158,11 +159,19 @@ def parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> None:
+    from pydantic import ValidationError
+
     args = parser().parse_args(argv)
     try:
         args.run(Settings(), args)
     except ConfigurationError as error:
         raise SystemExit(f"causa: {error}") from None
+    except ValidationError as error:
+        problems = "; ".join(
+            f"CAUSA_{'_'.join(map(str, problem['loc'])).upper()}: {problem['msg']}"
+            for problem in error.errors()
+        )
+        raise SystemExit(f"causa: invalid configuration: {problems}") from None
     except Exception as error:
         from sqlalchemy.exc import DBAPIError
 

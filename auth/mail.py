@@ -23,6 +23,7 @@ class Letter:
     recipient: str
     subject: str
     body: str
+    admin_only: bool = False  # carries a secret that only the office's admins may read
 
 
 @dataclass(frozen=True, slots=True)
@@ -45,7 +46,7 @@ class Mailer:
                 "CAUSA_SMTP_URL must look like smtp://user:password@host:port "
                 "(or smtp+starttls://, smtps://)"
             )
-        if not parseaddr(sender)[1]:
+        if "@" not in parseaddr(sender)[1]:
             raise ValueError(f"CAUSA_MAIL_FROM is not an e-mail address: {sender!r}")
         return cls(
             sender=sender,
@@ -100,8 +101,9 @@ Para criar sua senha e entrar, abra o link abaixo:
 
 {url}
 
-O link pode ser usado uma única vez e vale até {_when(expires_at)}. Se ele
-expirar, peça ao escritório um novo convite.
+O link pode ser usado uma única vez e vale até
+{_when(expires_at)}.
+Se ele expirar, peça ao escritório um novo convite.
 
 Se você não esperava esta mensagem, ignore-a: nada será liberado sem que a senha
 seja criada por este link.
@@ -124,8 +126,10 @@ Para criar sua senha, abra o link abaixo:
 
 {url}
 
-O link pode ser usado uma única vez e vale até {_when(expires_at)}.
+O link pode ser usado uma única vez e vale até
+{_when(expires_at)}.
 
 {office}
 """
-    return Letter(recipient, f"Seu acesso à equipe — {_one_line(office)}", body)
+    subject = f"Seu acesso à equipe — {_one_line(office)}"
+    return Letter(recipient, subject, body, admin_only=True)

@@ -66,6 +66,11 @@ STAFF = (
 )
 
 
+# A client with portal access: sees the folders in which João carries the client tag.
+PORTAL_CLIENT = DemoLogin(Role.CLIENT.value, "joao.santos@example.com.br", "demo-cliente-2026")
+PORTAL_PERSON = "joao"
+
+
 @dataclass(frozen=True)
 class _Person:
     key: str
@@ -428,7 +433,7 @@ _DEFENDANT_TASKS = ("Contestação", "Juntar documentos do cliente", "Rol de tes
 
 
 def logins() -> list[DemoLogin]:
-    return [staff.login for staff in STAFF]
+    return [*(staff.login for staff in STAFF), PORTAL_CLIENT]
 
 
 async def seed(db: Db) -> list[DemoLogin]:
@@ -480,6 +485,15 @@ async def seed(db: Db) -> list[DemoLogin]:
             lawyer_id=staff_ids[number % len(staff_ids)],
             staff_ids=staff_ids,
         )
+    await create_account(
+        db,
+        office_id=office["id"],
+        email=PORTAL_CLIENT.email,
+        name=next(person.name for person in PERSONS if person.key == PORTAL_PERSON),
+        role=Role.CLIENT,
+        password=PORTAL_CLIENT.password,
+        person_id=person_ids[PORTAL_PERSON],
+    )
     return logins()
 
 

@@ -53,6 +53,7 @@ async def create_account(
             role=role,
             password_hash=hash_password(password),
             person_id=person_id,
+            granted_at=None if person_id is None else sa.func.now(),
         )
         .on_conflict_do_nothing()
         .returning(*accounts.c)

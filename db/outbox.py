@@ -18,10 +18,18 @@ from auth.viewer import Viewer
 from db.errors import InvalidValue, Missing
 from db.pages import Page, Window, fetch_page
 from db.session import Db, transaction
-from db.tables import OutboxStatus, outbox_messages
+from db.tables import OutboxStatus, Role, outbox_messages
 
 logger = logging.getLogger("causa.mail")
 MAX_ERROR_LENGTH = 1_000
+
+
+def _visible(viewer: Viewer) -> sa.ColumnElement[bool]:
+    """The office's messages; to a lawyer, not those that carry an admin's secret."""
+    same_office = outbox_messages.c.office_id == viewer.office_id
+    if viewer.role == Role.ADMIN:
+        return same_office
+    return sa.and_(same_office, sa.not_(outbox_messages.c.admin_only))
 
 
 async def queue(db: Db, *, office_id: uuid.UUID, letter: Letter) -> RowMapping:
@@ -32,6 +40,7 @@ async def queue(db: Db, *, office_id: uuid.UUID, letter: Letter) -> RowMapping:
             recipient=letter.recipient,
             subject=letter.subject,
             body=letter.body,
+            admin_only=letter.admin_only,
         )
         .returning(*outbox_messages.c)
     )
@@ -42,7 +51,7 @@ async def queue(db: Db, *, office_id: uuid.UUID, letter: Letter) -> RowMapping:
 async def list_messages(
     db: Db, *, viewer: Viewer, status: OutboxStatus | None, window: Window
 ) -> Page:
-    query = sa.select(outbox_messages).where(outbox_messages.c.office_id == viewer.office_id)
+    query = sa.select(outbox_messages).where(_visible(viewer))
     if status is not None:
         query = query.where(outbox_messages.c.status == status)
     order = (outbox_messages.c.created_at.desc(), outbox_messages.c.id.desc())
@@ -85,11 +94,15 @@ async def send_again(
         raise InvalidValue(
             "id", "No SMTP server is configured (CAUSA_SMTP_URL): pass the message on by hand."
         )
+    visible = await db.scalar(
+        sa.select(outbox_messages.c.id).where(_visible(viewer), outbox_messages.c.id == message_id)
+    )
+    if visible is None:
+        raise Missing("id", f"No message with the id {message_id}.")
     row = await deliver(
         db, office_id=viewer.office_id, message_id=message_id, mailer=mailer, again=True
     )
-    if row is None:
-        raise Missing("id", f"No message with the id {message_id}.")
+    assert row is not None
     return row
 
 

@@ -80,14 +80,31 @@ async def create_staff_member(
     )
     if account is None:
         raise InvalidValue("email", f"{login} is already the login of another account.")
-    invitation = await issue(
+    return await _invite(db, viewer, account, policy), account
+
+
+async def invite_staff_member(
+    db: Db, *, viewer: Viewer, account_id: uuid.UUID, policy: InvitationPolicy
+) -> tuple[Issued, RowMapping]:
+    """A new invitation for an enabled staff account (first sign-in, or a forgotten password)."""
+    account = await db.row(
+        sa.select(*STAFF_COLUMNS).where(_staff(viewer), accounts.c.id == account_id)
+    )
+    if account is None:
+        raise Missing("id", f"No staff member of this office has the id {account_id}.")
+    if account["disabled_at"] is not None:
+        raise InvalidValue("id", "The account is disabled: enable it before inviting it.")
+    return await _invite(db, viewer, account, policy), account
+
+
+async def _invite(db: Db, viewer: Viewer, account: RowMapping, policy: InvitationPolicy) -> Issued:
+    return await issue(
         db,
         account=account,
         office_id=viewer.office_id,
         policy=policy,
         letter=mail.staff_invitation,
     )
-    return invitation, account
 
 
 async def set_staff_disabled(

@@ -192,7 +192,11 @@ class Invitation(SQLModel, table=True):
 
 
 class OutboxMessage(SQLModel, table=True):
-    """An e-mail Causa sends (or, with no SMTP server configured, keeps for staff to read)."""
+    """An e-mail Causa sends (or, with no SMTP server configured, keeps for staff to read).
+
+    ``admin_only`` messages (a staff invitation, whose link sets a staff password) are
+    never shown to lawyers.
+    """
 
     __tablename__ = "outbox_message"
     __table_args__ = (
@@ -203,6 +207,7 @@ class OutboxMessage(SQLModel, table=True):
     recipient: str
     subject: str
     body: str
+    admin_only: bool = _flag()
     status: OutboxStatus = _enum(
         OutboxStatus, default=OutboxStatus.QUEUED, sa_column_kwargs={"server_default": "QUEUED"}
     )

@@ -81,6 +81,25 @@ class AccessMutation:
 
     @strawberry.mutation(
         permission_classes=ADMIN_ONLY,
+        description="A new invitation for a staff member: for a first sign-in, or a forgotten "
+        "password (accepting it sets a new password and ends the account's sessions).",
+    )
+    async def invite_staff_member(
+        self, info: Info[Context, None], id: strawberry.ID
+    ) -> StaffInvitation:
+        context = info.context
+        async with context.db.atomic():
+            issued, account = await staff.invite_staff_member(
+                context.db,
+                viewer=context.viewer,
+                account_id=parse_id(id, field="id"),
+                policy=context.invitations,
+            )
+        context.send_after_commit(issued.message)
+        return staff_invitation(issued, account)
+
+    @strawberry.mutation(
+        permission_classes=ADMIN_ONLY,
         description="The account may no longer sign in; its sessions end at once.",
     )
     async def disable_staff_member(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import itertools
 import os
 import secrets
 import socket
@@ -11,6 +12,7 @@ import threading
 import time
 from collections.abc import AsyncIterator, Iterator
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
@@ -27,6 +29,7 @@ from db import embedded, migrate
 from db.engine import create_engine
 from settings import Settings
 from tests.factories import Credentials, Staff, StatementCounter, new_admin, new_office
+from tests.mailbox import Mailbox
 
 
 @pytest.fixture(scope="session")
@@ -44,11 +47,24 @@ def database_url() -> str:
 
 
 @pytest.fixture(scope="session")
-def settings(database_url: str, tmp_path_factory: pytest.TempPathFactory) -> Settings:
+def mailbox() -> Iterator[Mailbox]:
+    """The SMTP server that the app under test sends its e-mail to."""
+    box = Mailbox()
+    box.controller.start()
+    yield box
+    box.controller.stop()
+
+
+@pytest.fixture(scope="session")
+def settings(
+    database_url: str, tmp_path_factory: pytest.TempPathFactory, mailbox: Mailbox
+) -> Settings:
     return Settings(
         database_url=database_url,
         secret_key=secrets.token_urlsafe(48),
         data_dir=tmp_path_factory.mktemp("data"),
+        smtp_url=mailbox.url,
+        public_url="https://portal.causa.test",
     )
 
 
@@ -64,11 +80,18 @@ class _Served:
         await self.app(scope, receive, send)
 
 
-@pytest.fixture(scope="session")
-async def served(settings: Settings) -> AsyncIterator[_Served]:
+@asynccontextmanager
+async def serving(settings: Settings) -> AsyncIterator[_Served]:
+    """The app of ``settings`` with its lifespan running."""
     served = _Served(settings)
     async with served.app.router.lifespan_context(served.app) as state:
         served.state.update(state or {})
+        yield served
+
+
+@pytest.fixture(scope="session")
+async def served(settings: Settings) -> AsyncIterator[_Served]:
+    async with serving(settings) as served:
         yield served
 
 
@@ -78,10 +101,23 @@ def engine(served: _Served) -> AsyncEngine:
     return result
 
 
+_addresses = itertools.count(1)
+
+
+@asynccontextmanager
+async def http_client(app: _Served) -> AsyncIterator[httpx.AsyncClient]:
+    """A client of ``app`` from an address of its own, so that login throttling by
+    address in one test never reaches another."""
+    n = next(_addresses)
+    address = f"198.18.{n // 250 % 250}.{n % 250 + 1}"
+    transport = httpx.ASGITransport(app=app, client=(address, 50000))
+    async with httpx.AsyncClient(transport=transport, base_url="http://causa.test") as client:
+        yield client
+
+
 @pytest.fixture
 async def client(served: _Served) -> AsyncIterator[httpx.AsyncClient]:
-    transport = httpx.ASGITransport(app=served, client=("203.0.113.7", 50000))
-    async with httpx.AsyncClient(transport=transport, base_url="http://causa.test") as client:
+    async with http_client(served) as client:
         yield client
 
 

@@ -162,3 +162,74 @@ class StatementCounter:
     @property
     def count(self) -> int:
         return len(self.statements)
+
+
+CLIENT_PASSWORD = "quiet river lantern 42"
+
+CREATE_PERSON = "mutation New($input: PersonInput!) { createPerson(input: $input) { id } }"
+GRANT = """
+mutation Grant($personId: ID!, $email: String!) {
+  grantPortalAccess(personId: $personId, email: $email) {
+    token url expiresAt
+    access { enabled login grantedAt revokedAt lastLoginAt }
+    message { id recipient subject body status attempts lastError }
+  }
+}
+"""
+REVOKE = """
+mutation Revoke($personId: ID!) {
+  revokePortalAccess(personId: $personId) { enabled login grantedAt revokedAt lastLoginAt }
+}
+"""
+
+
+@dataclass
+class PortalClient:
+    person_id: str
+    email: str
+    password: str
+    token: str
+    refresh_token: str
+
+
+def unique_email(prefix: str = "client") -> str:
+    return f"{prefix}-{uuid.uuid4().hex[:10]}@example.com.br"
+
+
+async def create_person(client: httpx.AsyncClient, token: str, name: str = "Maria Cliente") -> str:
+    body = await gql(client, token, CREATE_PERSON, {"input": {"name": name}})
+    person_id: str = data(body)["createPerson"]["id"]
+    return person_id
+
+
+async def grant(
+    client: httpx.AsyncClient, token: str, person_id: str, email: str
+) -> dict[str, Any]:
+    body = await gql(client, token, GRANT, {"personId": person_id, "email": email})
+    invitation: dict[str, Any] = data(body)["grantPortalAccess"]
+    return invitation
+
+
+async def accept(client: httpx.AsyncClient, invitation_token: str, password: str) -> httpx.Response:
+    return await client.post(
+        "/auth/invitations/accept", json={"token": invitation_token, "password": password}
+    )
+
+
+async def new_portal_client(
+    client: httpx.AsyncClient, office: Staff, *, name: str = "Maria Cliente"
+) -> PortalClient:
+    """A person of ``office`` with portal access, password set, signed in."""
+    person_id = await create_person(client, office.token, name)
+    email = unique_email()
+    invitation = await grant(client, office.token, person_id, email)
+    accepted = await accept(client, invitation["token"], CLIENT_PASSWORD)
+    assert accepted.status_code == 200, accepted.text
+    signed_in = await sign_in(client, email, CLIENT_PASSWORD)
+    return PortalClient(
+        person_id=person_id,
+        email=email,
+        password=CLIENT_PASSWORD,
+        token=signed_in["access_token"],
+        refresh_token=signed_in["refresh_token"],
+    )

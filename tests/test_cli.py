@@ -82,6 +82,26 @@ def test_a_weak_secret_key_is_refused_with_an_external_database(database_url: st
     assert "CAUSA_SECRET_KEY is too weak" in result.stderr
 
 
+@pytest.mark.parametrize(
+    ("variable", "value", "message"),
+    [
+        ("CAUSA_SMTP_URL", "http://mail.example", "CAUSA_SMTP_URL must look like smtp://"),
+        ("CAUSA_MAIL_FROM", "nobody", "CAUSA_MAIL_FROM is not an e-mail address"),
+        ("CAUSA_PUBLIC_URL", "portal.example", "causa: invalid configuration: CAUSA_PUBLIC_URL"),
+        ("CAUSA_INVITATION_TTL", "60", "CAUSA_INVITATION_TTL: Input should be greater than"),
+    ],
+)
+def test_serve_refuses_bad_mail_settings_clearly(
+    database_url: str, variable: str, value: str, message: str
+) -> None:
+    smtp = {"CAUSA_SMTP_URL": "smtp://127.0.0.1:1"}
+    result = causa(database_url, "serve", "--port", "0", **{**smtp, variable: value})
+
+    assert result.returncode != 0
+    assert message in result.stderr
+    assert "Traceback" not in result.stderr
+
+
 def test_export_schema_prints_schema_graphql(database_url: str) -> None:
     result = causa(database_url, "export-schema")
 

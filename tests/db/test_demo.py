@@ -80,16 +80,24 @@ async def counts(db: Db, office_id: uuid.UUID) -> dict[str, int]:
     }
 
 
-async def test_seed_returns_the_two_staff_logins_which_work(demo_engine: AsyncEngine) -> None:
+async def test_seed_returns_the_staff_and_portal_client_logins_which_work(
+    demo_engine: AsyncEngine,
+) -> None:
     async with rolled_back(demo_engine) as db:
         logins = await demo.seed(db)
         office_id = await demo_office_id(db)
         staff = await rows_of(db, accounts, office_id)
+        joao = await db.scalar(
+            sa.select(persons.c.id).where(
+                persons.c.office_id == office_id, persons.c.name == "João Pedro Almeida Santos"
+            )
+        )
 
-    assert [login.role for login in logins] == [Role.ADMIN, Role.LAWYER]
+    assert [login.role for login in logins] == [Role.ADMIN, Role.LAWYER, Role.CLIENT]
     assert [login.email for login in logins] == [
         "admin@demo.causa.example",
         "advogada@demo.causa.example",
+        "joao.santos@example.com.br",
     ]
     assert all(len(login.password) >= 12 for login in logins)
     by_email = {account["email"]: account for account in staff}
@@ -97,16 +105,21 @@ async def test_seed_returns_the_two_staff_logins_which_work(demo_engine: AsyncEn
     for login in logins:
         account = by_email[login.email]
         assert account["role"] == login.role
-        assert account["person_id"] is None
+        assert account["person_id"] == (joao if login.role == Role.CLIENT else None)
         assert account["disabled_at"] is None
         assert verify_password(account["password_hash"], login.password)
+    assert by_email["joao.santos@example.com.br"]["granted_at"] is not None
 
 
 async def test_seed_creates_a_realistic_valid_docket(demo_engine: AsyncEngine) -> None:
     async with rolled_back(demo_engine) as db:
         await demo.seed(db)
         office_id = await demo_office_id(db)
-        staff_ids = {row["id"] for row in await rows_of(db, accounts, office_id)}
+        staff_ids = {
+            row["id"]
+            for row in await rows_of(db, accounts, office_id)
+            if row["role"] != Role.CLIENT
+        }
         people = await rows_of(db, persons, office_id)
         docket = await rows_of(db, cases, office_id)
         parties = await rows_of(db, case_parties, office_id)

@@ -46,6 +46,7 @@ def upgrade() -> None:
         sa.Column("recipient", sa.String(), nullable=False),
         sa.Column("subject", sa.String(), nullable=False),
         sa.Column("body", sa.String(), nullable=False),
+        sa.Column("admin_only", sa.Boolean(), server_default=sa.false(), nullable=False),
         sa.Column(
             "status",
             sa.Enum("QUEUED", "SENT", "FAILED", name="outboxstatus", native_enum=False, length=16),

@@ -1,0 +1,261 @@
+"""The outbox: every e-mail of the office, how its delivery went, and sending it again."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+import httpx
+
+from settings import Settings
+from tests.conftest import http_client, serving
+from tests.factories import (
+    CLIENT_PASSWORD,
+    Staff,
+    accept,
+    create_person,
+    data,
+    error,
+    gql,
+    grant,
+    new_portal_client,
+    sign_in,
+    unique_email,
+)
+from tests.mailbox import Mailbox
+
+MESSAGE_FIELDS = "id recipient subject status attempts lastError sentAt"
+OUTBOX = f"""
+query Outbox($first: Int, $after: String, $status: OutboxStatus) {{
+  outbox(first: $first, after: $after, status: $status) {{
+    totalCount
+    pageInfo {{ hasNextPage endCursor }}
+    edges {{ node {{ {MESSAGE_FIELDS} }} }}
+  }}
+}}
+"""
+SEND = f"mutation Send($id: ID!) {{ sendOutboxMessage(id: $id) {{ {MESSAGE_FIELDS} }} }}"
+PORTAL_SUBJECT = "Seu acesso ao portal do cliente — Escritório "
+NO_SMTP = "No SMTP server is configured (CAUSA_SMTP_URL): pass the message on by hand."
+
+
+async def refusal(
+    client: httpx.AsyncClient, token: str, document: str, variables: dict[str, Any]
+) -> dict[str, Any]:
+    """The message and extensions of the single error of an operation that left no data."""
+    body = await gql(client, token, document, variables)
+    assert body["data"] is None, body
+    refused = error(body)
+    return {"message": refused["message"], **refused["extensions"]}
+
+
+async def outbox(
+    client: httpx.AsyncClient, token: str, **arguments: Any
+) -> tuple[int, list[dict[str, Any]]]:
+    """The total count and the messages of one page of the outbox."""
+    page = data(await gql(client, token, OUTBOX, arguments))["outbox"]
+    return page["totalCount"], [edge["node"] for edge in page["edges"]]
+
+
+async def invite(client: httpx.AsyncClient, office: Staff) -> dict[str, Any]:
+    """Portal access granted to a new person of ``office``: the invitation."""
+    person_id = await create_person(client, office.token)
+    return await grant(client, office.token, person_id, unique_email())
+
+
+def delivery(message: dict[str, Any]) -> tuple[str, int, str | None, bool]:
+    return message["status"], message["attempts"], message["lastError"], message["sentAt"] is None
+
+
+async def test_the_outbox_lists_the_sent_invitations_newest_first(
+    client: httpx.AsyncClient, office: Staff
+) -> None:
+    # given two people granted portal access, one after the other
+    first, second = [(await invite(client, office))["message"] for _ in range(2)]
+
+    # when staff read the outbox
+    total, messages = await outbox(client, office.token)
+
+    # then both invitation e-mails are listed, newest first, each sent once
+    assert total == 2
+    assert [m["id"] for m in messages] == [second["id"], first["id"]]
+    assert [m["recipient"] for m in messages] == [second["recipient"], first["recipient"]]
+    for message in messages:
+        assert message["subject"].startswith(PORTAL_SUBJECT)
+        assert delivery(message) == ("SENT", 1, None, False)
+    # and a lawyer reads them a page at a time
+    page = data(await gql(client, office.lawyer_token, OUTBOX, {"first": 1}))["outbox"]
+    assert [edge["node"]["id"] for edge in page["edges"]] == [second["id"]]
+    assert page["pageInfo"]["hasNextPage"] is True
+    after = page["pageInfo"]["endCursor"]
+    assert (await outbox(client, office.lawyer_token, first=1, after=after))[1] == messages[1:]
+
+
+async def test_another_offices_messages_are_not_listed(
+    client: httpx.AsyncClient, office: Staff, other_office: Staff
+) -> None:
+    ours = (await invite(client, office))["message"]
+    theirs = (await invite(client, other_office))["message"]
+
+    assert [m["id"] for m in (await outbox(client, office.token))[1]] == [ours["id"]]
+    assert [m["id"] for m in (await outbox(client, other_office.token))[1]] == [theirs["id"]]
+
+
+async def test_a_refused_email_leaves_the_grant_in_place_and_the_message_failed(
+    client: httpx.AsyncClient, office: Staff, mailbox: Mailbox
+) -> None:
+    # given an SMTP server that refuses every message
+    mailbox.refusing = True
+    try:
+        # when staff grant portal access
+        invitation = await invite(client, office)
+    finally:
+        mailbox.refusing = False
+    recipient = invitation["message"]["recipient"]
+
+    # then the message is FAILED, with the server's answer, and nothing was delivered
+    [message] = (await outbox(client, office.token))[1]
+    assert message["id"] == invitation["message"]["id"]
+    assert message["status"] == "FAILED"
+    assert message["attempts"] == 1
+    assert "554" in message["lastError"]
+    assert message["sentAt"] is None
+    assert mailbox.to(recipient) == []
+    # and the grant stands: the invitation still sets a password that signs in
+    accepted = await accept(client, invitation["token"], CLIENT_PASSWORD)
+    assert accepted.status_code == 200, accepted.text
+    signed_in = await sign_in(client, recipient, CLIENT_PASSWORD)
+    assert signed_in["token_type"] == "Bearer"
+
+
+async def test_the_status_filter_lists_only_messages_in_that_status(
+    client: httpx.AsyncClient, office: Staff, mailbox: Mailbox
+) -> None:
+    # given one message sent and one refused by the server
+    sent = (await invite(client, office))["message"]
+    mailbox.refusing = True
+    try:
+        failed = (await invite(client, office))["message"]
+    finally:
+        mailbox.refusing = False
+
+    # when staff filter the outbox by status, then each status lists its own
+    for status, expected in (("SENT", [sent]), ("FAILED", [failed]), ("QUEUED", [])):
+        total, messages = await outbox(client, office.token, status=status)
+        assert (total, [m["id"] for m in messages]) == (len(expected), [m["id"] for m in expected])
+
+
+async def test_sending_a_failed_message_again_delivers_it_once_the_server_accepts(
+    client: httpx.AsyncClient, office: Staff, mailbox: Mailbox
+) -> None:
+    # given an invitation e-mail that the server refused
+    mailbox.refusing = True
+    try:
+        invitation = await invite(client, office)
+        message_id = invitation["message"]["id"]
+
+        # when a lawyer sends it again while the server still refuses
+        retried = data(await gql(client, office.lawyer_token, SEND, {"id": message_id}))
+
+        # then it stays FAILED, after a second attempt
+        assert retried["sendOutboxMessage"]["status"] == "FAILED"
+        assert retried["sendOutboxMessage"]["attempts"] == 2
+        assert "554" in retried["sendOutboxMessage"]["lastError"]
+    finally:
+        mailbox.refusing = False
+
+    # when it is sent again once the server accepts
+    sent = data(await gql(client, office.lawyer_token, SEND, {"id": message_id}))
+
+    # then it is SENT after a third attempt, the outbox says so, and the mailbox has it
+    assert delivery(sent["sendOutboxMessage"]) == ("SENT", 3, None, False)
+    [listed] = (await outbox(client, office.token))[1]
+    assert listed == sent["sendOutboxMessage"]
+    [received] = mailbox.to(invitation["message"]["recipient"])
+    assert invitation["url"] in received.get_content()
+
+
+async def test_sending_a_sent_message_again_sends_it_once_more(
+    client: httpx.AsyncClient, office: Staff, mailbox: Mailbox
+) -> None:
+    invitation = await invite(client, office)
+    message = invitation["message"]
+
+    again = data(await gql(client, office.token, SEND, {"id": message["id"]}))
+
+    assert delivery(again["sendOutboxMessage"]) == ("SENT", 2, None, False)
+    assert len(mailbox.to(message["recipient"])) == 2
+
+
+async def test_sending_an_unknown_or_another_offices_message_is_not_found(
+    client: httpx.AsyncClient, office: Staff, other_office: Staff, mailbox: Mailbox
+) -> None:
+    # given a message of another office, and an id that names no message
+    theirs = (await invite(client, other_office))["message"]
+    unknown = str(uuid.uuid4())
+
+    # when staff send either, then neither is found
+    for message_id in (unknown, theirs["id"]):
+        assert await refusal(client, office.token, SEND, {"id": message_id}) == {
+            "message": f"No message with the id {message_id}.",
+            "code": "NOT_FOUND",
+            "field": "id",
+        }
+    # and the other office's message was not sent again
+    assert len(mailbox.to(theirs["recipient"])) == 1
+    [listed] = (await outbox(client, other_office.token))[1]
+    assert delivery(listed) == ("SENT", 1, None, False)
+
+
+async def test_sending_a_malformed_id_is_bad_input(
+    client: httpx.AsyncClient, office: Staff
+) -> None:
+    assert await refusal(client, office.token, SEND, {"id": "not-an-id"}) == {
+        "message": "id is not a valid id: 'not-an-id'.",
+        "code": "BAD_USER_INPUT",
+        "field": "id",
+    }
+
+
+async def test_clients_may_not_read_or_send_the_outbox(
+    client: httpx.AsyncClient, office: Staff
+) -> None:
+    portal_client = await new_portal_client(client, office)
+    [message] = (await outbox(client, office.token))[1]
+    staff_only = {"message": "Only the office's staff may do this.", "code": "FORBIDDEN"}
+
+    assert await refusal(client, portal_client.token, OUTBOX, {}) == staff_only
+    assert await refusal(client, portal_client.token, SEND, {"id": message["id"]}) == staff_only
+
+
+async def test_without_an_smtp_server_messages_stay_queued_for_staff(
+    office: Staff, settings: Settings, mailbox: Mailbox
+) -> None:
+    # given the app served with no SMTP server configured
+    without_smtp = Settings(
+        database_url=settings.database_url,
+        secret_key=settings.secret_key,
+        data_dir=settings.data_dir,
+        smtp_url=None,
+        public_url=settings.public_url,
+    )
+    async with serving(without_smtp) as app, http_client(app) as client:
+        # when staff grant portal access
+        invitation = await invite(client, office)
+        message = invitation["message"]
+
+        # then the invitation e-mail is kept in the outbox, never attempted
+        [listed] = (await outbox(client, office.token))[1]
+        assert listed["id"] == message["id"]
+        assert delivery(listed) == ("QUEUED", 0, None, True)
+        assert invitation["url"] in message["body"]
+        assert mailbox.to(message["recipient"]) == []
+
+        # and sending it again says why it cannot be sent
+        assert await refusal(client, office.token, SEND, {"id": message["id"]}) == {
+            "message": NO_SMTP,
+            "code": "BAD_USER_INPUT",
+            "field": "id",
+        }
+        [unchanged] = (await outbox(client, office.token))[1]
+        assert unchanged == listed
