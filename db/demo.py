@@ -66,9 +66,9 @@ STAFF = (
 )
 
 
-# A client with portal access: sees the folders in which João carries the client tag.
-PORTAL_CLIENT = DemoLogin(Role.CLIENT.value, "joao.santos@example.com.br", "demo-cliente-2026")
-PORTAL_PERSON = "joao"
+# A client with portal access: sees the folders in which Carlos carries the client tag.
+PORTAL_CLIENT = DemoLogin(Role.CLIENT.value, "carlos.lima@example.com.br", "demo-cliente-2026")
+PORTAL_PERSON = "carlos"
 
 
 @dataclass(frozen=True)

@@ -87,9 +87,9 @@ async def test_seed_returns_the_staff_and_portal_client_logins_which_work(
         logins = await demo.seed(db)
         office_id = await demo_office_id(db)
         staff = await rows_of(db, accounts, office_id)
-        joao = await db.scalar(
+        carlos = await db.scalar(
             sa.select(persons.c.id).where(
-                persons.c.office_id == office_id, persons.c.name == "João Pedro Almeida Santos"
+                persons.c.office_id == office_id, persons.c.name == "Carlos Eduardo Ferreira Lima"
             )
         )
 
@@ -97,7 +97,7 @@ async def test_seed_returns_the_staff_and_portal_client_logins_which_work(
     assert [login.email for login in logins] == [
         "admin@demo.causa.example",
         "advogada@demo.causa.example",
-        "joao.santos@example.com.br",
+        "carlos.lima@example.com.br",
     ]
     assert all(len(login.password) >= 12 for login in logins)
     by_email = {account["email"]: account for account in staff}
@@ -105,10 +105,10 @@ async def test_seed_returns_the_staff_and_portal_client_logins_which_work(
     for login in logins:
         account = by_email[login.email]
         assert account["role"] == login.role
-        assert account["person_id"] == (joao if login.role == Role.CLIENT else None)
+        assert account["person_id"] == (carlos if login.role == Role.CLIENT else None)
         assert account["disabled_at"] is None
         assert verify_password(account["password_hash"], login.password)
-    assert by_email["joao.santos@example.com.br"]["granted_at"] is not None
+    assert by_email["carlos.lima@example.com.br"]["granted_at"] is not None
 
 
 async def test_seed_creates_a_realistic_valid_docket(demo_engine: AsyncEngine) -> None:
