@@ -9,7 +9,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from auth.requests import read_body
+from auth.requests import media_type, read_body
 from auth.routes import NO_STORE, OAuthError
 from auth.tokens import InvalidToken, OpaqueToken
 from db import invitations
@@ -20,7 +20,7 @@ MAX_BODY = 4_096
 
 
 async def _fields(request: Request) -> tuple[str, str]:
-    if request.headers.get("content-type", "").split(";")[0].strip() != "application/json":
+    if media_type(request) != "application/json":
         raise OAuthError("invalid_request", "Send a JSON object with token and password.")
     body = await read_body(request, MAX_BODY)
     if body is None:

@@ -1,8 +1,13 @@
-"""Reading a request's body within a size limit."""
+"""Reading a request's body: its media type, and the body within a size limit."""
 
 from __future__ import annotations
 
 from starlette.requests import Request
+
+
+def media_type(request: Request) -> str:
+    """The Content-Type without its parameters (``application/json; charset=utf-8``)."""
+    return request.headers.get("content-type", "").split(";")[0].strip().lower()
 
 
 async def read_body(request: Request, limit: int) -> bytes | None:

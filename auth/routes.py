@@ -12,6 +12,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from auth.passwords import verify_password
+from auth.requests import media_type
 from auth.tokens import AccessClaims, InvalidToken, OpaqueToken, Signer
 from db import accounts, throttle
 from db.session import Db, transaction
@@ -47,8 +48,7 @@ Outcome = dict[str, Any] | OAuthError  # a grant, or a refusal to send after the
 
 
 async def _form(request: Request) -> FormData:
-    content_type = request.headers.get("content-type", "").split(";")[0].strip()
-    if content_type != FORM:
+    if media_type(request) != FORM:
         raise OAuthError("invalid_request", f"Send the parameters as {FORM}.")
     return await request.form()
 

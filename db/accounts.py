@@ -127,26 +127,18 @@ async def revoke_session_of_refresh(
 
 
 async def revoke_session(db: Db, *, office_id: uuid.UUID, session_id: uuid.UUID) -> None:
-    await db.execute(
-        sa.update(auth_sessions)
-        .where(
-            auth_sessions.c.office_id == office_id,
-            auth_sessions.c.id == session_id,
-            auth_sessions.c.revoked_at.is_(None),
-        )
-        .values(revoked_at=sa.func.now())
-    )
+    await _end_sessions(db, office_id, auth_sessions.c.id == session_id)
 
 
 async def end_sessions(db: Db, *, office_id: uuid.UUID, account_id: uuid.UUID) -> None:
     """Every session of the account ends: its next request, by any token, is refused."""
+    await _end_sessions(db, office_id, auth_sessions.c.account_id == account_id)
+
+
+async def _end_sessions(db: Db, office_id: uuid.UUID, which: sa.ColumnElement[bool]) -> None:
     await db.execute(
         sa.update(auth_sessions)
-        .where(
-            auth_sessions.c.office_id == office_id,
-            auth_sessions.c.account_id == account_id,
-            auth_sessions.c.revoked_at.is_(None),
-        )
+        .where(auth_sessions.c.office_id == office_id, which, auth_sessions.c.revoked_at.is_(None))
         .values(revoked_at=sa.func.now())
     )
 

@@ -139,6 +139,16 @@ def error(body: dict[str, Any]) -> dict[str, Any]:
     return result
 
 
+async def refusal(
+    client: httpx.AsyncClient, token: str, document: str, variables: dict[str, Any]
+) -> dict[str, Any]:
+    """The message and extensions of the single error of an operation that left no data."""
+    body = await gql(client, token, document, variables)
+    assert body["data"] is None, body
+    refused = error(body)
+    return {"message": refused["message"], **refused["extensions"]}
+
+
 async def refused(
     client: httpx.AsyncClient, token: str, document: str, variables: dict[str, Any]
 ) -> dict[str, Any]:

@@ -15,10 +15,10 @@ from tests.factories import (
     accept,
     create_person,
     data,
-    error,
     gql,
     grant,
     new_portal_client,
+    refusal,
     sign_in,
     unique_email,
 )
@@ -37,16 +37,6 @@ query Outbox($first: Int, $after: String, $status: OutboxStatus) {{
 SEND = f"mutation Send($id: ID!) {{ sendOutboxMessage(id: $id) {{ {MESSAGE_FIELDS} }} }}"
 PORTAL_SUBJECT = "Seu acesso ao portal do cliente — Escritório "
 NO_SMTP = "No SMTP server is configured (CAUSA_SMTP_URL): pass the message on by hand."
-
-
-async def refusal(
-    client: httpx.AsyncClient, token: str, document: str, variables: dict[str, Any]
-) -> dict[str, Any]:
-    """The message and extensions of the single error of an operation that left no data."""
-    body = await gql(client, token, document, variables)
-    assert body["data"] is None, body
-    refused = error(body)
-    return {"message": refused["message"], **refused["extensions"]}
 
 
 async def outbox(

@@ -11,7 +11,7 @@ import pytest
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from tests.factories import Staff, accept, data, error, gql, new_portal_client, sign_in
+from tests.factories import Staff, accept, data, error, gql, new_portal_client, refusal, sign_in
 from tests.mailbox import Mailbox
 
 CREATE = """
@@ -45,16 +45,6 @@ def invalid_grant(description: str) -> dict[str, str]:
 
 def new_email() -> str:
     return f"staff-{uuid.uuid4().hex[:10]}@example.com.br"
-
-
-async def refusal(
-    client: httpx.AsyncClient, token: str, document: str, variables: dict[str, Any]
-) -> dict[str, Any]:
-    """The message and extensions of the single error of an operation that left no data."""
-    body = await gql(client, token, document, variables)
-    assert body["data"] is None, body
-    refused = error(body)
-    return {"message": refused["message"], **refused["extensions"]}
 
 
 async def create(
