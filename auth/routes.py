@@ -80,8 +80,9 @@ async def token(request: Request) -> Response:
     return JSONResponse(outcome, headers=NO_STORE)
 
 
-def _throttle_keys(request: Request, email: str) -> tuple[throttle.Key, throttle.Key]:
-    settings: Settings = request.state.settings
+def _throttle_keys(
+    request: Request, settings: Settings, email: str
+) -> tuple[throttle.Key, throttle.Key]:
     address = request.client.host if request.client else "unknown"
     return (
         throttle.Key.of(
@@ -92,9 +93,10 @@ def _throttle_keys(request: Request, email: str) -> tuple[throttle.Key, throttle
 
 
 async def _password_grant(request: Request, db: Db, form: FormData) -> Outcome:
+    settings: Settings = request.state.settings
     email, password = _param(form, "username"), _param(form, "password")
     office = form.get("office")
-    by_email, by_address = _throttle_keys(request, email)
+    by_email, by_address = _throttle_keys(request, settings, email)
     wait = await throttle.seconds_locked(db, [by_email, by_address])
     if wait:
         raise OAuthError(
@@ -116,7 +118,6 @@ async def _password_grant(request: Request, db: Db, form: FormData) -> Outcome:
         if verify_password(account["password_hash"], password) and account["disabled_at"] is None
     ]
     if not matches:
-        settings: Settings = request.state.settings
         await throttle.record_failure(
             db, [by_email, by_address], max_lock=settings.login_lockout_max
         )
@@ -127,7 +128,6 @@ async def _password_grant(request: Request, db: Db, form: FormData) -> Outcome:
             "invalid_request", "This e-mail signs in to several offices: add the office parameter."
         )
     account = matches[0]
-    settings = request.state.settings
     refresh_token, refresh = OpaqueToken.new(account["office_id"])
     session_id = await accounts.open_session(
         db,
