@@ -11,8 +11,13 @@ from sqlalchemy import RowMapping
 
 from auth.tokens import AccessClaims, OpaqueToken
 from auth.viewer import Viewer
+from db.errors import InvalidValue
 from db.session import Db
 from db.tables import Role, accounts, auth_sessions, offices, refresh_tokens
+
+
+def login_taken(login: str) -> InvalidValue:
+    return InvalidValue("email", f"{login} is already the login of another account.")
 
 
 async def login_candidates(db: Db, *, email: str, office_slug: str | None) -> Sequence[RowMapping]:

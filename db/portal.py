@@ -14,12 +14,13 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy import RowMapping
 from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.exc import IntegrityError
 
 from auth import mail
 from auth.viewer import Viewer
 from db import validators
-from db.accounts import end_sessions
-from db.errors import InvalidValue, Missing
+from db.accounts import end_sessions, login_taken
+from db.errors import Missing
 from db.invitations import InvitationPolicy, Issued, issue, withdraw
 from db.persons import get_person
 from db.session import Db
@@ -70,7 +71,7 @@ async def grant_portal_access(
         )
     )
     if holder is not None and holder["person_id"] != person_id:
-        raise InvalidValue("email", f"{login} is already the login of another account.")
+        raise login_taken(login)
     current = await db.row(sa.select(accounts).where(_client_of(viewer, person_id)))
     if current is None:
         account = await _new_client_account(db, viewer, person, login)
@@ -101,7 +102,7 @@ async def _new_client_account(db: Db, viewer: Viewer, person: RowMapping, login:
         .returning(*ACCESS_COLUMNS)
     )
     if account is None:  # taken meanwhile by a concurrent grant
-        raise InvalidValue("email", f"{login} is already the login of another account.")
+        raise login_taken(login)
     return account
 
 
@@ -112,12 +113,15 @@ async def _renew_client_account(
     if current["email"] != login or current["disabled_at"] is not None:
         changes |= {"password_hash": None, "granted_at": sa.func.now()}
         await end_sessions(db, office_id=viewer.office_id, account_id=current["id"])
-    account = await db.row(
-        sa.update(accounts)
-        .where(_client_of(viewer, person["id"]))
-        .values(**changes)
-        .returning(*ACCESS_COLUMNS)
-    )
+    try:
+        account = await db.row(
+            sa.update(accounts)
+            .where(_client_of(viewer, person["id"]))
+            .values(**changes)
+            .returning(*ACCESS_COLUMNS)
+        )
+    except IntegrityError:  # the login was taken meanwhile by a concurrent grant
+        raise login_taken(login) from None
     assert account is not None
     return account
 

@@ -12,7 +12,7 @@ from sqlalchemy.dialects.postgresql import insert
 from auth import mail
 from auth.viewer import STAFF_ROLES, Viewer
 from db import validators
-from db.accounts import end_sessions
+from db.accounts import end_sessions, login_taken
 from db.errors import InvalidValue, Missing
 from db.invitations import InvitationPolicy, Issued, issue, withdraw
 from db.session import Db
@@ -79,7 +79,7 @@ async def create_staff_member(
         .returning(*STAFF_COLUMNS)
     )
     if account is None:
-        raise InvalidValue("email", f"{login} is already the login of another account.")
+        raise login_taken(login)
     return await _invite(db, viewer, account, policy), account
 
 

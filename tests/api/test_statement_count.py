@@ -11,7 +11,7 @@ from auth.viewer import Viewer
 from db import cases, movements, persons, tasks
 from db.session import transaction
 from db.tables import PartyRole, Role, Source
-from tests.factories import Staff, StatementCounter, data, gql
+from tests.factories import Staff, StatementCounter, data, gql, grant, unique_email
 
 FOLDERS = """
 query Folders($first: Int!) {
@@ -102,3 +102,37 @@ async def test_folder_listing_costs_the_same_statements_for_5_and_50_cases(
     # session check, cases page, parties, movements, documents, tasks, and staff twice:
     # once for the cases' lawyers, once for the movements' and tasks' authors a level deeper
     assert small_count == large_count == 8, statements.statements
+
+
+PERSONS_WITH_ACCESS = """
+query People($first: Int!) {
+  persons(first: $first) { edges { node { name portalAccess { enabled login lastLoginAt } } } }
+}
+"""
+
+
+async def test_portal_access_of_a_page_of_persons_is_one_statement(
+    client: httpx.AsyncClient, engine: AsyncEngine, office: Staff, statements: StatementCounter
+) -> None:
+    # given 30 persons, every third one with portal access
+    await _fill(engine, office, case_count=29)
+    ids = [
+        edge["node"]["id"]
+        for edge in data(
+            await gql(client, office.token, "{ persons(first: 30) { edges { node { id } } } }")
+        )["persons"]["edges"]
+    ]
+    for person_id in ids[::3]:
+        await grant(client, office.token, person_id, unique_email())
+
+    # when a page of 5 and a page of 30 are read with their portal access
+    counts = []
+    for first in (5, 30):
+        statements.reset()
+        page = data(await gql(client, office.token, PERSONS_WITH_ACCESS, {"first": first}))
+        counts.append(statements.count)
+        assert len(page["persons"]["edges"]) == first
+
+    # then each costs the session check, the page and one statement for every access
+    assert sum(edge["node"]["portalAccess"]["enabled"] for edge in page["persons"]["edges"]) == 10
+    assert counts == [3, 3], statements.statements
