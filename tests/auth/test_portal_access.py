@@ -305,3 +305,24 @@ async def test_a_client_may_not_grant_or_revoke(client: httpx.AsyncClient, offic
         extensions = await refused(client, portal.token, document, variables)
         assert extensions["code"] in {"FORBIDDEN", "GRAPHQL_VALIDATION_FAILED"}
     assert await portal_access(client, office, other) == NEVER_GRANTED
+
+
+async def test_a_client_refresh_token_used_twice_ends_the_client_session(
+    client: httpx.AsyncClient, office: Staff
+) -> None:
+    # given a signed-in client who refreshed once
+    portal = await new_portal_client(client, office)
+    form = {"grant_type": "refresh_token", "refresh_token": portal.refresh_token}
+    rotated = await client.post("/auth/token", data=form)
+    assert rotated.status_code == 200, rotated.text
+    fresh_access = rotated.json()["access_token"]
+
+    # when the spent refresh token comes back (it was copied)
+    reused = await client.post("/auth/token", data=form)
+
+    # then it is refused and the whole session ends, new tokens included
+    assert reused.status_code == 400
+    assert reused.json()["error"] == "invalid_grant"
+    await gql(client, fresh_access, "{ viewer { role } }", status=401)
+    again = {"grant_type": "refresh_token", "refresh_token": rotated.json()["refresh_token"]}
+    assert (await client.post("/auth/token", data=again)).status_code == 400
