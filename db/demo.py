@@ -32,6 +32,7 @@ from db.tables import (
     Source,
     accounts,
     offices,
+    persons,
 )
 from db.tasks import create_task
 
@@ -437,14 +438,18 @@ def logins() -> list[DemoLogin]:
 
 
 async def seed(db: Db) -> list[DemoLogin]:
-    """Create the demo office once; later calls only return its logins."""
-    existing = await db.scalar(
-        sa.select(sa.func.count())
-        .select_from(accounts)
-        .join(offices, offices.c.id == accounts.c.office_id)
+    """Create the demo office once; later calls only return its logins.
+
+    A demo office made before portal access existed gets its portal client then.
+    """
+    office_id = await db.scalar(
+        sa.select(offices.c.id)
+        .join(accounts, offices.c.id == accounts.c.office_id)
         .where(offices.c.slug == slugify(OFFICE_NAME))
+        .limit(1)
     )
-    if existing:
+    if office_id is not None:
+        await _ensure_portal_client(db, office_id)
         return logins()
 
     office = await ensure_office(db, name=OFFICE_NAME)
@@ -485,16 +490,31 @@ async def seed(db: Db) -> list[DemoLogin]:
             lawyer_id=staff_ids[number % len(staff_ids)],
             staff_ids=staff_ids,
         )
+    await _ensure_portal_client(db, office["id"])
+    return logins()
+
+
+async def _ensure_portal_client(db: Db, office_id: uuid.UUID) -> None:
+    name = next(person.name for person in PERSONS if person.key == PORTAL_PERSON)
+    person_id = await db.scalar(
+        sa.select(persons.c.id).where(persons.c.office_id == office_id, persons.c.name == name)
+    )
+    has_account = await db.scalar(
+        sa.select(accounts.c.id).where(
+            accounts.c.office_id == office_id, accounts.c.email == PORTAL_CLIENT.email
+        )
+    )
+    if person_id is None or has_account is not None:
+        return
     await create_account(
         db,
-        office_id=office["id"],
+        office_id=office_id,
         email=PORTAL_CLIENT.email,
-        name=next(person.name for person in PERSONS if person.key == PORTAL_PERSON),
+        name=name,
         role=Role.CLIENT,
         password=PORTAL_CLIENT.password,
-        person_id=person_ids[PORTAL_PERSON],
+        person_id=person_id,
     )
-    return logins()
 
 
 async def _create_persons(db: Db, viewer: Viewer, rng: random.Random) -> dict[str, uuid.UUID]:

@@ -217,6 +217,33 @@ async def test_seeding_twice_creates_nothing_new(demo_engine: AsyncEngine) -> No
     assert office_rows == 1
 
 
+async def test_seeding_a_demo_office_made_before_the_portal_adds_its_portal_client(
+    demo_engine: AsyncEngine,
+) -> None:
+    # given a demo office without its portal client
+    async with rolled_back(demo_engine) as db:
+        await demo.seed(db)
+        office_id = await demo_office_id(db)
+        await db.execute(
+            sa.delete(accounts).where(
+                accounts.c.office_id == office_id, accounts.c.role == Role.CLIENT
+            )
+        )
+
+        # when it is seeded again
+        await demo.seed(db)
+        client = await db.row(
+            sa.select(accounts).where(
+                accounts.c.office_id == office_id, accounts.c.email == demo.PORTAL_CLIENT.email
+            )
+        )
+
+    # then the printed portal login works
+    assert client is not None
+    assert client["role"] == Role.CLIENT
+    assert verify_password(client["password_hash"], demo.PORTAL_CLIENT.password)
+
+
 async def test_the_demo_data_is_the_same_every_time(demo_engine: AsyncEngine) -> None:
     async def snapshot() -> tuple[list[tuple[Any, ...]], list[tuple[Any, ...]]]:
         async with rolled_back(demo_engine) as db:
