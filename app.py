@@ -9,6 +9,7 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
+import strawberry
 from cross_web import HTTPException as GraphQLHTTPException
 from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError
@@ -26,12 +27,13 @@ from auth import routes as auth_routes
 from auth.mail import Mailer
 from auth.requests import read_body
 from auth.tokens import InvalidToken, Signer
+from auth.viewer import STAFF_ROLES
 from db import accounts, embedded, migrate, outbox
 from db.engine import create_engine
 from db.invitations import InvitationPolicy
 from db.session import transaction
 from resolvers.context import Context
-from schema.build import staff_schema
+from schema.build import client_schema, staff_schema
 from schema.errors import ErrorCode
 from settings import Settings
 
@@ -66,18 +68,19 @@ async def graphql(request: Request) -> Response:
     except InvalidToken:
         return unauthenticated("The access token is invalid or expired.", "invalid_token")
     settings: Settings = request.state.settings
-    if await read_body(request, settings.max_body_bytes) is None:
+    staff = claims.role in STAFF_ROLES
+    limits = settings.staff_limits if staff else settings.client_limits
+    if await read_body(request, limits.body_bytes) is None:
         return graphql_error(
-            413,
-            f"The request body exceeds {settings.max_body_bytes} bytes.",
-            ErrorCode.BAD_USER_INPUT,
+            413, f"The request body exceeds {limits.body_bytes} bytes.", ErrorCode.BAD_USER_INPUT
         )
     try:
         async with transaction(request.state.engine) as db:
             viewer = await accounts.active_viewer(db, claims)
             if viewer is None:
                 return unauthenticated("The session has ended; sign in again.", "invalid_token")
-            view: GraphQL[Context, None] = request.state.graphql
+            # The viewer's role picks the view: a client's has only @principal fields.
+            view: GraphQL[Context, None] = request.state.views[viewer.is_staff]
             context = Context(request, db, viewer)
             response = await view.run(request, context=context)
         mailer: Mailer | None = request.state.mailer
@@ -120,6 +123,10 @@ async def http_error(request: Request, exc: Exception) -> Response:
     return JSONResponse({"error": exc.detail}, status_code=exc.status_code, headers=exc.headers)
 
 
+def _view(schema: strawberry.Schema) -> GraphQL[Context, None]:
+    return GraphQL(schema, graphql_ide=None, allow_queries_via_get=False)
+
+
 def create_app(settings: Settings | None = None) -> Starlette:
     settings = settings or Settings()
 
@@ -138,11 +145,10 @@ def create_app(settings: Settings | None = None) -> Starlette:
                 "signer": Signer(settings.signing_key, settings.access_token_ttl),
                 "mailer": settings.mailer,
                 "invitations": InvitationPolicy(settings.base_url, settings.invitation_ttl),
-                "graphql": GraphQL(
-                    staff_schema(max_depth=settings.max_query_depth),
-                    graphql_ide=None,
-                    allow_queries_via_get=False,
-                ),
+                "views": {
+                    True: _view(staff_schema(settings.staff_limits)),
+                    False: _view(client_schema(settings.client_limits)),
+                },
             }
         finally:
             await engine.dispose()

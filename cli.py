@@ -119,9 +119,10 @@ def seed_demo(settings: Settings, args: argparse.Namespace) -> None:
 
 
 def export_schema(settings: Settings, args: argparse.Namespace) -> None:
-    from schema.build import staff_schema
+    from schema.build import client_schema, staff_schema
 
-    sys.stdout.write(staff_schema().as_str() + "\n")
+    schema = client_schema() if args.view == "client" else staff_schema()
+    sys.stdout.write(schema.as_str() + "\n")
 
 
 def parser() -> argparse.ArgumentParser:
@@ -152,9 +153,14 @@ def parser() -> argparse.ArgumentParser:
     commands.add_parser(
         "seed-demo", help="create the demo office and print its logins"
     ).set_defaults(run=seed_demo)
-    commands.add_parser("export-schema", help="print the GraphQL SDL").set_defaults(
-        run=export_schema
+    command = commands.add_parser("export-schema", help="print the GraphQL SDL")
+    command.add_argument(
+        "--view",
+        choices=["staff", "client"],
+        default="staff",
+        help="the full schema (schema.graphql) or what a client sees (schema.client.graphql)",
     )
+    command.set_defaults(run=export_schema)
     return root
 
 

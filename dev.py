@@ -5,7 +5,7 @@
     python3 dev.py test [pytest args]   run the whole test suite
     python3 dev.py serve [causa args]   run Causa (see `causa serve --help`)
     python3 dev.py lint                 ruff format + ruff check --fix + mypy
-    python3 dev.py schema               rewrite schema.graphql from the code
+    python3 dev.py schema               rewrite schema.graphql and schema.client.graphql
     python3 dev.py migration MESSAGE    write a migration from the changed tables
     python3 dev.py causa ARGS...        any other `causa` command
 
@@ -62,8 +62,12 @@ def main(args: list[str]) -> int:
     if task == "lint":
         return run("ruff", "format", ".") or run("ruff", "check", "--fix", ".") or run("mypy", ".")
     if task == "schema":
-        with (ROOT / "schema.graphql").open("w") as out:
-            return subprocess.call([str(BIN / "causa"), "export-schema"], cwd=ROOT, stdout=out)
+        for view, name in (("staff", "schema.graphql"), ("client", "schema.client.graphql")):
+            with (ROOT / name).open("w") as out:
+                command = [str(BIN / "causa"), "export-schema", "--view", view]
+                if subprocess.call(command, cwd=ROOT, stdout=out):
+                    return 1
+        return 0
     if task == "migration":
         return run("causa", "make-migration", *rest)
     if task == "causa":

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import secrets
+from dataclasses import astuple, dataclass
 from functools import cached_property
 from pathlib import Path
 
@@ -14,6 +15,26 @@ from auth.mail import Mailer
 WEAK_KEYS = frozenset({"changeme", "change-me", "secret", "dev", "development", "causa"})
 MIN_KEY_LENGTH = 32
 HTTP_URL = r"^https?://[^/?#\s]+(/[^?#\s]*)?$"
+
+
+@dataclass(frozen=True, slots=True)
+class Limits:
+    """What one GraphQL request may ask for; a client's are stricter than staff's."""
+
+    body_bytes: int
+    depth: int
+    aliases: int
+    tokens: int
+    page_size: int
+
+    def at_most(self, other: Limits) -> Limits:
+        """Each limit no looser than ``other``'s."""
+        pairs = zip(astuple(self), astuple(other), strict=True)
+        return Limits(*(min(mine, theirs) for mine, theirs in pairs))
+
+
+STAFF_LIMITS = Limits(body_bytes=1_000_000, depth=12, aliases=50, tokens=5_000, page_size=100)
+CLIENT_LIMITS = Limits(body_bytes=20_000, depth=8, aliases=10, tokens=1_000, page_size=50)
 
 
 class ConfigurationError(RuntimeError):
@@ -28,8 +49,10 @@ class Settings(BaseSettings):
     secret_key: SecretStr | None = None
     access_token_ttl: int = Field(default=900, ge=30, le=86_400)
     refresh_token_ttl: int = Field(default=30 * 86_400, ge=300)
-    max_body_bytes: int = Field(default=1_000_000, ge=1_000)
-    max_query_depth: int = Field(default=12, ge=3)
+    max_body_bytes: int = Field(default=STAFF_LIMITS.body_bytes, ge=1_000)
+    max_query_depth: int = Field(default=STAFF_LIMITS.depth, ge=3)
+    max_aliases: int = Field(default=STAFF_LIMITS.aliases, ge=1)
+    max_tokens: int = Field(default=STAFF_LIMITS.tokens, ge=100)
     public_url: str = Field(default="http://127.0.0.1:8000", pattern=HTTP_URL)
     invitation_ttl: int = Field(default=7 * 86_400, ge=300, le=90 * 86_400)
     smtp_url: SecretStr | None = None
@@ -37,6 +60,20 @@ class Settings(BaseSettings):
     login_failures_per_account: int = Field(default=5, ge=1)
     login_failures_per_address: int = Field(default=20, ge=1)
     login_lockout_max: int = Field(default=900, ge=1)
+
+    @property
+    def staff_limits(self) -> Limits:
+        return Limits(
+            body_bytes=self.max_body_bytes,
+            depth=self.max_query_depth,
+            aliases=self.max_aliases,
+            tokens=self.max_tokens,
+            page_size=STAFF_LIMITS.page_size,
+        )
+
+    @property
+    def client_limits(self) -> Limits:
+        return CLIENT_LIMITS.at_most(self.staff_limits)
 
     @property
     def base_url(self) -> str:

@@ -18,6 +18,7 @@ from db import cases, movements, persons, portal, staff, tasks
 from db.invitations import InvitationPolicy
 from db.pages import Page, Window
 from db.session import Db
+from settings import Settings
 
 K = TypeVar("K")
 WindowedFetch = Callable[..., Awaitable[dict[uuid.UUID, Page]]]
@@ -81,10 +82,14 @@ class Context:
     db: Db
     viewer: Viewer
     loaders: Loaders = field(init=False)
+    page_size: int = field(init=False)
     outgoing_mail: list[tuple[uuid.UUID, uuid.UUID]] = field(default_factory=list)
 
     def __post_init__(self) -> None:
         self.loaders = Loaders(self.db, self.viewer)
+        settings: Settings = self.request.state.settings
+        limits = settings.staff_limits if self.viewer.is_staff else settings.client_limits
+        self.page_size = limits.page_size
 
     @property
     def invitations(self) -> InvitationPolicy:

@@ -45,7 +45,7 @@ class Query:
             viewer=context.viewer,
             search=search,
             status=status,
-            window=window(first, after),
+            window=window(first, after, max_size=info.context.page_size),
         )
         return connection(page, lambda row: from_row(Case, row))
 
@@ -69,7 +69,10 @@ class Query:
     ) -> Connection[Person]:
         context = info.context
         page = await persons.list_persons(
-            context.db, viewer=context.viewer, search=search, window=window(first, after)
+            context.db,
+            viewer=context.viewer,
+            search=search,
+            window=window(first, after, max_size=info.context.page_size),
         )
         return connection(page, lambda row: from_row(Person, row))
 
@@ -103,6 +106,9 @@ class Query:
     ) -> Connection[OutboxMessage]:
         context = info.context
         page = await outbox.list_messages(
-            context.db, viewer=context.viewer, status=status, window=window(first, after)
+            context.db,
+            viewer=context.viewer,
+            status=status,
+            window=window(first, after, max_size=info.context.page_size),
         )
         return connection(page, lambda row: from_row(OutboxMessage, row))

@@ -1,25 +1,66 @@
-"""The schema, defined once, and the views built from it."""
+"""The schema, defined once, and the two views built from it: staff and client."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import strawberry
-from strawberry.extensions import ParserCache, QueryDepthLimiter, ValidationCache
+from graphql.validation import ASTValidationRule
+from strawberry.extensions import (
+    AddValidationRules,
+    MaxTokensLimiter,
+    ParserCache,
+    SchemaExtension,
+    ValidationCache,
+)
+from strawberry.extensions.max_aliases import create_validator as aliases_rule
+from strawberry.extensions.query_depth_limiter import create_validator as depth_rule
 from strawberry.schema.config import StrawberryConfig
+from strawberry.types.base import StrawberryObjectDefinition
+from strawberry.types.field import StrawberryField
 
 from resolvers.mutation import Mutation
 from resolvers.query import Query
+from schema.directives import is_principal
 from schema.errors import ErrorCodes
+from settings import STAFF_LIMITS, Limits
 
 
-def staff_schema(*, max_depth: int = 12) -> strawberry.Schema:
+class ClientSchema(strawberry.Schema):
+    """The client view: the fields marked ``@principal``, and nothing else."""
+
+    def get_fields(self, type_definition: StrawberryObjectDefinition) -> list[StrawberryField]:
+        return [field for field in type_definition.fields if is_principal(field)]
+
+
+def _extensions(limits: Limits) -> list[type[SchemaExtension] | Callable[[], SchemaExtension]]:
+    # The rules are made once, so that ValidationCache recognises them request after request.
+    rules: list[type[ASTValidationRule]] = [
+        depth_rule(limits.depth, None),
+        aliases_rule(limits.aliases),
+    ]
+    return [
+        ErrorCodes,
+        lambda: MaxTokensLimiter(limits.tokens),
+        lambda: AddValidationRules(rules),
+        ParserCache,
+        ValidationCache,
+    ]
+
+
+def _config() -> StrawberryConfig:
+    # A suggestion ("Did you mean …?") would name a field the client view hides.
+    return StrawberryConfig(disable_field_suggestions=True)
+
+
+def staff_schema(limits: Limits = STAFF_LIMITS) -> strawberry.Schema:
     return strawberry.Schema(
-        query=Query,
-        mutation=Mutation,
-        config=StrawberryConfig(disable_field_suggestions=True),
-        extensions=[
-            ErrorCodes,
-            lambda: QueryDepthLimiter(max_depth=max_depth),
-            ParserCache,
-            ValidationCache,
-        ],
+        query=Query, mutation=Mutation, config=_config(), extensions=_extensions(limits)
+    )
+
+
+def client_schema(limits: Limits = STAFF_LIMITS) -> strawberry.Schema:
+    """No Mutation type at all: a client reads, and only reads."""
+    return ClientSchema(
+        query=Query, mutation=None, config=_config(), extensions=_extensions(limits)
     )

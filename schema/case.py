@@ -130,7 +130,9 @@ class Case:
     async def movements(
         self, info: Info[Context, None], first: int | None = None, after: str | None = None
     ) -> Connection[Movement]:
-        page = await info.context.loaders.movements.load((self.key, window(first, after)))
+        page = await info.context.loaders.movements.load(
+            (self.key, window(first, after, max_size=info.context.page_size))
+        )
         return connection(page, lambda row: from_row(Movement, row))
 
     @strawberry.field(
@@ -139,7 +141,9 @@ class Case:
     async def documents(
         self, info: Info[Context, None], first: int | None = None, after: str | None = None
     ) -> Connection[Document]:
-        page = await info.context.loaders.documents.load((self.key, window(first, after)))
+        page = await info.context.loaders.documents.load(
+            (self.key, window(first, after, max_size=info.context.page_size))
+        )
         return connection(page, lambda row: from_row(Document, row))
 
     @strawberry.field(permission_classes=STAFF_ONLY, description="Open tasks first, by due date.")

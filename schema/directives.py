@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import strawberry
 from strawberry.schema_directive import Location
+from strawberry.types.field import StrawberryField
 
 
 @strawberry.schema_directive(
@@ -15,3 +16,7 @@ class Principal:
 
 
 PRINCIPAL: list[object] = [Principal()]
+
+
+def is_principal(field: StrawberryField) -> bool:
+    return any(isinstance(directive, Principal) for directive in field.directives)

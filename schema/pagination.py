@@ -14,7 +14,6 @@ from db.errors import InvalidValue
 from db.pages import Page, Window
 from schema.directives import PRINCIPAL
 
-MAX_PAGE_SIZE = 100
 DEFAULT_PAGE_SIZE = 20
 _PREFIX = "offset:"
 
@@ -46,11 +45,11 @@ def cursor(offset: int) -> str:
     return base64.urlsafe_b64encode(f"{_PREFIX}{offset}".encode()).decode()
 
 
-def window(first: int | None, after: str | None) -> Window:
+def window(first: int | None, after: str | None, *, max_size: int) -> Window:
     """The rows that ``first``/``after`` ask for; bad values are the caller's error."""
-    limit = DEFAULT_PAGE_SIZE if first is None else first
-    if not 0 <= limit <= MAX_PAGE_SIZE:
-        raise InvalidValue("first", f"first must be between 0 and {MAX_PAGE_SIZE}, not {limit}.")
+    limit = min(DEFAULT_PAGE_SIZE, max_size) if first is None else first
+    if not 0 <= limit <= max_size:
+        raise InvalidValue("first", f"first must be between 0 and {max_size}, not {limit}.")
     if after is None:
         return Window(offset=0, limit=limit)
     try:

@@ -36,5 +36,7 @@ class Person:
     async def cases(
         self, info: Info[Context, None], first: int | None = None, after: str | None = None
     ) -> Connection[Case]:
-        page = await info.context.loaders.person_cases.load((self.key, window(first, after)))
+        page = await info.context.loaders.person_cases.load(
+            (self.key, window(first, after, max_size=info.context.page_size))
+        )
         return connection(page, lambda row: from_row(Case, row))

@@ -149,6 +149,16 @@ async def refusal(
     return {"message": refused["message"], **refused["extensions"]}
 
 
+async def hidden(
+    client: httpx.AsyncClient, token: str, document: str, variables: dict[str, Any] | None = None
+) -> list[str]:
+    """The messages of an operation that fails validation: it names what does not exist."""
+    body = await gql(client, token, document, variables)
+    assert body["data"] is None, body
+    assert {e["extensions"]["code"] for e in body["errors"]} == {"GRAPHQL_VALIDATION_FAILED"}
+    return [e["message"] for e in body["errors"]]
+
+
 async def refused(
     client: httpx.AsyncClient, token: str, document: str, variables: dict[str, Any]
 ) -> dict[str, Any]:

@@ -1,0 +1,287 @@
+"""What a client sees over HTTP: their folders, the Principal tab, what came from the court."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import httpx
+import pytest
+
+from settings import Settings
+from tests.conftest import _Served
+from tests.factories import (
+    PortalClient,
+    Staff,
+    create_person,
+    data,
+    error,
+    gql,
+    hidden,
+    new_portal_client,
+)
+
+NEW_CASE = "mutation Case($input: CaseInput!) { createCase(input: $input) { id } }"
+ADD_PARTY = """
+mutation Party($caseId: ID!, $personId: ID!, $isClient: Boolean!) {
+  addCaseParty(caseId: $caseId, personId: $personId, role: PLAINTIFF, isClient: $isClient) {
+    isClient
+  }
+}
+"""
+ADD_MOVEMENT = """
+mutation Movement($caseId: ID!, $input: MovementInput!) {
+  addMovement(caseId: $caseId, input: $input) { id }
+}
+"""
+FOLDERS = """
+{
+  cases { totalCount edges { node {
+    id title
+    parties { role isClient person { id name } }
+    movements { totalCount edges { node { description source } } }
+  } } }
+}
+"""
+ONE_CASE = "query One($id: ID!) { case(id: $id) { id title } }"
+
+
+@dataclass
+class Docket:
+    client: PortalClient
+    own: str  # the client carries the client tag here
+    untagged: str  # the client is a party, not the client
+    others: str  # another client's folder
+
+
+async def new_case(http: httpx.AsyncClient, office: Staff, title: str) -> str:
+    body = await gql(
+        http, office.token, NEW_CASE, {"input": {"title": title, "internalNotes": "x"}}
+    )
+    case_id: str = data(body)["createCase"]["id"]
+    return case_id
+
+
+async def add_party(
+    http: httpx.AsyncClient, office: Staff, case_id: str, person_id: str, *, is_client: bool
+) -> None:
+    variables = {"caseId": case_id, "personId": person_id, "isClient": is_client}
+    data(await gql(http, office.token, ADD_PARTY, variables))
+
+
+async def add_movement(
+    http: httpx.AsyncClient, office: Staff, case_id: str, description: str, source: str
+) -> None:
+    movement = {
+        "occurredAt": "2024-05-02T10:00:00-03:00",
+        "description": description,
+        "source": source,
+    }
+    data(await gql(http, office.token, ADD_MOVEMENT, {"caseId": case_id, "input": movement}))
+
+
+@pytest.fixture
+async def docket(client: httpx.AsyncClient, office: Staff) -> Docket:
+    portal = await new_portal_client(client, office)
+    someone = await create_person(client, office.token, "Outro Cliente")
+    own = await new_case(client, office, "Ação de cobrança")
+    untagged = await new_case(client, office, "Inventário")
+    others = await new_case(client, office, "Divórcio")
+    await add_party(client, office, own, portal.person_id, is_client=True)
+    await add_party(client, office, own, someone, is_client=False)
+    await add_party(client, office, untagged, portal.person_id, is_client=False)
+    await add_party(client, office, others, someone, is_client=True)
+    await add_movement(client, office, own, "Sentença publicada", "COURT")
+    await add_movement(client, office, own, "Reunião com o cliente", "INTERNAL")
+    return Docket(client=portal, own=own, untagged=untagged, others=others)
+
+
+async def test_a_client_reads_only_the_folders_where_they_carry_the_client_tag(
+    client: httpx.AsyncClient, docket: Docket
+) -> None:
+    folders = data(await gql(client, docket.client.token, FOLDERS))["cases"]
+    assert folders["totalCount"] == 1
+    [edge] = folders["edges"]
+    node = edge["node"]
+    assert (node["id"], node["title"]) == (docket.own, "Ação de cobrança")
+    # every party's name and role, and only the movements that came from the court
+    assert sorted(party["person"]["name"] for party in node["parties"]) == [
+        "Maria Cliente",
+        "Outro Cliente",
+    ]
+    assert node["movements"] == {
+        "totalCount": 1,
+        "edges": [{"node": {"description": "Sentença publicada", "source": "COURT"}}],
+    }
+
+
+@pytest.mark.parametrize("which", ["untagged", "others"])
+async def test_a_folder_out_of_scope_is_null_never_forbidden(
+    client: httpx.AsyncClient, docket: Docket, which: str
+) -> None:
+    body = await gql(client, docket.client.token, ONE_CASE, {"id": getattr(docket, which)})
+    assert body == {"data": {"case": None}}
+
+
+async def test_a_folder_of_another_office_is_null(
+    client: httpx.AsyncClient, docket: Docket, other_office: Staff
+) -> None:
+    elsewhere = await new_case(client, other_office, "Caso de outro escritório")
+    body = await gql(client, docket.client.token, ONE_CASE, {"id": elsewhere})
+    assert body == {"data": {"case": None}}
+
+
+async def test_a_malformed_id_is_bad_input_naming_the_argument(
+    client: httpx.AsyncClient, docket: Docket
+) -> None:
+    body = await gql(client, docket.client.token, ONE_CASE, {"id": "not-an-id"})
+    assert body["data"] == {"case": None}
+    assert error(body)["extensions"] == {"code": "BAD_USER_INPUT", "field": "id"}
+
+
+async def test_removing_the_client_tag_hides_the_folder_on_the_next_request(
+    client: httpx.AsyncClient, office: Staff, docket: Docket
+) -> None:
+    await add_party(client, office, docket.own, docket.client.person_id, is_client=False)
+    body = await gql(client, docket.client.token, ONE_CASE, {"id": docket.own})
+    assert body == {"data": {"case": None}}
+    assert data(await gql(client, docket.client.token, FOLDERS))["cases"]["totalCount"] == 0
+
+
+# --- the client view of the schema (lock 1) --------------------------------------------------
+
+
+async def test_a_hidden_field_fails_exactly_like_a_field_that_does_not_exist(
+    client: httpx.AsyncClient, docket: Docket
+) -> None:
+    token = docket.client.token
+    for name in ("internalNotes", "lossRisk", "feeAgreement", "tasks", "createdAt"):
+        assert await hidden(client, token, f"{{ cases {{ edges {{ node {{ {name} }} }} }} }}") == [
+            f"Cannot query field '{name}' on type 'Case'."
+        ]
+    assert await hidden(client, token, "{ cases { edges { node { noSuchField } } } }") == [
+        "Cannot query field 'noSuchField' on type 'Case'."
+    ]
+
+
+async def test_no_suggestion_names_a_hidden_field(
+    client: httpx.AsyncClient, docket: Docket
+) -> None:
+    messages = await hidden(
+        client, docket.client.token, "{ cases { edges { node { internalNote } } } }"
+    )
+    assert messages == ["Cannot query field 'internalNote' on type 'Case'."]
+
+
+INTROSPECTION = """
+{
+  __schema { mutationType { name } types { name } }
+  task: __type(name: "Task") { name }
+  case: __type(name: "Case") { fields { name } }
+  person: __type(name: "Person") { fields { name } }
+}
+"""
+
+
+async def test_introspection_shows_a_client_only_the_principal_tab(
+    client: httpx.AsyncClient, docket: Docket
+) -> None:
+    answer = data(await gql(client, docket.client.token, INTROSPECTION))
+    names = {t["name"] for t in answer["__schema"]["types"] if not t["name"].startswith("__")}
+    assert answer["__schema"]["mutationType"] is None
+    assert answer["task"] is None
+    assert not names & {"Task", "PortalAccess", "OutboxMessage", "PersonInput", "Mutation"}
+    assert {f["name"] for f in answer["person"]["fields"]} == {"id", "name"}
+    case_fields = {f["name"] for f in answer["case"]["fields"]}
+    assert "internalNotes" not in case_fields
+    assert {"folder", "cnjNumber", "movements", "documents"} <= case_fields
+
+
+async def test_staff_see_the_whole_schema(client: httpx.AsyncClient, office: Staff) -> None:
+    answer = data(await gql(client, office.lawyer_token, INTROSPECTION))
+    assert answer["__schema"]["mutationType"] == {"name": "Mutation"}
+    assert answer["task"] == {"name": "Task"}
+
+
+# --- the permission classes alone (lock 2): the client view switched off ----------------------
+
+
+@pytest.fixture
+def full_schema_for_clients(served: _Served, monkeypatch: pytest.MonkeyPatch) -> None:
+    views: dict[bool, Any] = served.state["views"]
+    monkeypatch.setitem(views, False, views[True])
+
+
+@pytest.mark.usefixtures("full_schema_for_clients")
+async def test_with_the_full_schema_a_client_still_gets_forbidden_and_no_value(
+    client: httpx.AsyncClient, docket: Docket
+) -> None:
+    body = await gql(
+        client,
+        docket.client.token,
+        "query One($id: ID!) { case(id: $id) { title internalNotes } }",
+        {"id": docket.own},
+    )
+    assert body["data"] == {"case": {"title": "Ação de cobrança", "internalNotes": None}}
+    assert error(body)["extensions"] == {"code": "FORBIDDEN"}
+    assert error(body)["path"] == ["case", "internalNotes"]
+
+    mutation = await gql(
+        client,
+        docket.client.token,
+        'mutation { createPerson(input: {name: "Intrusa"}) { id } }',
+    )
+    assert mutation["data"] is None
+    assert error(mutation)["extensions"] == {"code": "FORBIDDEN"}
+
+
+# --- limits, stricter for clients ------------------------------------------------------------
+
+
+async def test_a_client_page_is_at_most_50(client: httpx.AsyncClient, docket: Docket) -> None:
+    body = await gql(client, docket.client.token, "{ cases(first: 51) { totalCount } }")
+    assert body["data"] is None
+    assert error(body)["message"] == "first must be between 0 and 50, not 51."
+    assert error(body)["extensions"] == {"code": "BAD_USER_INPUT", "field": "first"}
+
+
+async def test_staff_pages_go_to_100(client: httpx.AsyncClient, office: Staff) -> None:
+    data(await gql(client, office.token, "{ cases(first: 100) { totalCount } }"))
+
+
+async def test_a_deep_query_is_refused_for_a_client(
+    client: httpx.AsyncClient, docket: Docket, settings: Settings
+) -> None:
+    nested = "{ viewer { person " + "{ id x " * 9 + "}" * 9 + " } }"
+    messages = await hidden(client, docket.client.token, nested)
+    depth = settings.client_limits.depth
+    assert f"'anonymous' exceeds maximum operation depth of {depth}" in messages
+
+
+async def test_an_alias_bomb_is_refused_for_a_client_but_not_for_staff(
+    client: httpx.AsyncClient, docket: Docket, office: Staff
+) -> None:
+    bomb = "{ " + " ".join(f"a{n}: viewer {{ email }}" for n in range(11)) + " }"
+    [message] = await hidden(client, docket.client.token, bomb)
+    assert message == "11 aliases found. Allowed: 10"
+    data(await gql(client, office.token, bomb))
+
+
+async def test_too_many_tokens_are_refused_for_a_client(
+    client: httpx.AsyncClient, docket: Docket
+) -> None:
+    query = "{ viewer { " + " ".join(["email"] * 1_000) + " } }"
+    body = await gql(client, docket.client.token, query)
+    assert body["data"] is None
+    assert error(body)["extensions"]["code"] == "GRAPHQL_PARSE_FAILED"
+    assert "more than 1000 tokens" in error(body)["message"]
+
+
+async def test_a_large_body_is_refused_for_a_client_but_not_for_staff(
+    client: httpx.AsyncClient, docket: Docket, office: Staff
+) -> None:
+    padding = " " * 25_000
+    query = "{ viewer { email } }" + padding
+    refused = await gql(client, docket.client.token, query, status=413)
+    assert error(refused)["message"] == "The request body exceeds 20000 bytes."
+    data(await gql(client, office.token, query))

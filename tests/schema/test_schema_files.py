@@ -1,0 +1,42 @@
+"""schema.graphql and schema.client.graphql are the code's, and the contract's names are in them."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from schema.build import client_schema, staff_schema
+
+ROOT = Path(__file__).parent.parent.parent
+CONTRACT_NAMES = [
+    "directive @principal on FIELD_DEFINITION",
+    "viewer: Viewer! @principal",
+    "cases(first: Int = null, after: String = null, search: String = null, "
+    "status: CaseStatus = null): CaseConnection! @principal",
+    "case(id: ID!): Case @principal",
+    "createPerson(input: PersonInput!): Person!",
+    "addCaseParty(caseId: ID!, personId: ID!, role: PartyRole!, isClient: Boolean!): CaseParty!",
+    "addMovement(caseId: ID!, input: MovementInput!): Movement!",
+    "createTask(caseId: ID!, input: TaskInput!): Task!",
+    "grantPortalAccess(personId: ID!, email: String!): PortalInvitation!",
+    "revokePortalAccess(personId: ID!): PortalAccess!",
+]
+
+
+@pytest.mark.parametrize(
+    ("file_name", "build"),
+    [("schema.graphql", staff_schema), ("schema.client.graphql", client_schema)],
+)
+def test_schema_file_matches_the_code(file_name: str, build: object) -> None:
+    assert callable(build)
+    exported = build().as_str() + "\n"
+    assert (ROOT / file_name).read_text() == exported, (
+        f"{file_name} is out of date: run `python3 dev.py schema`"
+    )
+
+
+def test_schema_file_carries_the_contract_names() -> None:
+    text = (ROOT / "schema.graphql").read_text()
+    for name in CONTRACT_NAMES:
+        assert name in text
