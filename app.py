@@ -28,9 +28,10 @@ from auth.mail import Mailer
 from auth.requests import read_body
 from auth.tokens import InvalidToken, Signer
 from auth.viewer import STAFF_ROLES
-from db import accounts, embedded, migrate, outbox
+from db import accounts, migrate, outbox
 from db.engine import create_engine
 from db.invitations import InvitationPolicy
+from db.roles import check_runtime_role
 from db.session import transaction
 from resolvers.context import Context
 from schema.build import client_schema, staff_schema
@@ -132,13 +133,13 @@ def create_app(settings: Settings | None = None) -> Starlette:
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[dict[str, Any]]:
-        url = settings.database_url
-        if url is None:
-            url = await asyncio.to_thread(embedded.start, settings.data_dir)
-            await asyncio.to_thread(migrate.upgrade, url)
-        engine = create_engine(url)
+        urls = await asyncio.to_thread(settings.database_urls)
+        if settings.embedded:
+            await asyncio.to_thread(migrate.upgrade, urls.owner)
+        engine = create_engine(urls.runtime)
         try:
             await migrate.check_current(engine)
+            await check_runtime_role(engine)
             yield {
                 "settings": settings,
                 "engine": engine,

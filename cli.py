@@ -14,25 +14,18 @@ from settings import ConfigurationError, Settings
 T = TypeVar("T")
 
 
-def _database_url(settings: Settings) -> str:
-    if settings.database_url:
-        return settings.database_url
-    from db import embedded
-
-    return embedded.start(settings.data_dir)
-
-
 def _in_transaction(settings: Settings, work: Callable[..., Awaitable[T]]) -> T:
+    """Run ``work`` in one transaction as the runtime role (the embedded server migrated)."""
     from db import migrate
     from db.engine import create_engine
     from db.session import transaction
 
-    url = _database_url(settings)
+    urls = settings.database_urls()
     if settings.embedded:
-        migrate.upgrade(url)
+        migrate.upgrade(urls.owner)
 
     async def run() -> T:
-        engine = create_engine(url, pool_size=1)
+        engine = create_engine(urls.runtime, pool_size=1)
         try:
             await migrate.check_current(engine)
             async with transaction(engine) as db:
@@ -43,13 +36,15 @@ def _in_transaction(settings: Settings, work: Callable[..., Awaitable[T]]) -> T:
     return asyncio.run(run())
 
 
-async def _check_migrated(url: str) -> None:
+async def _check_ready(url: str) -> None:
     from db import migrate
     from db.engine import create_engine
+    from db.roles import check_runtime_role
 
     engine = create_engine(url, pool_size=1)
     try:
         await migrate.check_current(engine)
+        await check_runtime_role(engine)
     finally:
         await engine.dispose()
 
@@ -64,7 +59,7 @@ def serve(settings: Settings, args: argparse.Namespace) -> None:
     if args.demo:
         seed_demo(settings, args)
     elif settings.database_url:
-        asyncio.run(_check_migrated(settings.database_url))
+        asyncio.run(_check_ready(settings.database_url))
     print(f"GraphiQL: http://{args.host}:{args.port}/graphql", flush=True)
     uvicorn.run(create_app(settings), host=args.host, port=args.port, log_level="info")
 
@@ -72,14 +67,14 @@ def serve(settings: Settings, args: argparse.Namespace) -> None:
 def migrate_command(settings: Settings, args: argparse.Namespace) -> None:
     from db import migrate
 
-    migrate.upgrade(_database_url(settings))
+    migrate.upgrade(settings.database_urls().owner)
     print("The database is up to date.")
 
 
 def make_migration(settings: Settings, args: argparse.Namespace) -> None:
     from db import migrate
 
-    url = _database_url(settings)
+    url = settings.database_urls().owner
     migrate.upgrade(url)
     migrate.make_revision(url, args.message)
 
@@ -183,8 +178,9 @@ def main(argv: Sequence[str] | None = None) -> None:
 
         from db.errors import InvalidValue
         from db.migrate import NotMigrated
+        from db.roles import UnsafeRole
 
-        if isinstance(error, InvalidValue | NotMigrated):
+        if isinstance(error, InvalidValue | NotMigrated | UnsafeRole):
             raise SystemExit(f"causa: {error}") from None
         if isinstance(error, OSError | DBAPIError):
             raise SystemExit(f"causa: cannot reach the database: {error}") from None

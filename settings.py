@@ -11,6 +11,7 @@ from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from auth.mail import Mailer
+from db.roles import Urls, urls
 
 WEAK_KEYS = frozenset({"changeme", "change-me", "secret", "dev", "development", "causa"})
 MIN_KEY_LENGTH = 32
@@ -45,6 +46,7 @@ class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="CAUSA_", frozen=True)
 
     database_url: str | None = None
+    migration_database_url: str | None = None
     data_dir: Path = Path(".causa")
     secret_key: SecretStr | None = None
     access_token_ttl: int = Field(default=900, ge=30, le=86_400)
@@ -89,6 +91,10 @@ class Settings(BaseSettings):
             return Mailer.from_url(self.smtp_url.get_secret_value(), sender=self.mail_from)
         except ValueError as error:
             raise ConfigurationError(str(error)) from None
+
+    def database_urls(self) -> Urls:
+        """The owner's URL (migrations) and the runtime role's (everything else)."""
+        return urls(self.database_url, self.migration_database_url, self.data_dir)
 
     @property
     def embedded(self) -> bool:

@@ -22,7 +22,7 @@ from db.cases import add_party, create_case
 from db.movements import add_movement
 from db.offices import create_account, ensure_office, slugify
 from db.persons import create_person
-from db.session import Db
+from db.session import Db, act_as
 from db.tables import (
     CaseStatus,
     LossRisk,
@@ -449,6 +449,7 @@ async def seed(db: Db) -> list[DemoLogin]:
         .limit(1)
     )
     if office_id is not None:
+        await act_as(db, _admin(office_id, uuid.uuid4()))
         await _ensure_portal_client(db, office_id)
         return logins()
 
@@ -464,16 +465,8 @@ async def seed(db: Db) -> list[DemoLogin]:
             password=staff.login.password,
         )
         staff_ids.append(account["id"])
-    admin = STAFF[0]
-    viewer = Viewer(
-        account_id=staff_ids[0],
-        office_id=office["id"],
-        role=Role.ADMIN,
-        email=admin.login.email,
-        name=admin.name,
-        session_id=uuid.uuid4(),
-        person_id=None,
-    )
+    viewer = _admin(office["id"], staff_ids[0])
+    await act_as(db, viewer)
     rng = random.Random(SEED)  # noqa: S311 - reproducible demo data, not a secret
     person_ids = await _create_persons(db, viewer, rng)
     kinds = [TEMPLATES[i % len(TEMPLATES)] for i in range(CASE_COUNT)]
@@ -492,6 +485,19 @@ async def seed(db: Db) -> list[DemoLogin]:
         )
     await _ensure_portal_client(db, office["id"])
     return logins()
+
+
+def _admin(office_id: uuid.UUID, account_id: uuid.UUID) -> Viewer:
+    """The demo's administrator, as the viewer the demo data is written by."""
+    admin = STAFF[0]
+    return Viewer(
+        account_id=account_id,
+        office_id=office_id,
+        role=Role.ADMIN,
+        email=admin.login.email,
+        name=admin.name,
+        session_id=uuid.uuid4(),
+    )
 
 
 async def _ensure_portal_client(db: Db, office_id: uuid.UUID) -> None:

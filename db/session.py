@@ -7,9 +7,12 @@ from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from typing import Any
 
+import sqlalchemy as sa
 from sqlalchemy import Executable, RowMapping
 from sqlalchemy.engine import CursorResult
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+
+from auth.viewer import Viewer
 
 
 class Db:
@@ -49,6 +52,21 @@ class Db:
             raise
         async with self._lock:
             await savepoint.commit()
+
+
+async def act_as(db: Db, viewer: Viewer) -> None:
+    """Scope the rest of the transaction to ``viewer`` for row-level security.
+
+    A request does this as it checks the viewer's session (db/accounts.py:
+    active_viewer); work done outside a request (the demo, the tests) calls this.
+    """
+    await db.execute(
+        sa.select(
+            sa.func.set_config("causa.office_id", str(viewer.office_id), True),
+            sa.func.set_config("causa.role", viewer.role.value, True),
+            sa.func.set_config("causa.person_id", str(viewer.person_id or ""), True),
+        )
+    )
 
 
 @asynccontextmanager

@@ -25,25 +25,41 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from starlette.types import Receive, Scope, Send
 
 from app import create_app
-from db import embedded, migrate
+from db import migrate, roles
 from db.engine import create_engine
+from db.roles import Urls
 from settings import Settings
 from tests.factories import Credentials, Staff, StatementCounter, new_admin, new_office
 from tests.mailbox import Mailbox
 
 
 @pytest.fixture(scope="session")
-def database_url() -> str:
-    """``CAUSA_DATABASE_URL`` when given, else an embedded PostgreSQL of the test run.
+def database_urls() -> Urls:
+    """``CAUSA_DATABASE_URL`` (and ``CAUSA_MIGRATION_DATABASE_URL``, the owner's) when
+    given, else an embedded PostgreSQL of the test run, migrated.
 
     Its folder is not one of pytest's numbered temporary folders, which pytest removes
     while a server may still be running in them.
     """
-    url = os.environ.get("CAUSA_DATABASE_URL") or embedded.start(
-        Path(tempfile.mkdtemp(prefix="causa-test-")) / "data"
+    urls = roles.urls(
+        os.environ.get("CAUSA_DATABASE_URL"),
+        os.environ.get("CAUSA_MIGRATION_DATABASE_URL"),
+        Path(tempfile.mkdtemp(prefix="causa-test-")) / "data",
     )
-    migrate.upgrade(url)
-    return url
+    migrate.upgrade(urls.owner)
+    return urls
+
+
+@pytest.fixture(scope="session")
+def database_url(database_urls: Urls) -> str:
+    """The runtime role's: the one the app and the command line work as."""
+    return database_urls.runtime
+
+
+@pytest.fixture(scope="session")
+def owner_url(database_urls: Urls) -> str:
+    """The owner's, whom row-level security does not bind: for what a migration may do."""
+    return database_urls.owner
 
 
 @pytest.fixture(scope="session")
@@ -186,12 +202,12 @@ def unused_url() -> str:
 
 
 @pytest.fixture(scope="session")
-def empty_database_url(database_url: str) -> str:
+def empty_database_url(owner_url: str, database_url: str) -> str:
     """A database on the test server that no migration has touched."""
     name = f"causa_empty_{os.getpid()}"
 
     async def create() -> None:
-        engine = create_engine(database_url, pool_size=1)
+        engine = create_engine(owner_url, pool_size=1)
         try:
             async with engine.connect() as connection:
                 conn = await connection.execution_options(isolation_level="AUTOCOMMIT")

@@ -9,7 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from auth.viewer import Viewer
 from db import cases, movements, persons, tasks
-from db.session import transaction
+from db.session import act_as, transaction
 from db.tables import PartyRole, Role, Source
 from tests.factories import Staff, StatementCounter, data, gql, grant, unique_email
 
@@ -41,6 +41,7 @@ async def _fill(engine: AsyncEngine, office: Staff, case_count: int) -> None:
     )
     start = datetime(2024, 1, 1, tzinfo=UTC)
     async with transaction(engine) as db:
+        await act_as(db, viewer)
         client = await persons.create_person(db, viewer=viewer, values={"name": "Cliente"})
         for n in range(case_count):
             case = await cases.create_case(
