@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Any
 
 import httpx
@@ -11,29 +10,17 @@ import pytest
 from settings import Settings
 from tests.conftest import _Served
 from tests.factories import (
-    PortalClient,
+    Docket,
     Staff,
-    create_person,
+    add_party,
     data,
     error,
     gql,
     hidden,
-    new_portal_client,
+    make_docket,
+    new_case,
 )
 
-NEW_CASE = "mutation Case($input: CaseInput!) { createCase(input: $input) { id } }"
-ADD_PARTY = """
-mutation Party($caseId: ID!, $personId: ID!, $isClient: Boolean!) {
-  addCaseParty(caseId: $caseId, personId: $personId, role: PLAINTIFF, isClient: $isClient) {
-    isClient
-  }
-}
-"""
-ADD_MOVEMENT = """
-mutation Movement($caseId: ID!, $input: MovementInput!) {
-  addMovement(caseId: $caseId, input: $input) { id }
-}
-"""
 FOLDERS = """
 {
   cases { totalCount edges { node {
@@ -46,54 +33,9 @@ FOLDERS = """
 ONE_CASE = "query One($id: ID!) { case(id: $id) { id title } }"
 
 
-@dataclass
-class Docket:
-    client: PortalClient
-    own: str  # the client carries the client tag here
-    untagged: str  # the client is a party, not the client
-    others: str  # another client's folder
-
-
-async def new_case(http: httpx.AsyncClient, office: Staff, title: str) -> str:
-    body = await gql(
-        http, office.token, NEW_CASE, {"input": {"title": title, "internalNotes": "x"}}
-    )
-    case_id: str = data(body)["createCase"]["id"]
-    return case_id
-
-
-async def add_party(
-    http: httpx.AsyncClient, office: Staff, case_id: str, person_id: str, *, is_client: bool
-) -> None:
-    variables = {"caseId": case_id, "personId": person_id, "isClient": is_client}
-    data(await gql(http, office.token, ADD_PARTY, variables))
-
-
-async def add_movement(
-    http: httpx.AsyncClient, office: Staff, case_id: str, description: str, source: str
-) -> None:
-    movement = {
-        "occurredAt": "2024-05-02T10:00:00-03:00",
-        "description": description,
-        "source": source,
-    }
-    data(await gql(http, office.token, ADD_MOVEMENT, {"caseId": case_id, "input": movement}))
-
-
 @pytest.fixture
 async def docket(client: httpx.AsyncClient, office: Staff) -> Docket:
-    portal = await new_portal_client(client, office)
-    someone = await create_person(client, office.token, "Outro Cliente")
-    own = await new_case(client, office, "Ação de cobrança")
-    untagged = await new_case(client, office, "Inventário")
-    others = await new_case(client, office, "Divórcio")
-    await add_party(client, office, own, portal.person_id, is_client=True)
-    await add_party(client, office, own, someone, is_client=False)
-    await add_party(client, office, untagged, portal.person_id, is_client=False)
-    await add_party(client, office, others, someone, is_client=True)
-    await add_movement(client, office, own, "Sentença publicada", "COURT")
-    await add_movement(client, office, own, "Reunião com o cliente", "INTERNAL")
-    return Docket(client=portal, own=own, untagged=untagged, others=others)
+    return await make_docket(client, office)
 
 
 async def test_a_client_reads_only_the_folders_where_they_carry_the_client_tag(

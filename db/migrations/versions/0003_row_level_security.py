@@ -6,8 +6,9 @@ Create Date: 2026-11-24 15:20:00
 
 Every read and write of the case data is bound to the transaction's settings
 ``causa.office_id``, ``causa.role`` and ``causa.person_id`` (set by Causa from the
-viewer): staff reach their office, a client the cases where a party with their person
-carries the client tag, and of those only what came from the court. The policies bind
+viewer): staff read and write their office; a client reads the cases where a party
+with their person carries the client tag, and of those only what came from the
+court, and writes nothing. The policies bind
 ``causa_runtime``, the role the API works as; the owner, who migrates, is not bound.
 """
 
@@ -86,14 +87,20 @@ def upgrade() -> None:
     for table, scope in POLICIES.items():
         op.execute(f'ALTER TABLE "{table}" ENABLE ROW LEVEL SECURITY')
         op.execute(
-            f'CREATE POLICY office_scope ON "{table}" '
+            f'CREATE POLICY reads ON "{table}" FOR SELECT '
             f"USING (office_id = causa_office() AND ({scope}))"
+        )
+        # A client only reads: every write is staff's, in their own office.
+        op.execute(
+            f'CREATE POLICY writes ON "{table}" '
+            "USING (office_id = causa_office() AND causa_is_staff())"
         )
 
 
 def downgrade() -> None:
     for table in POLICIES:
-        op.execute(f'DROP POLICY office_scope ON "{table}"')
+        op.execute(f'DROP POLICY writes ON "{table}"')
+        op.execute(f'DROP POLICY reads ON "{table}"')
         op.execute(f'ALTER TABLE "{table}" DISABLE ROW LEVEL SECURITY')
     op.execute("REVOKE ALL ON ALL TABLES IN SCHEMA public FROM causa_runtime")
     op.execute("REVOKE USAGE ON SCHEMA public FROM causa_runtime")

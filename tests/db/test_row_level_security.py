@@ -1,0 +1,212 @@
+"""The fourth lock: PostgreSQL's row-level security, each lock on its own.
+
+A raw, unfiltered SELECT in a transaction scoped to a viewer returns only that
+viewer's rows; the scoped queries of db/ hold without it, and it holds without them.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
+
+import httpx
+import pytest
+import sqlalchemy as sa
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from auth.viewer import Viewer
+from db import cases, movements
+from db.engine import create_engine
+from db.pages import Window
+from db.roles import UnsafeRole, check_runtime_role
+from db.session import Db, act_as, transaction
+from db.tables import Role, Source
+from tests.factories import Docket, Staff, data, gql, make_docket, new_case
+
+FOLDERS = "{ cases { totalCount edges { node { id movements { edges { node { source } } } } } } }"
+
+
+@pytest.fixture
+async def docket(client: httpx.AsyncClient, office: Staff) -> Docket:
+    return await make_docket(client, office)
+
+
+@pytest.fixture(scope="module")
+async def owner_engine(owner_url: str) -> AsyncIterator[AsyncEngine]:
+    engine = create_engine(owner_url, pool_size=1)
+    yield engine
+    await engine.dispose()
+
+
+def client_viewer(office: Staff, docket: Docket) -> Viewer:
+    return Viewer(
+        account_id=uuid.uuid4(),
+        office_id=office.office_id,
+        role=Role.CLIENT,
+        email=docket.client.email,
+        name="Maria Cliente",
+        session_id=uuid.uuid4(),
+        person_id=uuid.UUID(docket.client.person_id),
+    )
+
+
+def staff_viewer(office: Staff) -> Viewer:
+    return Viewer(
+        account_id=office.admin_id,
+        office_id=office.office_id,
+        role=Role.ADMIN,
+        email=office.email,
+        name="Ana Admin",
+        session_id=uuid.uuid4(),
+    )
+
+
+@asynccontextmanager
+async def scoped(engine: AsyncEngine, viewer: Viewer | None) -> AsyncIterator[Db]:
+    """A transaction of ``engine``, scoped to ``viewer``, that never commits."""
+    async with engine.connect() as connection:
+        outer = await connection.begin()
+        try:
+            db = Db(connection)
+            if viewer is not None:
+                await act_as(db, viewer)
+            yield db
+        finally:
+            await outer.rollback()
+
+
+async def column(db: Db, sql: str) -> list[Any]:
+    return list((await db.execute(sa.text(sql))).scalars().all())
+
+
+async def add_documents(owner_engine: AsyncEngine, office: Staff, case_id: str) -> None:
+    """A court document and an internal one (uploads arrive with a later release)."""
+    async with transaction(owner_engine) as db:
+        for source in (Source.COURT, Source.INTERNAL):
+            await db.execute(
+                sa.text(
+                    "INSERT INTO document (office_id, id, case_id, title, file_name, content_type,"
+                    " size_bytes, sha256, storage_key, source) VALUES (:office, :id, :case,"
+                    " :title, 'a.pdf', 'application/pdf', 10, 'x', 'k', :source)"
+                ).bindparams(
+                    office=office.office_id,
+                    id=uuid.uuid4(),
+                    case=uuid.UUID(case_id),
+                    title=f"Documento {source.value}",
+                    source=source.value,
+                )
+            )
+
+
+# --- the runtime role ------------------------------------------------------------------------
+
+
+async def test_the_api_works_as_a_role_that_row_level_security_binds(engine: AsyncEngine) -> None:
+    async with engine.connect() as connection:
+        row = (
+            await connection.execute(
+                sa.text(
+                    "SELECT rolsuper, rolbypassrls, pg_has_role(current_user, 'causa_runtime',"
+                    " 'MEMBER') AS runtime FROM pg_roles WHERE rolname = current_user"
+                )
+            )
+        ).one()
+    assert (row.rolsuper, row.rolbypassrls, row.runtime) == (False, False, True)
+    await check_runtime_role(engine)
+
+
+async def test_serving_as_the_owner_is_refused(owner_engine: AsyncEngine) -> None:
+    with pytest.raises(UnsafeRole, match="row-level security would not bind it"):
+        await check_runtime_role(owner_engine)
+
+
+# --- row-level security alone: raw, unfiltered SELECTs ---------------------------------------
+
+
+async def test_a_raw_select_in_a_client_transaction_returns_only_the_clients_rows(
+    engine: AsyncEngine, owner_engine: AsyncEngine, office: Staff, docket: Docket
+) -> None:
+    await add_documents(owner_engine, office, docket.own)
+    async with scoped(engine, client_viewer(office, docket)) as db:
+        assert await column(db, 'SELECT id::text FROM "case"') == [docket.own]
+        assert set(await column(db, "SELECT case_id::text FROM case_party")) == {docket.own}
+        assert await column(db, "SELECT description FROM movement") == ["Sentença publicada"]
+        assert await column(db, "SELECT title FROM document") == ["Documento COURT"]
+        assert await column(db, "SELECT title FROM task") == []
+        assert sorted(await column(db, "SELECT name FROM person")) == [
+            "Maria Cliente",
+            "Outro Cliente",
+        ]
+
+
+async def test_a_raw_select_of_staff_returns_only_their_office(
+    client: httpx.AsyncClient, engine: AsyncEngine, office: Staff, other_office: Staff
+) -> None:
+    mine = await new_case(client, office, "Do meu escritório")
+    await new_case(client, other_office, "Do outro escritório")
+    async with scoped(engine, staff_viewer(office)) as db:
+        offices = set(await column(db, 'SELECT office_id FROM "case"'))
+        ids = await column(db, 'SELECT id::text FROM "case"')
+    assert offices == {office.office_id}
+    assert mine in ids
+
+
+async def test_a_transaction_scoped_to_nobody_sees_no_row(
+    engine: AsyncEngine, docket: Docket
+) -> None:
+    async with scoped(engine, None) as db:
+        for table in ('"case"', "case_party", "movement", "document", "task", "person"):
+            assert await column(db, f"SELECT count(*) FROM {table}") == [0], table
+
+
+async def test_a_client_transaction_can_change_nothing(
+    engine: AsyncEngine, office: Staff, docket: Docket
+) -> None:
+    async with scoped(engine, client_viewer(office, docket)) as db:
+        for table in ('"case"', "movement", "person", "case_party"):
+            changed = await db.execute(sa.text(f"DELETE FROM {table}"))
+            assert changed.rowcount == 0, table
+        renamed = await db.execute(sa.text("UPDATE \"case\" SET title = 'x'"))
+        assert renamed.rowcount == 0
+    async with scoped(engine, client_viewer(office, docket)) as db:
+        with pytest.raises(sa.exc.DBAPIError, match="row-level security"):
+            await db.execute(
+                sa.text(
+                    "INSERT INTO task (office_id, case_id, title) VALUES (:office, :case, 'x')"
+                ).bindparams(office=office.office_id, case=uuid.UUID(docket.own))
+            )
+
+
+# --- each lock on its own through the API ----------------------------------------------------
+
+
+async def test_with_the_scoped_queries_switched_off_rls_still_hides_other_folders(
+    client: httpx.AsyncClient, docket: Docket, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # given db/'s scoping switched off for cases and movements
+    monkeypatch.setattr(cases, "visible_cases", lambda viewer: sa.true())
+    monkeypatch.setattr(movements, "visible_movements", lambda viewer: sa.true())
+
+    # then the client still reads only their folder and its court movements
+    folders = data(await gql(client, docket.client.token, FOLDERS))["cases"]
+    assert [edge["node"]["id"] for edge in folders["edges"]] == [docket.own]
+    assert folders["edges"][0]["node"]["movements"]["edges"] == [{"node": {"source": "COURT"}}]
+
+
+async def test_with_rls_switched_off_the_scoped_queries_still_hide_other_folders(
+    owner_engine: AsyncEngine, office: Staff, docket: Docket
+) -> None:
+    viewer = client_viewer(office, docket)
+    async with scoped(owner_engine, viewer) as db:  # the owner: RLS does not bind it
+        everything = await column(db, 'SELECT count(*) FROM "case"')
+        page = await cases.list_cases(
+            db, viewer=viewer, search=None, status=None, window=Window(0, 50)
+        )
+        found = await movements.movements_of_cases(
+            db, viewer=viewer, case_ids=[uuid.UUID(docket.own)], window=Window(0, 50)
+        )
+    assert everything[0] >= 3
+    assert [str(row["id"]) for row in page.rows] == [docket.own]
+    assert [row["source"] for row in found[uuid.UUID(docket.own)].rows] == [Source.COURT]
