@@ -2,16 +2,28 @@
 
 from __future__ import annotations
 
+import uuid
 from datetime import UTC, datetime, timedelta
 
 import httpx
+import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from auth.viewer import Viewer
 from db import cases, movements, persons, tasks
 from db.session import act_as, transaction
-from db.tables import PartyRole, Role, Source
-from tests.factories import Staff, StatementCounter, data, gql, grant, unique_email
+from db.tables import PartyRole, Role, Source, documents
+from tests.factories import (
+    CLIENT_PASSWORD,
+    Staff,
+    StatementCounter,
+    accept,
+    data,
+    gql,
+    grant,
+    sign_in,
+    unique_email,
+)
 
 FOLDERS = """
 query Folders($first: Int!) {
@@ -30,7 +42,11 @@ query Folders($first: Int!) {
 """
 
 
-async def _fill(engine: AsyncEngine, office: Staff, case_count: int) -> None:
+async def _fill(
+    engine: AsyncEngine, office: Staff, case_count: int, per_case: int = 12
+) -> uuid.UUID:
+    """Cases with the same client, an opponent, ``per_case`` movements (half from the
+    court) and as many documents (likewise) each; the client's person id."""
     viewer = Viewer(
         account_id=office.admin_id,
         office_id=office.office_id,
@@ -62,7 +78,7 @@ async def _fill(engine: AsyncEngine, office: Staff, case_count: int) -> None:
                     role=role,
                     is_client=is_client,
                 )
-            for m in range(12):
+            for m in range(per_case):
                 await movements.add_movement(
                     db,
                     viewer=viewer,
@@ -79,6 +95,22 @@ async def _fill(engine: AsyncEngine, office: Staff, case_count: int) -> None:
                 case_id=case["id"],
                 values={"title": "Prazo", "assignee_id": office.lawyer_id},
             )
+            for d in range(per_case):  # uploads arrive with a later release: rows written directly
+                await db.execute(
+                    sa.insert(documents).values(
+                        office_id=office.office_id,
+                        case_id=case["id"],
+                        title=f"Documento {d}",
+                        file_name=f"doc{d}.pdf",
+                        content_type="application/pdf",
+                        size_bytes=1000,
+                        sha256="0" * 64,
+                        storage_key=f"k/{d}",
+                        source=Source.COURT if d % 2 else Source.INTERNAL,
+                    )
+                )
+    client_id: uuid.UUID = client["id"]
+    return client_id
 
 
 async def test_folder_listing_costs_the_same_statements_for_5_and_50_cases(
@@ -137,3 +169,46 @@ async def test_portal_access_of_a_page_of_persons_is_one_statement(
     # then each costs the session check, the page and one statement for every access
     assert sum(edge["node"]["portalAccess"]["enabled"] for edge in page["persons"]["edges"]) == 10
     assert counts == [3, 3], statements.statements
+
+
+CLIENT_FOLDERS = """
+query Folders($first: Int!) {
+  cases(first: $first) {
+    totalCount
+    edges { node {
+      folder title cnjNumber court status
+      responsibleLawyer { name }
+      parties { role isClient person { name } }
+      movements(first: 10) { totalCount edges { node { occurredAt description source } } }
+      documents(first: 10) { totalCount edges { node { title fileName downloadUrl } } }
+    } }
+  }
+}
+"""
+
+
+async def test_a_clients_folders_cost_the_same_statements_for_5_and_20_cases(
+    client: httpx.AsyncClient, engine: AsyncEngine, office: Staff, statements: StatementCounter
+) -> None:
+    # given a client with portal access, tagged in 25 folders
+    person_id = await _fill(engine, office, case_count=25, per_case=20)
+    invitation = await grant(client, office.token, str(person_id), unique_email())
+    assert (await accept(client, invitation["token"], CLIENT_PASSWORD)).status_code == 200
+    token = (await sign_in(client, invitation["access"]["login"], CLIENT_PASSWORD))["access_token"]
+
+    # when the client reads 5 folders, then 20
+    counts = []
+    for first in (5, 20):
+        statements.reset()
+        answer = data(await gql(client, token, CLIENT_FOLDERS, {"first": first}))
+        counts.append(statements.count)
+        assert len(answer["cases"]["edges"]) == first
+
+    # then each folder has its parties and its 10 court movements and documents
+    node = answer["cases"]["edges"][0]["node"]
+    assert len(node["parties"]) == 2
+    assert node["movements"]["totalCount"] == node["documents"]["totalCount"] == 10
+    assert len(node["movements"]["edges"]) == len(node["documents"]["edges"]) == 10
+    assert {edge["node"]["source"] for edge in node["movements"]["edges"]} == {"COURT"}
+    # and the cost is the session check, cases, parties, movements, documents and lawyers
+    assert counts == [6, 6], statements.statements

@@ -1,0 +1,153 @@
+"""A property: whatever a client asks of the client view, nothing outside their scope comes back.
+
+Random valid queries, drawn from the client view's own types, run as random clients
+over a database with several clients and two offices; no answer may hold the id, the
+name or the text of anything the asking client may not see.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+
+import httpx
+import pytest
+from graphql import GraphQLList, GraphQLNonNull, GraphQLObjectType, GraphQLOutputType
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from schema.build import client_schema
+from tests.conftest import _Served, http_client
+from tests.factories import (
+    Staff,
+    add_movement,
+    add_party,
+    create_person,
+    data,
+    gql,
+    new_case,
+    new_office,
+    new_portal_client,
+)
+
+
+def _client_query_type() -> GraphQLObjectType:
+    query_type = client_schema()._schema.query_type
+    assert query_type is not None
+    return query_type
+
+
+CLIENT_QUERY = _client_query_type()
+MAX_DEPTH = 8
+
+
+@dataclass
+class World:
+    tokens: dict[str, str] = field(default_factory=dict)  # client name -> access token
+    allowed: dict[str, set[str]] = field(default_factory=dict)  # client -> markers and ids
+    everything: set[str] = field(default_factory=set)
+    case_ids: list[str] = field(default_factory=list)
+
+
+async def _office_world(http: httpx.AsyncClient, office: Staff, tag: str, world: World) -> None:
+    """Clients {tag}C1..C3, an opponent, and folders tagged in overlapping ways."""
+    clients = {}
+    for n in (1, 2, 3):
+        portal = await new_portal_client(http, office, name=f"PESSOA-{tag}C{n}")
+        clients[f"{tag}C{n}"] = portal
+        world.tokens[f"{tag}C{n}"] = portal.token
+        world.everything |= {f"PESSOA-{tag}C{n}", portal.person_id}
+    opponent = await create_person(http, office.token, f"PESSOA-{tag}O")
+    world.everything |= {f"PESSOA-{tag}O", opponent}
+    persons = {name: portal.person_id for name, portal in clients.items()} | {f"{tag}O": opponent}
+    folders = {  # folder -> {party: is_client}
+        f"{tag}K1": {f"{tag}C1": True, f"{tag}O": False},
+        f"{tag}K2": {f"{tag}C2": True, f"{tag}C1": False},
+        f"{tag}K3": {f"{tag}C1": True, f"{tag}C3": True},
+        f"{tag}K4": {f"{tag}C3": False},
+    }
+    for folder, parties in folders.items():
+        case_id = await new_case(http, office, f"PASTA-{folder}")
+        world.case_ids.append(case_id)
+        world.everything |= {f"PASTA-{folder}", case_id}
+        for source in ("COURT", "INTERNAL"):
+            await add_movement(http, office, case_id, f"ANDAMENTO-{folder}-{source}", source)
+            world.everything.add(f"ANDAMENTO-{folder}-{source}")
+        for party, is_client in parties.items():
+            await add_party(http, office, case_id, persons[party], is_client=is_client)
+        for party, is_client in parties.items():
+            if not is_client:
+                continue
+            seen = world.allowed.setdefault(party, set())
+            seen |= {f"PASTA-{folder}", case_id, f"ANDAMENTO-{folder}-COURT"}
+            for other in parties:
+                seen |= {f"PESSOA-{other}", persons[other]}
+    for name, portal in clients.items():
+        world.allowed.setdefault(name, set()).update({f"PESSOA-{name}", portal.person_id})
+
+
+@pytest.fixture(scope="module")
+async def world(served: _Served) -> World:
+    built = World()
+    async with http_client(served) as http:
+        for tag in ("A", "B"):
+            office = await new_office(http, served.state["engine"])
+            await _office_world(http, office, tag, built)
+    return built
+
+
+def _named(graphql_type: GraphQLOutputType) -> GraphQLOutputType:
+    while isinstance(graphql_type, GraphQLNonNull | GraphQLList):
+        graphql_type = graphql_type.of_type
+    return graphql_type
+
+
+@st.composite
+def _selection(draw: st.DrawFn, object_type: GraphQLObjectType, depth: int, ids: list[str]) -> str:
+    names = sorted(object_type.fields)
+    leaves = [
+        n for n in names if not isinstance(_named(object_type.fields[n].type), GraphQLObjectType)
+    ]
+    branches = [n for n in names if n not in leaves] if depth < MAX_DEPTH else []
+    # At least one branch wherever there is one, so that deep data is reached often.
+    picked = (
+        draw(st.lists(st.sampled_from(branches), min_size=1, max_size=2, unique=True))
+        if branches
+        else []
+    )
+    if leaves:
+        at_least = 0 if picked else 1
+        picked += draw(
+            st.lists(st.sampled_from(leaves), min_size=at_least, max_size=3, unique=True)
+        )
+    parts = []
+    for name in picked:
+        graphql_field = object_type.fields[name]
+        arguments = []
+        if "first" in graphql_field.args:
+            arguments.append(f"first: {draw(st.integers(1, 50))}")
+        if "id" in graphql_field.args:
+            arguments.append(f'id: "{draw(st.sampled_from(ids))}"')
+        text = name + (f"({', '.join(arguments)})" if arguments else "")
+        target = _named(graphql_field.type)
+        if isinstance(target, GraphQLObjectType):
+            text += " { " + draw(_selection(target, depth + 1, ids)) + " }"
+        parts.append(text)
+    return " ".join(parts)
+
+
+@pytest.mark.filterwarnings("ignore::hypothesis.errors.NonInteractiveExampleWarning")
+@settings(
+    max_examples=100,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+@given(st.data())
+async def test_no_answer_holds_anything_outside_the_clients_scope(
+    client: httpx.AsyncClient, world: World, drawn: st.DataObject
+) -> None:
+    who = drawn.draw(st.sampled_from(sorted(world.tokens)))
+    query = "{ " + drawn.draw(_selection(CLIENT_QUERY, 1, world.case_ids)) + " }"
+    answer = json.dumps(data(await gql(client, world.tokens[who], query)), ensure_ascii=False)
+    leaked = {marker for marker in world.everything - world.allowed[who] if marker in answer}
+    assert not leaked, (who, query, leaked)
