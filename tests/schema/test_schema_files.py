@@ -40,3 +40,10 @@ def test_schema_file_carries_the_contract_names() -> None:
     text = (ROOT / "schema.graphql").read_text()
     for name in CONTRACT_NAMES:
         assert name in text
+
+
+def test_the_readme_shows_the_client_view_as_it_is() -> None:
+    readme = (ROOT / "README.md").read_text()
+    assert client_schema().as_str() in readme, (
+        "README.md's client SDL is out of date: paste schema.client.graphql into it"
+    )
