@@ -7,6 +7,7 @@ from typing import Any
 import httpx
 import pytest
 
+from schema.permissions import IsStaff
 from settings import Settings
 from tests.conftest import _Served
 from tests.factories import (
@@ -103,6 +104,19 @@ async def test_a_hidden_field_fails_exactly_like_a_field_that_does_not_exist(
         ]
     assert await hidden(client, token, "{ cases { edges { node { noSuchField } } } }") == [
         "Cannot query field 'noSuchField' on type 'Case'."
+    ]
+
+
+async def test_with_the_permission_classes_switched_off_the_view_still_hides_fields(
+    client: httpx.AsyncClient, docket: Docket, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # given lock 2 switched off: IsStaff lets everyone through
+    monkeypatch.setattr(IsStaff, "has_permission", lambda *args, **kwargs: True)
+    query = "query One($id: ID!) { case(id: $id) { title internalNotes } }"
+
+    # then the client view alone still refuses the field, before anything runs
+    assert await hidden(client, docket.client.token, query, {"id": docket.own}) == [
+        "Cannot query field 'internalNotes' on type 'Case'."
     ]
 
 
