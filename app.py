@@ -22,10 +22,12 @@ from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 from strawberry.asgi import GraphQL
 
+from auth import downloads as download_routes
 from auth import invitations as invitation_routes
 from auth import routes as auth_routes
+from auth.downloads import DownloadLinks
 from auth.mail import Mailer
-from auth.requests import read_body
+from auth.requests import media_type, read_body
 from auth.tokens import InvalidToken, Signer
 from auth.viewer import STAFF_ROLES
 from db import accounts, migrate, outbox
@@ -33,6 +35,7 @@ from db.engine import create_engine
 from db.invitations import InvitationPolicy
 from db.roles import check_runtime_role
 from db.session import transaction
+from db.storage import open_store
 from resolvers.context import Context
 from schema.build import client_schema, staff_schema
 from schema.errors import ErrorCode
@@ -42,6 +45,7 @@ logger = logging.getLogger("causa")
 STATIC = Path(__file__).parent / "static"
 GRAPHIQL_PAGE = STATIC / "graphiql" / "index.html"
 INVITATION_PAGE = STATIC / "invitation" / "index.html"
+MULTIPART_OVERHEAD = 1024 * 1024  # the operations, the map and the part headers
 
 
 def graphql_error(status: int, message: str, code: ErrorCode, **headers: str) -> JSONResponse:
@@ -68,13 +72,11 @@ async def graphql(request: Request) -> Response:
         claims = request.state.signer.read(token.strip())
     except InvalidToken:
         return unauthenticated("The access token is invalid or expired.", "invalid_token")
-    settings: Settings = request.state.settings
-    staff = claims.role in STAFF_ROLES
-    limits = settings.staff_limits if staff else settings.client_limits
-    if await read_body(request, limits.body_bytes) is None:
-        return graphql_error(
-            413, f"The request body exceeds {limits.body_bytes} bytes.", ErrorCode.BAD_USER_INPUT
-        )
+    refusal = await _check_body(request, staff=claims.role in STAFF_ROLES)
+    if refusal is not None:
+        return refusal
+    context: Context | None = None
+    committed = False
     try:
         async with transaction(request.state.engine) as db:
             viewer = await accounts.active_viewer(db, claims)
@@ -84,14 +86,17 @@ async def graphql(request: Request) -> Response:
             view: GraphQL[Context, None] = request.state.views[viewer.is_staff]
             context = Context(request, db, viewer)
             response = await view.run(request, context=context)
+        committed = True
         mailer: Mailer | None = request.state.mailer
         if context.outgoing_mail and mailer is not None:
             response.background = BackgroundTask(
                 outbox.deliver_after_commit, request.state.engine, mailer, context.outgoing_mail
             )
         return response
-    except GraphQLHTTPException as error:
-        return graphql_error(error.status_code, error.reason, ErrorCode.BAD_USER_INPUT)
+    except (GraphQLHTTPException, HTTPException) as error:  # a malformed (multipart) body
+        status = error.status_code
+        reason = error.reason if isinstance(error, GraphQLHTTPException) else str(error.detail)
+        return graphql_error(status, reason, ErrorCode.BAD_USER_INPUT)
     except (OSError, DBAPIError):
         logger.exception("database unavailable")
         return graphql_error(
@@ -100,6 +105,40 @@ async def graphql(request: Request) -> Response:
             ErrorCode.INTERNAL,
             **{"Retry-After": "5"},
         )
+    finally:
+        await request.close()  # the temporary files of an upload
+        if context is not None and not committed:
+            for step in context.undo:
+                await step()
+
+
+async def _check_body(request: Request, *, staff: bool) -> Response | None:
+    """A refusal when the body is too large for the viewer, else None.
+
+    An upload (multipart, staff only) is streamed to a temporary file by the parser and
+    is capped by its declared length; any other body is read here within its limit.
+    """
+    settings: Settings = request.state.settings
+    if staff and media_type(request) == "multipart/form-data":
+        declared = request.headers.get("content-length", "")
+        limit = settings.max_upload_bytes + MULTIPART_OVERHEAD
+        if not declared.isdigit():
+            return graphql_error(
+                411, "Send uploads with a Content-Length.", ErrorCode.BAD_USER_INPUT
+            )
+        if int(declared) > limit:
+            return graphql_error(
+                413,
+                f"The upload exceeds the limit of {settings.max_upload_bytes:,} bytes.",
+                ErrorCode.BAD_USER_INPUT,
+            )
+        return None
+    limits = settings.staff_limits if staff else settings.client_limits
+    if await read_body(request, limits.body_bytes) is None:
+        return graphql_error(
+            413, f"The request body exceeds {limits.body_bytes} bytes.", ErrorCode.BAD_USER_INPUT
+        )
+    return None
 
 
 async def invitation_page(request: Request) -> Response:
@@ -124,8 +163,11 @@ async def http_error(request: Request, exc: Exception) -> Response:
     return JSONResponse({"error": exc.detail}, status_code=exc.status_code, headers=exc.headers)
 
 
-def _view(schema: strawberry.Schema) -> GraphQL[Context, None]:
-    return GraphQL(schema, graphql_ide=None, allow_queries_via_get=False)
+def _view(schema: strawberry.Schema, *, uploads: bool) -> GraphQL[Context, None]:
+    # Uploads come with a Bearer token, never a cookie: multipart is no CSRF risk here.
+    return GraphQL(
+        schema, graphql_ide=None, allow_queries_via_get=False, multipart_uploads_enabled=uploads
+    )
 
 
 def create_app(settings: Settings | None = None) -> Starlette:
@@ -137,6 +179,12 @@ def create_app(settings: Settings | None = None) -> Starlette:
         if settings.embedded:
             await asyncio.to_thread(migrate.upgrade, urls.owner)
         engine = create_engine(urls.runtime)
+        store = await open_store(
+            settings.storage_url,
+            data_dir=settings.data_dir,
+            endpoint_url=settings.s3_endpoint_url,
+            region=settings.s3_region,
+        )
         try:
             await migrate.check_current(engine)
             await check_runtime_role(engine)
@@ -147,17 +195,23 @@ def create_app(settings: Settings | None = None) -> Starlette:
                 "mailer": settings.mailer,
                 "invitations": InvitationPolicy(settings.base_url, settings.invitation_ttl),
                 "views": {
-                    True: _view(staff_schema(settings.staff_limits)),
-                    False: _view(client_schema(settings.client_limits)),
+                    True: _view(staff_schema(settings.staff_limits), uploads=True),
+                    False: _view(client_schema(settings.client_limits), uploads=False),
                 },
+                "store": store,
+                "downloads": DownloadLinks.derive(
+                    settings.signing_key, ttl=settings.download_url_ttl, base_url=settings.base_url
+                ),
             }
         finally:
+            await store.close()
             await engine.dispose()
 
     routes = [
         Route("/graphql", graphql, methods=["GET", "POST"]),
         *auth_routes.routes,
         *invitation_routes.routes,
+        *download_routes.routes,
         Route("/invitation", invitation_page),
         Route("/healthz", healthz),
         Route("/readyz", readyz),

@@ -62,6 +62,11 @@ class Settings(BaseSettings):
     login_failures_per_account: int = Field(default=5, ge=1)
     login_failures_per_address: int = Field(default=20, ge=1)
     login_lockout_max: int = Field(default=900, ge=1)
+    storage_url: str | None = Field(default=None, pattern=r"^s3://[a-z0-9][a-z0-9.-]{1,62}(/.*)?$")
+    s3_endpoint_url: str | None = Field(default=None, pattern=HTTP_URL)
+    s3_region: str | None = None
+    max_upload_bytes: int = Field(default=50 * 1024 * 1024, ge=1024)
+    download_url_ttl: int = Field(default=300, ge=10, le=86_400)
 
     @property
     def staff_limits(self) -> Limits:

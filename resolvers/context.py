@@ -12,12 +12,14 @@ from sqlalchemy import RowMapping
 from starlette.requests import Request
 from strawberry.dataloader import DataLoader
 
+from auth.downloads import DownloadLinks
 from auth.mail import Mailer
 from auth.viewer import Viewer
 from db import cases, movements, persons, portal, staff, tasks
 from db.invitations import InvitationPolicy
 from db.pages import Page, Window
 from db.session import Db
+from db.storage import Store
 from settings import Settings
 
 K = TypeVar("K")
@@ -84,6 +86,8 @@ class Context:
     loaders: Loaders = field(init=False)
     page_size: int = field(init=False)
     outgoing_mail: list[tuple[uuid.UUID, uuid.UUID]] = field(default_factory=list)
+    # What to undo outside the database should the transaction not commit (stored files).
+    undo: list[Callable[[], Awaitable[None]]] = field(default_factory=list)
 
     def __post_init__(self) -> None:
         self.loaders = Loaders(self.db, self.viewer)
@@ -100,6 +104,15 @@ class Context:
     def mailer(self) -> Mailer | None:
         mailer: Mailer | None = self.request.state.mailer
         return mailer
+
+    @property
+    def store(self) -> Store:
+        store: Store = self.request.state.store
+        return store
+
+    def download_url(self, document_id: uuid.UUID) -> str:
+        links: DownloadLinks = self.request.state.downloads
+        return links.url(self.viewer, document_id)
 
     def send_after_commit(self, message: RowMapping) -> None:
         """Queue an outbox message for delivery once the request's transaction commits."""

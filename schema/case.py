@@ -58,9 +58,12 @@ class Document:
     sha256: str = strawberry.field(permission_classes=STAFF_ONLY)
     created_at: datetime = strawberry.field(permission_classes=STAFF_ONLY)
 
-    @strawberry.field(directives=PRINCIPAL)
-    def download_url(self) -> str:
-        return f"/documents/{self.id}"
+    @strawberry.field(
+        directives=PRINCIPAL,
+        description="A short-lived link to the file, for the signed-in viewer only.",
+    )
+    def download_url(self, info: Info[Context, None]) -> str:
+        return info.context.download_url(self.key)
 
     @strawberry.field(permission_classes=STAFF_ONLY)
     async def uploaded_by(self, info: Info[Context, None]) -> StaffMember | None:

@@ -1,0 +1,54 @@
+"""Mutations of documents: uploads over the GraphQL multipart request spec."""
+
+from __future__ import annotations
+
+import functools
+from typing import Annotated
+
+import strawberry
+from starlette.datastructures import UploadFile
+from strawberry.file_uploads import Upload
+from strawberry.types import Info
+
+from db import documents
+from db.fields import parse_id
+from resolvers.context import Context
+from schema.case import Document
+from schema.enums import Source
+from schema.permissions import STAFF_ONLY
+from schema.rows import from_row
+from settings import Settings
+
+
+@strawberry.type
+class DocumentMutation:
+    @strawberry.mutation(
+        permission_classes=STAFF_ONLY,
+        description="Stores a file of the case. Its type is read from its bytes; the title "
+        "defaults to the file's name. COURT documents are seen by the case's clients.",
+    )
+    async def upload_document(
+        self,
+        info: Info[Context, None],
+        case_id: strawberry.ID,
+        file: Upload,
+        # Named apart from its GraphQL name: "source" is taken by the permission extension.
+        origin: Annotated[Source, strawberry.argument(name="source")],
+        title: str | None = None,
+    ) -> Document:
+        context = info.context
+        settings: Settings = context.request.state.settings
+        assert isinstance(file, UploadFile)  # what Starlette's multipart parser gives
+        async with context.db.atomic():
+            row = await documents.store_document(
+                context.db,
+                viewer=context.viewer,
+                case_id=parse_id(case_id, field="caseId"),
+                upload=documents.Upload(file=file.file, name=file.filename),
+                title=title,
+                source=origin,
+                store=context.store,
+                max_bytes=settings.max_upload_bytes,
+            )
+        context.undo.append(functools.partial(context.store.delete, row["storage_key"]))
+        return from_row(Document, row)

@@ -1,0 +1,278 @@
+"""Documents: uploads over the multipart spec, stored locally or in S3, signed downloads."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import uuid
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+from auth.downloads import DownloadLinks
+from auth.tokens import Signer
+from auth.viewer import Viewer
+from db.tables import Role
+from settings import Settings
+from tests.conftest import _Served, http_client, serving
+from tests.factories import (
+    REVOKE,
+    Docket,
+    Staff,
+    data,
+    error,
+    gql,
+    make_docket,
+    new_case,
+)
+from tests.storage import BUCKET, s3_server
+
+UPLOAD = """
+mutation Upload($caseId: ID!, $file: Upload!, $source: Source!, $title: String) {
+  uploadDocument(caseId: $caseId, file: $file, source: $source, title: $title) {
+    id title fileName contentType sizeBytes sha256 source downloadUrl
+  }
+}
+"""
+CLIENT_DOCUMENTS = """
+query One($id: ID!) {
+  case(id: $id) { documents { totalCount edges { node { id title source downloadUrl } } } }
+}
+"""
+PDF = b"%PDF-1.7\n" + b"1 0 obj << /Type /Catalog >> endobj\n" * 300 + b"%%EOF\n"
+ELF = b"\x7fELF\x02\x01\x01\x00" + b"\x00" * 600
+
+
+async def upload(
+    http: httpx.AsyncClient,
+    token: str,
+    case_id: str,
+    content: bytes,
+    *,
+    name: str = "peticao.pdf",
+    source: str = "COURT",
+    title: str | None = None,
+) -> dict[str, Any]:
+    operations = {
+        "query": UPLOAD,
+        "variables": {"caseId": case_id, "file": None, "source": source, "title": title},
+    }
+    response = await http.post(
+        "/graphql",
+        data={"operations": json.dumps(operations), "map": json.dumps({"0": ["variables.file"]})},
+        files={"0": (name, content, "application/octet-stream")},
+        headers={"Authorization": f"Bearer {token}"},
+    )
+    assert response.status_code == 200, response.text
+    body: dict[str, Any] = response.json()
+    return body
+
+
+def stored_files(settings: Settings) -> list[Path]:
+    root = settings.data_dir / "documents"
+    return sorted(p for p in root.rglob("*") if p.is_file()) if root.exists() else []
+
+
+@pytest.fixture
+async def docket(client: httpx.AsyncClient, office: Staff) -> Docket:
+    return await make_docket(client, office)
+
+
+@pytest.fixture(scope="module")
+def s3_endpoint() -> Iterator[str]:
+    with s3_server() as endpoint:
+        yield endpoint
+
+
+@pytest.fixture(params=["local", "s3"])
+async def store_app(
+    request: pytest.FixtureRequest, served: _Served, settings: Settings
+) -> AsyncIterator[_Served]:
+    """The app with each kind of store: the local folder and an S3 bucket."""
+    if request.param == "local":
+        yield served
+        return
+    endpoint = request.getfixturevalue("s3_endpoint")
+    s3_settings = Settings(
+        **{
+            **settings.model_dump(),
+            "storage_url": f"s3://{BUCKET}/documents",
+            "s3_endpoint_url": endpoint,
+        }
+    )
+    async with serving(s3_settings) as app:
+        yield app
+
+
+async def test_staff_upload_a_court_document_that_its_client_downloads(
+    store_app: _Served, office: Staff, docket: Docket
+) -> None:
+    async with http_client(store_app) as http:
+        # when a lawyer uploads a PDF, sent as an opaque type
+        body = await upload(http, office.lawyer_token, docket.own, PDF, title="Petição inicial")
+
+        # then its metadata comes from its bytes
+        document = data(body)["uploadDocument"]
+        assert document["title"] == "Petição inicial"
+        assert document["fileName"] == "peticao.pdf"
+        assert document["contentType"] == "application/pdf"
+        assert document["sizeBytes"] == len(PDF)
+        assert document["sha256"] == hashlib.sha256(PDF).hexdigest()
+
+        # and the client of the folder sees it and downloads it through its link
+        listed = data(await gql(http, docket.client.token, CLIENT_DOCUMENTS, {"id": docket.own}))
+        [edge] = listed["case"]["documents"]["edges"]
+        assert edge["node"]["id"] == document["id"]
+        response = await http.get(edge["node"]["downloadUrl"])
+        assert response.status_code == 200
+        assert response.content == PDF
+        assert response.headers["content-type"] == "application/pdf"
+        assert response.headers["content-disposition"] == (
+            "attachment; filename=\"peticao.pdf\"; filename*=UTF-8''peticao.pdf"
+        )
+        assert response.headers["accept-ranges"] == "bytes"
+
+        # and a range of it, as a player or a resumed download asks
+        part = await http.get(edge["node"]["downloadUrl"], headers={"Range": "bytes=5-14"})
+        assert part.status_code == 206
+        assert part.content == PDF[5:15]
+        assert part.headers["content-range"] == f"bytes 5-14/{len(PDF)}"
+        tail = await http.get(edge["node"]["downloadUrl"], headers={"Range": "bytes=-6"})
+        assert tail.content == PDF[-6:]
+        beyond = await http.get(edge["node"]["downloadUrl"], headers={"Range": "bytes=99999-"})
+        assert beyond.status_code == 416
+
+
+async def test_a_client_never_gets_an_internal_document(
+    client: httpx.AsyncClient, office: Staff, docket: Docket
+) -> None:
+    court = data(await upload(client, office.token, docket.own, PDF))["uploadDocument"]
+    internal = data(await upload(client, office.token, docket.own, PDF, source="INTERNAL"))
+    internal_id = internal["uploadDocument"]["id"]
+
+    listed = data(await gql(client, docket.client.token, CLIENT_DOCUMENTS, {"id": docket.own}))
+    assert [e["node"]["id"] for e in listed["case"]["documents"]["edges"]] == [court["id"]]
+    # a client's own link moved to the internal document is refused, with no bytes
+    [edge] = listed["case"]["documents"]["edges"]
+    moved = edge["node"]["downloadUrl"].replace(court["id"], internal_id)
+    refused = await client.get(moved)
+    assert refused.status_code == 403
+    assert refused.json() == {"error": "This download link is invalid or has expired."}
+
+
+async def test_a_link_of_another_folder_is_not_found_for_the_client(
+    client: httpx.AsyncClient, office: Staff, docket: Docket, settings: Settings
+) -> None:
+    # given a court document in a folder of another client, and a link signed for our client
+    other = data(await upload(client, office.token, docket.others, PDF))["uploadDocument"]
+    claims = Signer(settings.signing_key, 60).read(docket.client.token)
+    links = DownloadLinks.derive(settings.signing_key, ttl=60, base_url=settings.base_url)
+    viewer = Viewer(
+        account_id=claims.account_id,
+        office_id=claims.office_id,
+        role=Role.CLIENT,
+        email=docket.client.email,
+        name="Maria Cliente",
+        session_id=claims.session_id,
+    )
+    response = await client.get(links.url(viewer, uuid.UUID(other["id"])))
+    assert response.status_code == 404
+    assert response.content == b'{"error":"No such document."}'
+
+
+async def test_tampered_expired_and_revoked_links_are_refused(
+    client: httpx.AsyncClient, office: Staff, docket: Docket, settings: Settings
+) -> None:
+    await upload(client, office.token, docket.own, PDF)
+    listed = data(await gql(client, docket.client.token, CLIENT_DOCUMENTS, {"id": docket.own}))
+    url = listed["case"]["documents"]["edges"][0]["node"]["downloadUrl"]
+
+    tampered = url[:-3] + ("AAA" if not url.endswith("AAA") else "BBB")
+    assert (await client.get(tampered)).status_code == 403
+    assert (await client.get(url.split("?")[0])).status_code == 403  # no token at all
+    # an expired link: signed with the real key, but in the past
+    fields = url.split("token=")[1].split(".")
+    fields[4] = "1000"
+    assert (
+        await client.get(url.split("token=")[0] + "token=" + ".".join(fields))
+    ).status_code == 403
+
+    # and once access is revoked, the link stops working
+    assert (await client.get(url)).status_code == 200
+    await gql(client, office.token, REVOKE, {"personId": docket.client.person_id})
+    assert (await client.get(url)).status_code == 403
+
+
+async def test_an_executable_named_pdf_is_refused_and_nothing_is_stored(
+    client: httpx.AsyncClient, office: Staff, docket: Docket, settings: Settings
+) -> None:
+    before = stored_files(settings)
+    body = await upload(client, office.token, docket.own, ELF, name="contrato.pdf")
+    assert body["data"] is None
+    assert error(body)["extensions"] == {"code": "BAD_USER_INPUT", "field": "file"}
+    assert error(body)["message"].startswith("Files of this kind are not accepted")
+    assert stored_files(settings) == before
+    listed = data(await gql(client, office.token, CLIENT_DOCUMENTS, {"id": docket.own}))
+    assert listed["case"]["documents"]["totalCount"] == 0
+
+
+@pytest.mark.parametrize("name", ["../../etc/passwd.pdf", "docs/../../x.pdf", ".."])
+async def test_a_path_or_control_characters_in_the_name_are_refused(
+    client: httpx.AsyncClient, office: Staff, docket: Docket, name: str
+) -> None:
+    body = await upload(client, office.token, docket.own, PDF, name=name)
+    assert body["data"] is None
+    assert error(body)["extensions"] == {"code": "BAD_USER_INPUT", "field": "file"}
+
+
+async def test_a_windows_path_keeps_only_the_file_name(
+    client: httpx.AsyncClient, office: Staff, docket: Docket
+) -> None:
+    body = await upload(client, office.token, docket.own, PDF, name="C:\\temp\\x.pdf")
+    assert data(body)["uploadDocument"]["fileName"] == "x.pdf"
+
+
+async def test_an_upload_to_another_offices_case_is_not_found(
+    client: httpx.AsyncClient, office: Staff, other_office: Staff
+) -> None:
+    elsewhere = await new_case(client, other_office, "Caso alheio")
+    body = await upload(client, office.token, elsewhere, PDF)
+    assert body["data"] is None
+    assert error(body)["extensions"] == {"code": "NOT_FOUND", "field": "caseId"}
+
+
+async def test_a_file_over_the_cap_is_refused(
+    office: Staff, docket: Docket, settings: Settings
+) -> None:
+    small = Settings(**{**settings.model_dump(), "max_upload_bytes": 4096})
+    async with serving(small) as app, http_client(app) as http:
+        body = await upload(http, office.token, docket.own, PDF)
+        assert body["data"] is None
+        assert error(body)["message"] == "The file exceeds the limit of 4,096 bytes."
+        huge = b"%PDF-1.7\n" + b"0" * (2 * 1024 * 1024)
+        response = await http.post(
+            "/graphql",
+            data={"operations": "{}", "map": "{}"},
+            files={"0": ("big.pdf", huge, "application/pdf")},
+            headers={"Authorization": f"Bearer {office.token}"},
+        )
+        assert response.status_code == 413
+        assert response.json()["errors"][0]["message"] == (
+            "The upload exceeds the limit of 4,096 bytes."
+        )
+
+
+async def test_a_broken_multipart_body_is_a_400(client: httpx.AsyncClient, office: Staff) -> None:
+    response = await client.post(
+        "/graphql",
+        content=b'--xyz\r\nContent-Disposition: form-data; name="operations"\r\n\r\n{not json',
+        headers={
+            "Authorization": f"Bearer {office.token}",
+            "Content-Type": "multipart/form-data; boundary=xyz",
+        },
+    )
+    assert response.status_code == 400
+    assert response.json()["errors"][0]["extensions"] == {"code": "BAD_USER_INPUT"}
