@@ -8,6 +8,7 @@
     python3 dev.py schema               rewrite schema.graphql and schema.client.graphql
     python3 dev.py migration MESSAGE    write a migration from the changed tables
     python3 dev.py causa ARGS...        any other `causa` command
+    python3 dev.py bench WHAT           print speed and memory figures (see bench.py)
 
 The first run creates .venv and installs the project into it; later runs reinstall
 only when pyproject.toml changes.
@@ -72,6 +73,8 @@ def main(args: list[str]) -> int:
         return run("causa", "make-migration", *rest)
     if task == "causa":
         return run("causa", *rest)
+    if task == "bench":
+        return run("python", str(ROOT / "bench.py"), *rest)
     print(f"unknown task {task!r}\n{__doc__}", file=sys.stderr)
     return 2
 
