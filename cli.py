@@ -7,18 +7,26 @@ import asyncio
 import os
 import sys
 from collections.abc import Awaitable, Callable, Sequence
-from typing import TypeVar
+from itertools import islice
+from pathlib import Path
+from typing import TYPE_CHECKING, BinaryIO, TypeVar
 
 from settings import ConfigurationError, Settings
 
+if TYPE_CHECKING:
+    from sqlalchemy.ext.asyncio import AsyncEngine
+    from tqdm import tqdm
+
+    from db.datajud import ImportReport
+
 T = TypeVar("T")
+IMPORT_BATCH = 200  # processes per transaction of import-datajud
 
 
-def _in_transaction(settings: Settings, work: Callable[..., Awaitable[T]]) -> T:
-    """Run ``work`` in one transaction as the runtime role (the embedded server migrated)."""
+def _with_engine(settings: Settings, work: Callable[[AsyncEngine], Awaitable[T]]) -> T:
+    """Run ``work`` on an engine of the runtime role (the embedded server migrated)."""
     from db import migrate
     from db.engine import create_engine
-    from db.session import transaction
 
     urls = settings.database_urls()
     if settings.embedded:
@@ -28,12 +36,22 @@ def _in_transaction(settings: Settings, work: Callable[..., Awaitable[T]]) -> T:
         engine = create_engine(urls.runtime, pool_size=1)
         try:
             await migrate.check_current(engine)
-            async with transaction(engine) as db:
-                return await work(db)
+            return await work(engine)
         finally:
             await engine.dispose()
 
     return asyncio.run(run())
+
+
+def _in_transaction(settings: Settings, work: Callable[..., Awaitable[T]]) -> T:
+    """Run ``work`` in one transaction as the runtime role."""
+    from db.session import transaction
+
+    async def in_one(engine: AsyncEngine) -> T:
+        async with transaction(engine) as db:
+            return await work(db)
+
+    return _with_engine(settings, in_one)
 
 
 async def _check_ready(url: str) -> None:
@@ -113,6 +131,94 @@ def seed_demo(settings: Settings, args: argparse.Namespace) -> None:
         print(f"  {login.role:<7} {login.email:<32} password: {login.password}")
 
 
+class _Progress:
+    """A binary file whose reads advance a progress bar of bytes.
+
+    It offers only ``read``, so that ijson reads through it rather than by ``readinto``.
+    """
+
+    def __init__(self, file: BinaryIO, bar: tqdm) -> None:
+        self._file = file
+        self._bar = bar
+
+    def read(self, size: int = -1, /) -> bytes:
+        chunk = self._file.read(size)
+        self._bar.update(len(chunk))
+        return chunk
+
+
+def import_datajud(settings: Settings, args: argparse.Namespace) -> None:
+    """Import a DataJud file into an office's folders, one transaction per batch of processes.
+
+    Batches keep transactions (and the locks on the folders they fill) short on a file of
+    hundreds of MB. Each process lands whole or not at all, and importing again adds only
+    what is missing, so a file that stops short can be imported again once complete.
+    """
+    from tqdm import tqdm
+
+    path = Path(args.file)
+    try:
+        file = path.open("rb")
+    except OSError as error:
+        raise SystemExit(f"causa: cannot read {path}: {error.strerror}") from None
+    bar = tqdm(
+        total=os.fstat(file.fileno()).st_size,
+        desc=path.name,
+        unit="B",
+        unit_scale=True,
+        unit_divisor=1024,
+        file=sys.stderr,
+        disable=None,  # no bar when stderr is not a terminal
+    )
+    with file, bar:
+        report = _with_engine(settings, _importer(_Progress(file, bar), args.office))
+    _print_report(report)
+
+
+def _importer(stream: _Progress, slug: str) -> Callable[[AsyncEngine], Awaitable[ImportReport]]:
+    from db import datajud
+    from db.session import act_as, transaction
+
+    async def work(engine: AsyncEngine) -> ImportReport:
+        async with transaction(engine) as db:
+            viewer = await datajud.office_importer(db, slug=slug)
+        report = datajud.ImportReport()
+        processes = datajud.read_stream(stream)
+        try:
+            while batch := list(islice(processes, IMPORT_BATCH)):
+                async with transaction(engine) as db:
+                    await act_as(db, viewer)
+                    await datajud.import_processes(
+                        db, viewer=viewer, processes=batch, report=report
+                    )
+        except datajud.NotDataJud as error:
+            if not report.processes:
+                raise
+            raise datajud.NotDataJud(
+                f"{error} The {report.processes} processes before it were imported; "
+                "importing the whole file again adds only what is missing."
+            ) from None
+        return report
+
+    return work
+
+
+def _print_report(report: ImportReport) -> None:
+    print(f"Processes read: {report.processes}, matched to folders: {report.matched}.")
+    print(
+        f"Movements added: {report.movements_added}, already present: {report.movements_present}."
+    )
+    print(f"Case fields filled: {report.fields_filled}.")
+    if report.unmatched:
+        print(f"No folder has these CNJ numbers ({len(report.unmatched)}):")
+        for number in report.unmatched:
+            print(f"  {number}")
+    if report.errors:
+        print(f"Rejected, nothing of them imported ({len(report.errors)}):")
+        for rejected in report.errors:
+            print(f"  {rejected}")
+
+
 def export_schema(settings: Settings, args: argparse.Namespace) -> None:
     from schema.build import client_schema, staff_schema
 
@@ -148,6 +254,12 @@ def parser() -> argparse.ArgumentParser:
     commands.add_parser(
         "seed-demo", help="create the demo office and print its logins"
     ).set_defaults(run=seed_demo)
+    command = commands.add_parser(
+        "import-datajud", help="import a DataJud answer's court movements into an office"
+    )
+    command.add_argument("file", help="a DataJud public-API answer (JSON)")
+    command.add_argument("--office", required=True, help="the office's slug")
+    command.set_defaults(run=import_datajud)
     command = commands.add_parser("export-schema", help="print the GraphQL SDL")
     command.add_argument(
         "--view",

@@ -309,6 +309,14 @@ class Movement(SQLModel, table=True):
         _same_office(["case_id"], "case", "CASCADE"),
         _same_office(["created_by_id"], "account"),
         sa.Index("ix_movement_case", "office_id", "case_id", sa.text("occurred_at DESC"), "id"),
+        sa.Index(
+            "uq_movement_court_key",
+            "office_id",
+            "case_id",
+            "court_key",
+            unique=True,
+            postgresql_where=sa.text("court_key IS NOT NULL"),
+        ),
     )
     office_id: uuid.UUID = Field(primary_key=True)
     id: uuid.UUID = _id()
@@ -319,6 +327,9 @@ class Movement(SQLModel, table=True):
     source: Source = _enum(Source)
     created_by_id: uuid.UUID | None = None
     created_at: datetime = _now()
+    # A movement imported from the court: the SHA-256 of what identifies it (db/datajud.py),
+    # so that importing the same data again adds nothing.
+    court_key: bytes | None = None
 
 
 class Document(SQLModel, table=True):

@@ -9,6 +9,7 @@ from db import cases, movements, persons, tasks
 from db.fields import parse_id
 from resolvers.access import AccessMutation
 from resolvers.context import Context
+from resolvers.court import CourtMutation
 from resolvers.documents import DocumentMutation
 from schema.case import Case, CaseParty, Movement, Task, party
 from schema.enums import PartyRole
@@ -27,7 +28,7 @@ from schema.rows import from_row
 
 
 @strawberry.type
-class Mutation(AccessMutation, DocumentMutation):
+class Mutation(AccessMutation, CourtMutation, DocumentMutation):
     @strawberry.mutation(permission_classes=STAFF_ONLY)
     async def create_person(self, info: Info[Context, None], input: PersonInput) -> Person:
         db, viewer = info.context.db, info.context.viewer

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import json
 import os
+import re
 import secrets
 import subprocess
 import sys
@@ -12,9 +14,12 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.factories import sign_in
+from tests.factories import Staff, data, gql, sign_in
 
 ROOT = Path(__file__).parent.parent
+SAMPLE = ROOT / "tests" / "data" / "datajud_sample.json"
+CREATE_CASE = "mutation Case($input: CaseInput!) { createCase(input: $input) { id } }"
+CASE = "query Case($id: ID!) { case(id: $id) { caseClass movements { totalCount } } }"
 
 
 def causa(database_url: str, *args: str, **env: str) -> subprocess.CompletedProcess[str]:
@@ -122,3 +127,137 @@ def test_serve_refuses_an_unmigrated_database(database_url: str, empty_database_
 
     assert result.returncode != 0
     assert "run `causa migrate`" in result.stderr
+
+
+async def test_import_datajud_imports_the_sample_once(
+    database_url: str, client: httpx.AsyncClient
+) -> None:
+    # given an office made by create-admin, with folders of two of the sample's processes
+    email = f"ana-{uuid.uuid4().hex[:6]}@silva.adv.br"
+    created = causa(
+        database_url,
+        "create-admin",
+        "--office",
+        f"Silva {uuid.uuid4().hex[:6]} Advogados",
+        "--email",
+        email,
+        CAUSA_ADMIN_PASSWORD="uma senha longa",
+    )
+    slug = re.search(r"\(slug (\S+)\)", created.stdout)
+    assert slug is not None, created.stdout + created.stderr
+    token = (await sign_in(client, email, "uma senha longa"))["access_token"]
+    folders = []
+    for number in ("1023456-21.2021.8.26.0100", "0804321-47.2022.4.05.8100"):
+        case = {"title": f"Processo {number}", "cnjNumber": number}
+        body = await gql(client, token, CREATE_CASE, {"input": case})
+        folders.append(data(body)["createCase"]["id"])
+
+    # when the sample is imported, and imported again
+    first = causa(database_url, "import-datajud", str(SAMPLE), "--office", slug[1])
+    second = causa(database_url, "import-datajud", str(SAMPLE), "--office", slug[1])
+
+    # then the first run adds the movements and fills the folders, the second adds nothing
+    unmatched = "No folder has these CNJ numbers (1):\n  5012345-95.2023.8.13.0024\n"
+    assert (first.returncode, first.stderr) == (0, "")  # no progress bar off a terminal
+    assert first.stdout == (
+        "Processes read: 3, matched to folders: 2.\n"
+        "Movements added: 12, already present: 0.\n"
+        "Case fields filled: 8.\n" + unmatched
+    )
+    assert (second.returncode, second.stderr) == (0, "")
+    assert second.stdout == (
+        "Processes read: 3, matched to folders: 2.\n"
+        "Movements added: 0, already present: 12.\n"
+        "Case fields filled: 0.\n" + unmatched
+    )
+    cases = [data(await gql(client, token, CASE, {"id": case_id}))["case"] for case_id in folders]
+    assert cases == [
+        {"caseClass": "Procedimento Comum Cível", "movements": {"totalCount": 6}},
+        {"caseClass": "Procedimento do Juizado Especial Cível", "movements": {"totalCount": 6}},
+    ]
+
+
+def test_import_datajud_reports_rejected_processes(
+    database_url: str, office: Staff, tmp_path: Path
+) -> None:
+    sample = json.loads(SAMPLE.read_text())
+    sample["hits"]["hits"][0]["_source"]["numeroProcesso"] = "10234562220218260100"
+    file = tmp_path / "datajud.json"
+    file.write_text(json.dumps(sample))
+
+    result = causa(database_url, "import-datajud", str(file), "--office", office.slug)
+
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.endswith(
+        "Rejected, nothing of them imported (1):\n"
+        '  process 1 (10234562220218260100): "10234562220218260100" is not a valid CNJ process '
+        "number: the check digits 22 do not match the rest of the number.\n"
+    )
+
+
+def test_import_datajud_into_an_unknown_office_is_a_clear_error(database_url: str) -> None:
+    result = causa(database_url, "import-datajud", str(SAMPLE), "--office", "nao-existe")
+
+    assert result.returncode != 0
+    assert result.stderr == (
+        "causa: No office has the slug 'nao-existe' (`causa create-admin` prints it).\n"
+    )
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        (
+            b'{"error": {"type": "index_not_found_exception"}, "status": 404}',
+            'causa: This is not a DataJud answer: expected {"hits": {"hits": [{"_source": {…}}, '
+            "…]}}, a list of processes, or one process (an object with numeroProcesso).\n",
+        ),
+        (
+            SAMPLE.read_bytes()[:5000],
+            "causa: The data ends before its JSON does: it is empty or cut short.\n",
+        ),
+        (b"<html>502 Bad Gateway</html>", "causa: The data is not valid JSON (lexical error: "),
+    ],
+)
+def test_import_datajud_of_a_file_that_is_not_datajud_is_a_clear_error(
+    database_url: str, office: Staff, tmp_path: Path, content: bytes, message: str
+) -> None:
+    file = tmp_path / "datajud.json"
+    file.write_bytes(content)
+
+    result = causa(database_url, "import-datajud", str(file), "--office", office.slug)
+
+    assert result.returncode != 0
+    assert result.stderr.startswith(message)
+    assert result.stderr.count("\n") == 1
+    assert result.stdout == ""
+
+
+def test_import_datajud_of_a_file_cut_short_says_what_was_imported(
+    database_url: str, office: Staff, tmp_path: Path
+) -> None:
+    # given a file whose first 250 hits are whole and the 251st is cut short
+    hit = json.dumps(json.loads(SAMPLE.read_text())["hits"]["hits"][2])
+    file = tmp_path / "datajud.json"
+    file.write_text('{"hits": {"hits": [' + f"{hit}, " * 250 + hit[:100])
+
+    result = causa(database_url, "import-datajud", str(file), "--office", office.slug)
+
+    # then the first batch of 200 processes stays imported, and the error says so
+    assert result.returncode != 0
+    assert result.stderr == (
+        "causa: The data ends before its JSON does: it is empty or cut short. The 200 "
+        "processes before it were imported; importing the whole file again adds only what "
+        "is missing.\n"
+    )
+
+
+def test_import_datajud_of_a_missing_file_is_a_clear_error(
+    database_url: str, tmp_path: Path
+) -> None:
+    result = causa(database_url, "import-datajud", str(tmp_path / "no.json"), "--office", "x")
+
+    assert result.returncode != 0
+    assert (
+        result.stderr == f"causa: cannot read {tmp_path / 'no.json'}: No such file or directory\n"
+    )

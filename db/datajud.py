@@ -1,0 +1,570 @@
+"""DataJud, the CNJ's public API: reading its answers and importing their court movements.
+
+An answer is ``{"hits": {"hits": [{"_source": PROCESS}, …]}}``; a file may also hold a
+list of processes, or one process. Files are read as a stream (ijson), one process at a
+time, so a file of hundreds of MB is read in bounded memory.
+
+A process is matched to the office's folders by its CNJ number. Each of its movements
+becomes a COURT movement with no author, described as the movement's name followed by
+the names of its tabled complements in parentheses, separated by "; ":
+``Conclusão (para despacho)``, ``Distribuição (sorteio)``, ``Baixa Definitiva``.
+A movement is identified by ``court_key``, the SHA-256 of its process, code, instant and
+complements (its name too when it has no code); a unique index on the key makes
+importing the same data twice add nothing. The folder's class, court division, filing
+date and subject are filled from the process when empty, never overwritten.
+
+A process with bad data (a CNJ number failing its check digits, an invalid date, …) is
+rejected whole and reported; data that is not JSON, is cut short, or is not shaped like
+a DataJud answer raises `NotDataJud`.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+import uuid
+from collections import defaultdict
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
+from typing import Any, Protocol
+
+import ijson
+import sqlalchemy as sa
+from sqlalchemy import RowMapping
+from sqlalchemy.dialects.postgresql import ARRAY, insert
+
+from auth.viewer import Viewer
+from db import validators
+from db.cases import TEXT_LIMITS, get_case
+from db.errors import InvalidValue, Missing
+from db.fields import past_date
+from db.movements import FUTURE_TOLERANCE
+from db.scope import visible_cases
+from db.session import Db
+from db.tables import Role, Source, cases, movements, offices
+
+DESCRIPTION_LIMIT = 10_000
+CASE_FIELDS = {
+    "case_class": "caseClass",
+    "court_division": "courtDivision",
+    "filed_on": "filedOn",
+    "subject": "subject",
+}
+SHAPE = (
+    'This is not a DataJud answer: expected {"hits": {"hits": [{"_source": {…}}, …]}}, '
+    "a list of processes, or one process (an object with numeroProcesso)."
+)
+NO_ACCOUNT = uuid.UUID(int=0)
+_COMPACT = re.compile(r"[0-9]{14}")  # 20210315102030, as some courts send dataHora
+_DIGITS = re.compile(r"[0-9]+")
+_OPEN, _CLOSE = {"start_map", "start_array"}, {"end_map", "end_array"}
+
+
+class Readable(Protocol):
+    def read(self, size: int = -1, /) -> bytes: ...
+
+
+class NotDataJud(InvalidValue):
+    """The data is not JSON, is cut short, or is not shaped like a DataJud answer."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__("payload", message)
+
+
+@dataclass(frozen=True, slots=True)
+class CourtMovement:
+    code: int | None
+    occurred_at: datetime  # aware, UTC
+    description: str
+    key: bytes  # identifies the movement: see court_key in the module's docstring
+
+
+@dataclass(frozen=True, slots=True)
+class CourtProcess:
+    position: int  # 1 for the first process of the data
+    cnj_number: str  # NNNNNNN-DD.AAAA.J.TR.OOOO
+    case_class: str | None
+    court_division: str | None
+    filed_on: date | None
+    subject: str | None
+    movements: tuple[CourtMovement, ...]
+
+    def case_fields(self) -> dict[str, Any]:
+        """The folder's fields this process can fill (column names), where it knows them."""
+        values = {name: getattr(self, name) for name in CASE_FIELDS}
+        return {name: value for name, value in values.items() if value is not None}
+
+
+@dataclass(frozen=True, slots=True)
+class Rejected:
+    """A process with bad data: nothing of it is imported."""
+
+    position: int
+    number: str | None  # numeroProcesso as given, when it was text
+    reason: str
+
+    def __str__(self) -> str:
+        which = f"process {self.position}" + (f" ({self.number})" if self.number else "")
+        return f"{which}: {self.reason}"
+
+
+@dataclass
+class ImportReport:
+    """What an import did, added up over its batches."""
+
+    processes: int = 0
+    matched: int = 0
+    movements_added: int = 0
+    movements_present: int = 0
+    fields_filled: int = 0
+    unmatched: list[str] = field(default_factory=list)  # CNJ numbers no folder carries
+    errors: list[Rejected] = field(default_factory=list)
+    _unmatched: set[str] = field(default_factory=set, repr=False, compare=False)
+
+    def not_matched(self, number: str) -> None:
+        if number not in self._unmatched:
+            self._unmatched.add(number)
+            self.unmatched.append(number)
+
+
+@dataclass(frozen=True, slots=True)
+class CaseImport:
+    """What importing court data into one folder did."""
+
+    case: RowMapping  # the folder as it is now
+    movements_added: int
+    movements_present: int
+    fields_filled: tuple[str, ...]  # GraphQL names: caseClass, courtDivision, filedOn, subject
+
+
+# --- Reading ------------------------------------------------------------------------
+
+
+def read_stream(stream: Readable) -> Iterator[CourtProcess | Rejected]:
+    """The processes of a DataJud file, parsed one at a time as the file is read."""
+    for position, source in enumerate(_stream_sources(_events(stream)), 1):
+        yield parse_process(source, position)
+
+
+def read_payload(payload: object) -> list[CourtProcess | Rejected]:
+    """The processes of a DataJud answer already decoded from JSON."""
+    return [parse_process(source, n) for n, source in enumerate(_payload_sources(payload), 1)]
+
+
+def _events(stream: Readable) -> Iterator[tuple[str, str, Any]]:
+    try:
+        yield from ijson.parse(stream)
+    except (ijson.JSONError, UnicodeDecodeError) as error:
+        raise NotDataJud(_json_problem(error)) from None
+
+
+def _json_problem(error: Exception) -> str:
+    detail = error.args[0] if error.args else ""
+    if isinstance(detail, bytes):
+        detail = detail.decode("utf-8", "replace")
+    first_line = str(detail).strip().splitlines()[0] if str(detail).strip() else ""
+    if "premature EOF" in first_line:
+        return "The data ends before its JSON does: it is empty or cut short."
+    return f"The data is not valid JSON ({first_line or error})."
+
+
+def _stream_sources(events: Iterator[tuple[str, str, Any]]) -> Iterator[object]:
+    _, event, value = next(events, ("", "", None))
+    if event == "start_array":  # a list of processes (or of hits)
+        yield from map(_list_item, _values_at(events, "item", lambda *_: None))
+        return
+    if event != "start_map":
+        raise NotDataJud(SHAPE)
+    rest = ijson.ObjectBuilder()  # all but the hits: a single process, or the answer's frame
+    rest.event(event, value)
+    for hit in _values_at(events, "hits.hits.item", lambda _, e, v: rest.event(e, v)):
+        yield _source_of(hit)
+    whole = rest.value
+    if "hits" in whole:
+        if not (isinstance(whole["hits"], dict) and isinstance(whole["hits"].get("hits"), list)):
+            raise NotDataJud(SHAPE)
+    elif "numeroProcesso" in whole:
+        yield whole
+    else:
+        raise NotDataJud(SHAPE)
+
+
+def _values_at(
+    events: Iterator[tuple[str, str, Any]],
+    target: str,
+    other: Callable[[str, str, Any], None],
+) -> Iterator[Any]:
+    """Each whole value found at the ijson prefix ``target``; ``other`` gets the rest."""
+    builder: ijson.ObjectBuilder | None = None
+    for prefix, event, value in events:
+        if builder is not None:
+            builder.event(event, value)
+            if prefix == target and event in _CLOSE:
+                yield builder.value
+                builder = None
+        elif prefix == target and event in _OPEN:
+            builder = ijson.ObjectBuilder()
+            builder.event(event, value)
+        elif prefix == target:
+            yield value
+        else:
+            other(prefix, event, value)
+
+
+def _payload_sources(payload: object) -> Iterator[object]:
+    if isinstance(payload, list):
+        yield from map(_list_item, payload)
+    elif isinstance(payload, dict) and "hits" in payload:
+        hits = payload["hits"].get("hits") if isinstance(payload["hits"], dict) else None
+        if not isinstance(hits, list):
+            raise NotDataJud(SHAPE)
+        yield from map(_source_of, hits)
+    elif isinstance(payload, dict) and "numeroProcesso" in payload:
+        yield payload
+    else:
+        raise NotDataJud(SHAPE)
+
+
+def _list_item(item: object) -> object:
+    if not isinstance(item, dict):
+        raise NotDataJud(SHAPE)
+    return _source_of(item) if "_source" in item else item
+
+
+def _source_of(hit: object) -> object:
+    return hit.get("_source") if isinstance(hit, dict) else None
+
+
+# --- Parsing ------------------------------------------------------------------------
+
+
+def parse_process(source: object, position: int) -> CourtProcess | Rejected:
+    """One ``_source``, checked whole: a process, or the reason it is rejected."""
+    number = source.get("numeroProcesso") if isinstance(source, dict) else None
+    try:
+        return _process(source, position)
+    except InvalidValue as error:
+        return Rejected(position, number if isinstance(number, str) else None, error.message)
+
+
+def _process(source: object, position: int) -> CourtProcess:
+    if not isinstance(source, dict):
+        raise InvalidValue("_source", "it is not a process (an object with numeroProcesso).")
+    number = source.get("numeroProcesso")
+    if not isinstance(number, str):
+        raise InvalidValue("numeroProcesso", "it has no numeroProcesso.")
+    cnj = validators.cnj_number(number, field="numeroProcesso")
+    items = source.get("movimentos") or []
+    if not isinstance(items, list):
+        raise InvalidValue("movimentos", "movimentos is not a list.")
+    return CourtProcess(
+        position=position,
+        cnj_number=cnj,
+        case_class=_name_of(source.get("classe"), "classe", TEXT_LIMITS["case_class"]),
+        court_division=_name_of(
+            source.get("orgaoJulgador"), "orgaoJulgador", TEXT_LIMITS["court_division"]
+        ),
+        filed_on=_filed_on(source.get("dataAjuizamento")),
+        subject=_subject(source.get("assuntos")),
+        movements=tuple(_movement(cnj, n, item) for n, item in enumerate(items, 1)),
+    )
+
+
+def _text(value: object, what: str, limit: int) -> str | None:
+    """Trimmed text with its spaces collapsed, shortened to ``limit``; blank is None."""
+    if value is None:
+        return None
+    if not isinstance(value, str):
+        raise InvalidValue(what, f"{what} is not text: {_quoted(value)}.")
+    if "\x00" in value:
+        raise InvalidValue(what, f"{what} contains a NUL character.")
+    return _shorten(" ".join(value.split()), limit) or None
+
+
+def _shorten(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def _quoted(value: object) -> str:
+    """A bad value for a message, shortened."""
+    return _shorten(repr(value), 60)
+
+
+def _name_of(value: object, what: str, limit: int) -> str | None:
+    """The ``nome`` of a ``{codigo, nome}`` object."""
+    if value is None:
+        return None
+    if not isinstance(value, dict):
+        raise InvalidValue(what, f"{what} is not an object with codigo and nome.")
+    return _text(value.get("nome"), f"{what}.nome", limit)
+
+
+def _subject(value: object) -> str | None:
+    """The names of the subjects, flat or nested lists alike, joined by "; "."""
+    names: list[str] = []
+    for item in _flatten(value):
+        name = _name_of(item, "assuntos", TEXT_LIMITS["subject"])
+        if name and name not in names:
+            names.append(name)
+    return _text("; ".join(names), "assuntos", TEXT_LIMITS["subject"])
+
+
+def _flatten(value: object) -> Iterator[object]:
+    if isinstance(value, list):
+        for item in value:
+            yield from _flatten(item)
+    elif value is not None:
+        yield value
+
+
+def _moment(value: object, what: str) -> datetime:
+    """A date and time as DataJud writes it: ISO 8601 or 14 digits; naive when it has no offset."""
+    if isinstance(value, str):
+        text = value.strip()
+        try:
+            if _COMPACT.fullmatch(text):
+                return datetime.strptime(text, "%Y%m%d%H%M%S")
+            return datetime.fromisoformat(text)
+        except ValueError:
+            pass
+    raise InvalidValue(what, f"{what} {_quoted(value)} is not a valid date and time.")
+
+
+def _filed_on(value: object) -> date | None:
+    """The filing date as written (midnight UTC in DataJud means that day, not the eve)."""
+    if value is None:
+        return None
+    return past_date(_moment(value, "dataAjuizamento").date(), field="dataAjuizamento")
+
+
+def _occurred_at(value: object, what: str) -> datetime:
+    moment = _moment(value, what)
+    if moment.tzinfo is None:  # DataJud's times without an offset are UTC
+        moment = moment.replace(tzinfo=UTC)
+    try:
+        moment = moment.astimezone(UTC)
+    except OverflowError:
+        raise InvalidValue(what, f"{what} {_quoted(value)} is out of range.") from None
+    if moment > datetime.now(UTC) + FUTURE_TOLERANCE:
+        raise InvalidValue(what, f"{what} {_quoted(value)} is in the future.")
+    return moment
+
+
+def _code(value: object, what: str) -> int | None:
+    if value is None:
+        return None
+    if isinstance(value, str) and _DIGITS.fullmatch(value.strip()):
+        value = int(value)
+    if not isinstance(value, int) or isinstance(value, bool) or not 0 < value < 1_000_000:
+        raise InvalidValue(what, f"{what} {_quoted(value)} is not a movement code.")
+    return value
+
+
+def _movement(cnj: str, n: int, item: object) -> CourtMovement:
+    where = f"movement {n}"
+    if not isinstance(item, dict):
+        raise InvalidValue(where, f"{where} is not an object.")
+    code = _code(item.get("codigo"), f"{where}: codigo")
+    name = _text(item.get("nome"), f"{where}: nome", DESCRIPTION_LIMIT)
+    if name is None and code is None:
+        raise InvalidValue(where, f"{where} has neither codigo nor nome.")
+    where = f"{where} ({name or code})"
+    occurred_at = _occurred_at(item.get("dataHora"), f"{where}: dataHora")
+    complements = _complements(item.get("complementosTabelados"), where)
+    labels = list(dict.fromkeys(label for _, label in complements if label))
+    description = (name or f"Movimento {code}") + (f" ({'; '.join(labels)})" if labels else "")
+    identity = (
+        cnj,
+        code,
+        occurred_at.isoformat(),
+        None if code else name,
+        sorted(key for key, _ in complements),
+    )
+    return CourtMovement(
+        code=code,
+        occurred_at=occurred_at,
+        description=_shorten(description, DESCRIPTION_LIMIT),
+        key=hashlib.sha256(json.dumps(identity, ensure_ascii=False).encode()).digest(),
+    )
+
+
+def _complements(value: object, where: str) -> list[tuple[str, str | None]]:
+    """Each tabled complement as (what identifies it, its readable name)."""
+    if value is None:
+        return []
+    if not isinstance(value, list):
+        raise InvalidValue(where, f"{where}: complementosTabelados is not a list.")
+    result = []
+    for item in value:
+        if not isinstance(item, dict):
+            raise InvalidValue(where, f"{where}: a tabled complement is not an object.")
+        name = _text(item.get("nome"), f"{where}: complement nome", DESCRIPTION_LIMIT)
+        identity = [str(item.get("codigo")), str(item.get("valor")), name]
+        result.append((json.dumps(identity, ensure_ascii=False), name))
+    return result
+
+
+# --- Importing ----------------------------------------------------------------------
+
+
+async def office_importer(db: Db, *, slug: str) -> Viewer:
+    """The viewer the command line imports as: staff of the office, with no account.
+
+    Court movements have no author, so nothing it writes refers to the account.
+    """
+    office_id = await db.scalar(sa.select(offices.c.id).where(offices.c.slug == slug))
+    if office_id is None:
+        raise InvalidValue(
+            "office", f"No office has the slug {slug!r} (`causa create-admin` prints it)."
+        )
+    return Viewer(
+        account_id=NO_ACCOUNT,
+        office_id=office_id,
+        role=Role.LAWYER,
+        email="",
+        name="DataJud import",
+        session_id=NO_ACCOUNT,
+    )
+
+
+async def import_processes(
+    db: Db, *, viewer: Viewer, processes: Iterable[CourtProcess | Rejected], report: ImportReport
+) -> None:
+    """Import a batch of processes into every folder of the office with their CNJ number.
+
+    Each process is one savepoint: it lands whole or not at all. The transaction must act
+    as ``viewer`` (db/session.py: act_as) for row-level security.
+    """
+    batch = list(processes)
+    numbers = {p.cnj_number for p in batch if isinstance(p, CourtProcess)}
+    folders = await _folders_by_number(db, viewer, numbers)
+    for process in batch:
+        report.processes += 1
+        if isinstance(process, Rejected):
+            report.errors.append(process)
+            continue
+        targets = folders.get(process.cnj_number)
+        if not targets:
+            report.not_matched(process.cnj_number)
+            continue
+        async with db.atomic():
+            outcomes = [await _import_into(db, viewer, folder, process) for folder in targets]
+        report.matched += 1
+        for added, filled in outcomes:
+            report.movements_added += added
+            report.movements_present += len(process.movements) - added
+            report.fields_filled += len(filled)
+
+
+async def import_into_case(
+    db: Db, *, viewer: Viewer, case_id: uuid.UUID, payload: object
+) -> CaseImport:
+    """Import a DataJud answer about this folder's process (and no other) into the folder."""
+    case = await get_case(db, viewer=viewer, case_id=case_id)
+    if case is None:
+        raise Missing("caseId", f"No case with the id {case_id}.")
+    if case["cnj_number"] is None:
+        raise InvalidValue("caseId", "The case has no CNJ number to match court data with.")
+    processes = [_about(process, case["cnj_number"]) for process in read_payload(payload)]
+    if not processes:
+        raise InvalidValue("payload", "The payload holds no process.")
+    folder = dict(case)
+    added = present = 0
+    filled: list[str] = []
+    for process in processes:
+        count, fields = await _import_into(db, viewer, folder, process)
+        added, present = added + count, present + len(process.movements) - count
+        filled.extend(CASE_FIELDS[name] for name in fields)
+    updated = await get_case(db, viewer=viewer, case_id=case_id)
+    assert updated is not None
+    return CaseImport(updated, added, present, tuple(filled))
+
+
+def _about(process: CourtProcess | Rejected, cnj_number: str) -> CourtProcess:
+    """The process, if it is sound and has this number."""
+    if isinstance(process, Rejected):
+        raise InvalidValue("payload", f"The payload's {process}")
+    if process.cnj_number != cnj_number:
+        raise InvalidValue(
+            "payload",
+            f"The payload is about process {process.cnj_number}, not this case's {cnj_number}.",
+        )
+    return process
+
+
+async def _folders_by_number(
+    db: Db, viewer: Viewer, numbers: set[str]
+) -> dict[str, list[dict[str, Any]]]:
+    if not numbers:
+        return {}
+    rows = await db.rows(
+        sa.select(cases.c.id, cases.c.cnj_number, *(cases.c[name] for name in CASE_FIELDS))
+        .where(visible_cases(viewer), cases.c.cnj_number.in_(numbers))
+        .order_by(cases.c.created_at, cases.c.id)
+    )
+    found: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    for row in rows:
+        found[row["cnj_number"]].append(dict(row))
+    return found
+
+
+async def _import_into(
+    db: Db, viewer: Viewer, folder: dict[str, Any], process: CourtProcess
+) -> tuple[int, tuple[str, ...]]:
+    """Movements added, and the fields filled (``folder`` is updated to match)."""
+    added = 0
+    if process.movements:
+        result = await db.execute(_insert_movements(viewer.office_id, folder["id"], process))
+        added = len(result.all())
+    empty = {k: v for k, v in process.case_fields().items() if folder[k] is None}
+    if empty:
+        await db.execute(
+            sa.update(cases)
+            .where(visible_cases(viewer), cases.c.id == folder["id"])
+            .values(
+                {name: sa.func.coalesce(cases.c[name], value) for name, value in empty.items()}
+                | {"updated_at": sa.func.now()}
+            )
+        )
+        folder.update(empty)
+    return added, tuple(empty)
+
+
+def _array(values: list[Any], item: sa.types.TypeEngine[Any]) -> sa.ColumnElement[Any]:
+    """A parameter holding a list (asyncpg passes it typed, as ``$1::type[]``)."""
+    return sa.literal(values, ARRAY(item))
+
+
+def _insert_movements(office_id: uuid.UUID, case_id: uuid.UUID, process: CourtProcess) -> sa.Insert:
+    """One statement for all the movements of a process: its columns passed as arrays.
+
+    The statement is the same whatever their number, so it is compiled once.
+    """
+    given = sa.func.unnest(
+        _array([m.occurred_at for m in process.movements], sa.DateTime(timezone=True)),
+        _array([m.description for m in process.movements], sa.String()),
+        _array([m.code for m in process.movements], sa.Integer()),
+        _array([m.key for m in process.movements], sa.LargeBinary()),
+    ).table_valued("occurred_at", "description", "code", "court_key")
+    given = given.render_derived(name="given")
+    columns = ["office_id", "case_id", "source", "occurred_at", "description", "code", "court_key"]
+    rows = sa.select(
+        sa.literal(office_id, sa.Uuid()),
+        sa.literal(case_id, sa.Uuid()),
+        sa.literal(Source.COURT.value, sa.String()),
+        given.c.occurred_at,
+        given.c.description,
+        given.c.code,
+        given.c.court_key,
+    )
+    return (
+        insert(movements)
+        .from_select(columns, rows, include_defaults=False)  # the server numbers the ids
+        .on_conflict_do_nothing(
+            index_elements=["office_id", "case_id", "court_key"],
+            index_where=movements.c.court_key.is_not(None),
+        )
+        .returning(movements.c.id)
+    )

@@ -1,0 +1,33 @@
+"""Mutations of court data: importing DataJud answers into a case."""
+
+from __future__ import annotations
+
+import strawberry
+from strawberry.scalars import JSON
+from strawberry.types import Info
+
+from db import datajud
+from db.fields import parse_id
+from resolvers.context import Context
+from schema.court import CourtImport, court_import
+from schema.permissions import STAFF_ONLY
+
+
+@strawberry.type
+class CourtMutation:
+    @strawberry.mutation(
+        permission_classes=STAFF_ONLY,
+        description="Imports a DataJud answer (or one of its _source objects) about the case's "
+        "process: its movements become COURT movements, each added once however often it is "
+        "imported, and the case's empty class, court division, filing date and subject are "
+        "filled. Data about another process is refused.",
+    )
+    async def import_court_data(
+        self, info: Info[Context, None], case_id: strawberry.ID, payload: JSON
+    ) -> CourtImport:
+        db, viewer = info.context.db, info.context.viewer
+        async with db.atomic():
+            result = await datajud.import_into_case(
+                db, viewer=viewer, case_id=parse_id(case_id, field="caseId"), payload=payload
+            )
+        return court_import(result)
