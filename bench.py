@@ -4,6 +4,9 @@
     python3 dev.py bench documents [--megabytes 200]
         upload and download throughput of one large file through a running server,
         and the server's peak memory while doing it.
+    python3 dev.py bench datajud [--processes 1000] [--movements 100]
+        `causa import-datajud` on a generated DataJud file: movements per second and
+        the command's peak memory.
 
 The server runs as `causa serve` in a process of its own, on an embedded PostgreSQL in
 a temporary folder; its peak memory is the kernel's high-water mark (VmHWM).
@@ -131,14 +134,92 @@ def documents(megabytes: int) -> None:
         print(f"server peak memory (VmHWM): {idle:.0f} MB before, {peak:.0f} MB after")
 
 
+def _datajud_file(path: Path, numbers: list[str], movements: int) -> None:
+    """A DataJud answer with ``movements`` movements for each process, written streaming."""
+    with path.open("w") as out:
+        out.write('{"hits": {"hits": [')
+        for n, number in enumerate(numbers):
+            moves = [
+                {
+                    "codigo": 11010 + m % 7,
+                    "nome": "Mero expediente",
+                    "dataHora": f"2023-{1 + m % 12:02d}-{1 + m % 28:02d}T10:{m % 60:02d}:00.000Z",
+                    "complementosTabelados": [
+                        {"codigo": 3, "valor": m, "nome": f"item {m}", "descricao": "x"}
+                    ],
+                }
+                for m in range(movements)
+            ]
+            source = {
+                "numeroProcesso": number.replace("-", "").replace(".", ""),
+                "movimentos": moves,
+            }
+            out.write(("," if n else "") + json.dumps({"_source": source}))
+        out.write("]}}")
+
+
+def _run_measured(command: list[str], env: dict[str, str]) -> tuple[float, float, str]:
+    """Wall time, peak memory (MB, the kernel's high-water mark) and output of a command."""
+    started = time.perf_counter()
+    process = subprocess.Popen(command, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    peak = 0.0
+    while process.poll() is None:
+        with contextlib.suppress(OSError):
+            peak = max(peak, _peak_megabytes(process.pid))
+        time.sleep(0.05)
+    output = (process.stdout.read() if process.stdout else b"").decode()
+    return time.perf_counter() - started, peak, output
+
+
+def datajud(processes: int, movements: int) -> None:
+    from db.validators import make_cnj
+
+    numbers = [make_cnj(n + 1, 2023, 8, 26, 100) for n in range(processes)]
+    with tempfile.TemporaryDirectory(prefix="causa-bench-") as folder:
+        env = {**os.environ, "CAUSA_DATA_DIR": folder}
+        env.pop("CAUSA_DATABASE_URL", None)
+        with server(env) as (base, _), httpx.Client(base_url=base, timeout=60) as http:
+            token = http.post(
+                "/auth/token",
+                data={"grant_type": "password", "username": EMAIL, "password": PASSWORD},
+            ).json()["access_token"]
+            for number in numbers:
+                http.post(
+                    "/graphql",
+                    json={
+                        "query": "mutation($n: String!) { createCase(input: "
+                        '{title: "Bench", cnjNumber: $n}) { id } }',
+                        "variables": {"n": number},
+                    },
+                    headers={"Authorization": f"Bearer {token}"},
+                ).raise_for_status()
+        path = Path(folder) / "datajud.json"
+        _datajud_file(path, numbers, movements)
+        megabytes = path.stat().st_size / 2**20
+        command = [CAUSA, "import-datajud", str(path), "--office", "bench"]
+        seconds, peak, output = _run_measured(command, env)
+        again, _, repeated = _run_measured(command, env)
+    total = processes * movements
+    print(f"{processes} processes x {movements} movements = {total} movements, {megabytes:.0f} MB")
+    print(f"import:    {seconds:6.1f} s  {total / seconds:8.0f} movements/s  peak {peak:.0f} MB")
+    print(f"reimport:  {again:6.1f} s  (adds nothing)")
+    print(output.strip())
+    print("again:", " ".join(repeated.split()[:12]))
+
+
 def main(argv: list[str]) -> int:
     parser = argparse.ArgumentParser(prog="bench", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
     command = commands.add_parser("documents", help="upload/download throughput and memory")
     command.add_argument("--megabytes", type=int, default=200)
+    command = commands.add_parser("datajud", help="DataJud import rate and memory")
+    command.add_argument("--processes", type=int, default=1000)
+    command.add_argument("--movements", type=int, default=100)
     args = parser.parse_args(argv)
     if args.command == "documents":
         documents(args.megabytes)
+    else:
+        datajud(args.processes, args.movements)
     return 0
 
 

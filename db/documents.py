@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import secrets
 import uuid
 from dataclasses import dataclass
 from typing import IO
@@ -69,7 +70,8 @@ async def store_document(
     upload.file.seek(0)
     content_type = files.content_type(upload.file.read(SNIFF_BYTES), file_name=file_name)
     document_id = uuid.uuid4()
-    key = f"{viewer.office_id}/{document_id}"
+    # A key of its own, never reused: a failed upload can only ever remove its own bytes.
+    key = f"{viewer.office_id}/{document_id}-{secrets.token_hex(8)}"
     await store.put(key, upload.file, size)
     try:
         row = await db.row(

@@ -276,3 +276,25 @@ async def test_a_broken_multipart_body_is_a_400(client: httpx.AsyncClient, offic
     )
     assert response.status_code == 400
     assert response.json()["errors"][0]["extensions"] == {"code": "BAD_USER_INPUT"}
+
+
+async def test_when_the_row_cannot_be_written_the_stored_file_goes_too(
+    client: httpx.AsyncClient,
+    office: Staff,
+    docket: Docket,
+    settings: Settings,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # given a stored document, and a second upload whose row would reuse its id
+    first = data(await upload(client, office.token, docket.own, PDF))["uploadDocument"]
+    files_before = stored_files(settings)
+    monkeypatch.setattr("db.documents.uuid.uuid4", lambda: uuid.UUID(first["id"]))
+    replaced = await upload(client, office.token, docket.own, PDF + b"%second")
+
+    # then the upload fails whole: no second row, and the first file is intact
+    assert replaced["data"] is None
+    assert error(replaced)["extensions"] == {"code": "INTERNAL"}
+    monkeypatch.undo()
+    assert stored_files(settings) == files_before
+    listed = data(await gql(client, office.token, CLIENT_DOCUMENTS, {"id": docket.own}))
+    assert listed["case"]["documents"]["totalCount"] == 1
