@@ -7,7 +7,7 @@ import re
 import httpx
 
 from settings import Settings
-from tests.factories import Staff, create_person, data, gql, unique_email
+from tests.factories import Staff, add_party, create_person, data, gql, new_case, unique_email
 from tests.mailbox import Mailbox
 
 GRANT = """
@@ -16,14 +16,6 @@ mutation Grant($personId: ID!, $email: String!) {
 }
 """
 REVOKE = "mutation Revoke($personId: ID!) { revokePortalAccess(personId: $personId) { enabled } }"
-NEW_CASE = "mutation Case($input: CaseInput!) { createCase(input: $input) { id } }"
-ADD_PARTY = """
-mutation Party($caseId: ID!, $personId: ID!, $isClient: Boolean!) {
-  addCaseParty(caseId: $caseId, personId: $personId, role: PLAINTIFF, isClient: $isClient) {
-    isClient
-  }
-}
-"""
 CLIENT_READ = """
 {
   viewer { email role person { id name } }
@@ -59,19 +51,10 @@ async def test_grant_invite_accept_sign_in_read_revoke_and_grant_again(
     async with httpx.AsyncClient(base_url=live_server, timeout=20) as http:
         # given a person who is the client in one folder and a mere party in another
         person_id = await create_person(http, office.token, "Maria Cliente")
-        own, other = [
-            data(await gql(http, office.token, NEW_CASE, {"input": {"title": title}}))[
-                "createCase"
-            ]["id"]
-            for title in ("Ação de cobrança", "Inventário")
-        ]
-        for case_id, is_client in ((own, True), (other, False)):
-            await gql(
-                http,
-                office.token,
-                ADD_PARTY,
-                {"caseId": case_id, "personId": person_id, "isClient": is_client},
-            )
+        own = await new_case(http, office, "Ação de cobrança")
+        other = await new_case(http, office, "Inventário")
+        await add_party(http, office, own, person_id, is_client=True)
+        await add_party(http, office, other, person_id, is_client=False)
         email = unique_email()
 
         # when staff grant portal access with the client's e-mail as login
