@@ -75,8 +75,6 @@ async def graphql(request: Request) -> Response:
     refusal = await _check_body(request, staff=claims.role in STAFF_ROLES)
     if refusal is not None:
         return refusal
-    context: Context | None = None
-    committed = False
     try:
         async with transaction(request.state.engine) as db:
             viewer = await accounts.active_viewer(db, claims)
@@ -84,13 +82,11 @@ async def graphql(request: Request) -> Response:
                 return unauthenticated("The session has ended; sign in again.", "invalid_token")
             # The viewer's role picks the view: a client's has only @principal fields.
             view: GraphQL[Context, None] = request.state.views[viewer.is_staff]
-            context = Context(request, db, viewer)
-            response = await view.run(request, context=context)
-        committed = True
+            response = await view.run(request, context=Context(request, db, viewer))
         mailer: Mailer | None = request.state.mailer
-        if context.outgoing_mail and mailer is not None:
+        if db.queued_mail and mailer is not None:
             response.background = BackgroundTask(
-                outbox.deliver_after_commit, request.state.engine, mailer, context.outgoing_mail
+                outbox.deliver_after_commit, request.state.engine, mailer, db.queued_mail
             )
         return response
     except (GraphQLHTTPException, HTTPException) as error:  # a malformed (multipart) body
@@ -107,9 +103,6 @@ async def graphql(request: Request) -> Response:
         )
     finally:
         await request.close()  # the temporary files of an upload
-        if context is not None and not committed:
-            for step in context.undo:
-                await step()
 
 
 async def _check_body(request: Request, *, staff: bool) -> Response | None:

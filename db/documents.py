@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import secrets
 import uuid
@@ -57,11 +58,8 @@ async def store_document(
     store: Store,
     max_bytes: int,
 ) -> RowMapping:
-    """Write the file, then its row; if the row cannot be written, the file goes too.
-
-    The caller removes the file as well should the request's transaction not commit
-    (see the ``undo`` of resolvers/context.py).
-    """
+    """Write the file, then its row; if the row cannot be written, or the transaction
+    does not commit, the file goes too."""
     await require_case(db, viewer, case_id)
     file_name = files.clean_file_name(upload.name)
     values = {"title": title if title is not None else file_name}
@@ -73,6 +71,7 @@ async def store_document(
     # A key of its own, never reused: a failed upload can only ever remove its own bytes.
     key = f"{viewer.office_id}/{document_id}-{secrets.token_hex(8)}"
     await store.put(key, upload.file, size)
+    db.on_rollback.append(functools.partial(store.delete, key))
     try:
         row = await db.row(
             sa.insert(documents)

@@ -45,6 +45,7 @@ async def queue(db: Db, *, office_id: uuid.UUID, letter: Letter) -> RowMapping:
         .returning(*outbox_messages.c)
     )
     assert row is not None
+    db.queued_mail.append((office_id, row["id"]))  # sent once the transaction commits
     return row
 
 

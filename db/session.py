@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Sequence
+import uuid
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from contextlib import asynccontextmanager
 from typing import Any
 
@@ -25,6 +26,10 @@ class Db:
     def __init__(self, connection: AsyncConnection) -> None:
         self._connection = connection
         self._lock = asyncio.Lock()
+        # Outside the database: the e-mails to send once this commits (office id, message
+        # id), and what to undo should it not (a stored file).
+        self.queued_mail: list[tuple[uuid.UUID, uuid.UUID]] = []
+        self.on_rollback: list[Callable[[], Awaitable[None]]] = []
 
     async def execute(self, statement: Executable) -> CursorResult[Any]:
         async with self._lock:
@@ -71,6 +76,16 @@ async def act_as(db: Db, viewer: Viewer) -> None:
 
 @asynccontextmanager
 async def transaction(engine: AsyncEngine) -> AsyncIterator[Db]:
-    """Commit when the block ends normally, roll back when it raises."""
-    async with engine.connect() as connection, connection.begin():
-        yield Db(connection)
+    """Commit when the block ends normally, roll back when it raises.
+
+    When it does not commit, the steps in ``on_rollback`` undo what was done outside.
+    """
+    async with engine.connect() as connection:
+        db = Db(connection)
+        try:
+            async with connection.begin():
+                yield db
+        except BaseException:
+            for step in db.on_rollback:
+                await step()
+            raise

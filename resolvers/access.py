@@ -42,7 +42,6 @@ class AccessMutation:
                 email=email,
                 policy=context.invitations,
             )
-        context.send_after_commit(issued.message)
         return portal_invitation(issued, access)
 
     @strawberry.mutation(
@@ -76,7 +75,6 @@ class AccessMutation:
                 role=input.role,
                 policy=context.invitations,
             )
-        context.send_after_commit(issued.message)
         return staff_invitation(issued, account)
 
     @strawberry.mutation(
@@ -95,7 +93,6 @@ class AccessMutation:
                 account_id=parse_id(id, field="id"),
                 policy=context.invitations,
             )
-        context.send_after_commit(issued.message)
         return staff_invitation(issued, account)
 
     @strawberry.mutation(

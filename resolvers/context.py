@@ -85,9 +85,6 @@ class Context:
     viewer: Viewer
     loaders: Loaders = field(init=False)
     page_size: int = field(init=False)
-    outgoing_mail: list[tuple[uuid.UUID, uuid.UUID]] = field(default_factory=list)
-    # What to undo outside the database should the transaction not commit (stored files).
-    undo: list[Callable[[], Awaitable[None]]] = field(default_factory=list)
 
     def __post_init__(self) -> None:
         self.loaders = Loaders(self.db, self.viewer)
@@ -113,7 +110,3 @@ class Context:
     def download_url(self, document_id: uuid.UUID) -> str:
         links: DownloadLinks = self.request.state.downloads
         return links.url(self.viewer, document_id)
-
-    def send_after_commit(self, message: RowMapping) -> None:
-        """Queue an outbox message for delivery once the request's transaction commits."""
-        self.outgoing_mail.append((message["office_id"], message["id"]))

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import functools
 from typing import Annotated
 
 import strawberry
@@ -50,5 +49,4 @@ class DocumentMutation:
                 store=context.store,
                 max_bytes=settings.max_upload_bytes,
             )
-        context.undo.append(functools.partial(context.store.delete, row["storage_key"]))
         return from_row(Document, row)

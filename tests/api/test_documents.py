@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import io
 import json
 import uuid
 from collections.abc import AsyncIterator, Iterator
@@ -11,11 +12,15 @@ from typing import Any
 
 import httpx
 import pytest
+from sqlalchemy.ext.asyncio import AsyncEngine
 
 from auth.downloads import DownloadLinks
 from auth.tokens import Signer
 from auth.viewer import Viewer
-from db.tables import Role
+from db import documents
+from db.session import act_as, transaction
+from db.storage import LocalStore
+from db.tables import Role, Source
 from settings import Settings
 from tests.conftest import _Served, http_client, serving
 from tests.factories import (
@@ -71,9 +76,12 @@ async def upload(
     return body
 
 
-def stored_files(settings: Settings) -> list[Path]:
-    root = settings.data_dir / "documents"
+def files_under(root: Path) -> list[Path]:
     return sorted(p for p in root.rglob("*") if p.is_file()) if root.exists() else []
+
+
+def stored_files(settings: Settings) -> list[Path]:
+    return files_under(settings.data_dir / "documents")
 
 
 @pytest.fixture
@@ -298,3 +306,42 @@ async def test_when_the_row_cannot_be_written_the_stored_file_goes_too(
     assert stored_files(settings) == files_before
     listed = data(await gql(client, office.token, CLIENT_DOCUMENTS, {"id": docket.own}))
     assert listed["case"]["documents"]["totalCount"] == 1
+
+
+async def test_a_stored_file_goes_when_the_transaction_does_not_commit(
+    engine: AsyncEngine, office: Staff, docket: Docket, tmp_path: Path
+) -> None:
+    # given a document stored in a transaction that then fails
+    store = LocalStore(tmp_path)
+    viewer = Viewer(
+        account_id=office.admin_id,
+        office_id=office.office_id,
+        role=Role.ADMIN,
+        email=office.email,
+        name="Ana Admin",
+        session_id=uuid.uuid4(),
+    )
+    stored: list[Path] = []
+
+    async def store_then_fail() -> None:
+        async with transaction(engine) as db:
+            await act_as(db, viewer)
+            await documents.store_document(
+                db,
+                viewer=viewer,
+                case_id=uuid.UUID(docket.own),
+                upload=documents.Upload(file=io.BytesIO(PDF), name="a.pdf"),
+                title=None,
+                source=Source.COURT,
+                store=store,
+                max_bytes=1_000_000,
+            )
+            stored.extend(files_under(tmp_path))
+            raise RuntimeError("the request failed after the upload")
+
+    with pytest.raises(RuntimeError, match="failed after the upload"):
+        await store_then_fail()
+    assert len(stored) == 1
+
+    # then neither the row nor the file remains
+    assert files_under(tmp_path) == []
