@@ -278,10 +278,10 @@ class Docket:
     others: str  # another client's folder
 
 
-async def new_case(http: httpx.AsyncClient, office: Staff, title: str) -> str:
-    body = await gql(
-        http, office.token, NEW_CASE, {"input": {"title": title, "internalNotes": "x"}}
-    )
+async def new_case(http: httpx.AsyncClient, office: Staff, title: str, **fields: Any) -> str:
+    """A case of ``office``; ``fields`` are more of CaseInput's (``cnjNumber=…``)."""
+    case = {"title": title, "internalNotes": "x", **fields}
+    body = await gql(http, office.token, NEW_CASE, {"input": case})
     case_id: str = data(body)["createCase"]["id"]
     return case_id
 

@@ -9,6 +9,7 @@ from typing import Any
 
 import httpx
 
+from tests import factories
 from tests.factories import (
     Staff,
     add_party,
@@ -27,7 +28,6 @@ TJSP, TRF5, _ = SAMPLE["hits"]["hits"]
 TJSP_NUMBER = "1023456-21.2021.8.26.0100"
 TRF5_NUMBER = "0804321-47.2022.4.05.8100"
 
-CREATE_CASE = "mutation Case($input: CaseInput!) { createCase(input: $input) { id } }"
 
 IMPORT = """
 mutation Import($caseId: ID!, $payload: JSON!) {
@@ -84,11 +84,7 @@ def answer(*hits: dict[str, Any]) -> dict[str, Any]:
 async def new_case(
     client: httpx.AsyncClient, office: Staff, cnj_number: str | None = TJSP_NUMBER, **fields: Any
 ) -> str:
-    case = {"title": "Silva x Banco", "cnjNumber": cnj_number, **fields}
-    case_id: str = data(await gql(client, office.token, CREATE_CASE, {"input": case}))[
-        "createCase"
-    ]["id"]
-    return case_id
+    return await factories.new_case(client, office, "Silva x Banco", cnjNumber=cnj_number, **fields)
 
 
 async def import_court_data(
