@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -12,14 +13,15 @@ from typing import Any
 import strawberry
 from cross_web import HTTPException as GraphQLHTTPException
 from sqlalchemy import text
-from sqlalchemy.exc import DBAPIError
 from starlette.applications import Starlette
 from starlette.background import BackgroundTask
+from starlette.datastructures import FormData, UploadFile
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import FileResponse, JSONResponse, Response
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
+from starlette.types import ExceptionHandler
 from strawberry.asgi import GraphQL
 
 from auth import downloads as download_routes
@@ -31,7 +33,7 @@ from auth.requests import media_type, read_body
 from auth.tokens import InvalidToken, Signer
 from auth.viewer import STAFF_ROLES
 from db import accounts, migrate, outbox
-from db.engine import create_engine
+from db.engine import DATABASE_ERRORS, RETRY_AFTER, create_engine, unreachable
 from db.invitations import InvitationPolicy
 from db.roles import check_runtime_role
 from db.session import transaction
@@ -72,35 +74,30 @@ async def graphql(request: Request) -> Response:
         claims = request.state.signer.read(token.strip())
     except InvalidToken:
         return unauthenticated("The access token is invalid or expired.", "invalid_token")
-    refusal = await _check_body(request, staff=claims.role in STAFF_ROLES)
-    if refusal is not None:
-        return refusal
     try:
+        refusal = await _check_body(request, staff=claims.role in STAFF_ROLES)
+        if refusal is not None:
+            return refusal
         async with transaction(request.state.engine) as db:
             viewer = await accounts.active_viewer(db, claims)
             if viewer is None:
                 return unauthenticated("The session has ended; sign in again.", "invalid_token")
             # The viewer's role picks the view: a client's has only @principal fields.
             view: GraphQL[Context, None] = request.state.views[viewer.is_staff]
-            response = await view.run(request, context=Context(request, db, viewer))
+            context = Context(request, db, viewer)
+            response = await view.run(request, context=context)
+            if context.database_error is not None:
+                raise context.database_error
         mailer: Mailer | None = request.state.mailer
         if db.queued_mail and mailer is not None:
             response.background = BackgroundTask(
                 outbox.deliver_after_commit, request.state.engine, mailer, db.queued_mail
             )
         return response
-    except (GraphQLHTTPException, HTTPException) as error:  # a malformed (multipart) body
+    except (GraphQLHTTPException, HTTPException) as error:  # a malformed body
         status = error.status_code
         reason = error.reason if isinstance(error, GraphQLHTTPException) else str(error.detail)
         return graphql_error(status, reason, ErrorCode.BAD_USER_INPUT)
-    except (OSError, DBAPIError):
-        logger.exception("database unavailable")
-        return graphql_error(
-            503,
-            "The database is unavailable; try again shortly.",
-            ErrorCode.INTERNAL,
-            **{"Retry-After": "5"},
-        )
     finally:
         await request.close()  # the temporary files of an upload
 
@@ -108,8 +105,9 @@ async def graphql(request: Request) -> Response:
 async def _check_body(request: Request, *, staff: bool) -> Response | None:
     """A refusal when the body is too large for the viewer, else None.
 
-    An upload (multipart, staff only) is streamed to a temporary file by the parser and
-    is capped by its declared length; any other body is read here within its limit.
+    An upload (multipart, staff only) is capped by its declared length and spooled to
+    temporary files here, before the request takes a database connection: a slow sender
+    holds no connection while its bytes arrive. Any other body is read within its limit.
     """
     settings: Settings = request.state.settings
     if staff and media_type(request) == "multipart/form-data":
@@ -125,6 +123,7 @@ async def _check_body(request: Request, *, staff: bool) -> Response | None:
                 f"The upload exceeds the limit of {settings.max_upload_bytes:,} bytes.",
                 ErrorCode.BAD_USER_INPUT,
             )
+        await request.form()  # kept by the request, for the GraphQL view to read
         return None
     limits = settings.staff_limits if staff else settings.client_limits
     if await read_body(request, limits.body_bytes) is None:
@@ -146,8 +145,12 @@ async def readyz(request: Request) -> Response:
     try:
         async with asyncio.timeout(2), request.state.engine.connect() as connection:
             await connection.execute(text("SELECT 1"))
-    except (OSError, DBAPIError, TimeoutError):
-        return JSONResponse({"status": "database unavailable"}, status_code=503)
+    except DATABASE_ERRORS:
+        return JSONResponse(
+            {"status": "database unavailable"},
+            status_code=503,
+            headers={"Retry-After": str(RETRY_AFTER)},
+        )
     return JSONResponse({"status": "ready"})
 
 
@@ -156,9 +159,110 @@ async def http_error(request: Request, exc: Exception) -> Response:
     return JSONResponse({"error": exc.detail}, status_code=exc.status_code, headers=exc.headers)
 
 
+async def database_error(request: Request, exc: Exception) -> Response:
+    """Every endpoint: 503 and Retry-After while the database cannot be reached."""
+    if not unreachable(exc):
+        logger.error("unexpected database error", exc_info=exc)
+        return graphql_error(500, "Internal server error.", ErrorCode.INTERNAL)
+    logger.warning("database unavailable: %s", exc)
+    return graphql_error(
+        503,
+        "The database is unavailable; try again shortly.",
+        ErrorCode.UNAVAILABLE,
+        **{"Retry-After": str(RETRY_AFTER)},
+    )
+
+
+class GraphQLView(GraphQL[Context, None]):
+    """Strawberry's HTTP view, answering 400 to any body that is not a GraphQL request."""
+
+    def parse_json(self, data: str | bytes) -> dict[str, Any]:
+        """A JSON object (the request, or a multipart upload's operations and map)."""
+        try:
+            value = json.loads(data)
+        except UnicodeDecodeError:
+            raise GraphQLHTTPException(400, "The body is not valid UTF-8.") from None
+        except RecursionError:
+            raise GraphQLHTTPException(400, TOO_DEEP) from None
+        except ValueError:
+            raise GraphQLHTTPException(400, "The body is not valid JSON.") from None
+        if not isinstance(value, dict):
+            raise GraphQLHTTPException(400, REQUEST_SHAPE)
+        if _nesting(value) > MAX_JSON_NESTING:
+            raise GraphQLHTTPException(400, TOO_DEEP)
+        return value
+
+    async def parse_multipart(self, request: Any) -> dict[str, Any]:
+        form = (await request.get_form_data()).form
+        operations = self.parse_json(_text(form.get("operations"), "operations"))
+        files_map = self.parse_json(_text(form.get("map"), "map"))
+        return _with_files(operations, files_map, form)
+
+
+REQUEST_SHAPE = 'Send a JSON object: {"query": "…", "variables": {…}, "operationName": "…"}.'
+MAX_JSON_NESTING = 64
+TOO_DEEP = f"The JSON nests deeper than {MAX_JSON_NESTING} levels."
+
+
+def _text(value: Any, name: str) -> str:
+    if not isinstance(value, str):
+        raise GraphQLHTTPException(400, f"The multipart field {name!r} is required, as JSON.")
+    return value
+
+
+def _nesting(value: object) -> int:
+    """How deeply lists and objects nest in ``value``, counted without recursion."""
+    deepest, pending = 0, [(value, 1)]
+    while pending and deepest <= MAX_JSON_NESTING:
+        item, depth = pending.pop()
+        children = (
+            item.values() if isinstance(item, dict) else item if isinstance(item, list) else ()
+        )
+        if children:
+            deepest = max(deepest, depth)
+            pending.extend((child, depth + 1) for child in children)
+    return deepest
+
+
+def _with_files(
+    operations: dict[str, Any], files_map: dict[str, Any], form: FormData
+) -> dict[str, Any]:
+    """The operations with each file put where the map says (the GraphQL multipart
+    request spec): ``{"0": ["variables.file"]}`` puts the part named 0 at $file."""
+    for part, paths in files_map.items():
+        upload = form.get(part)
+        if not isinstance(upload, UploadFile):
+            raise GraphQLHTTPException(
+                400, f"The map names the part {part!r}, which is not a file."
+            )
+        if not isinstance(paths, list) or not all(isinstance(path, str) for path in paths):
+            raise GraphQLHTTPException(400, f"The map's entry {part!r} must be a list of paths.")
+        for path in paths:
+            _put(operations, path, upload)
+    return operations
+
+
+def _put(operations: dict[str, Any], path: str, upload: UploadFile) -> None:
+    *parents, last = path.split(".")
+    if parents[:1] != ["variables"]:
+        raise GraphQLHTTPException(400, f"The map's path {path!r} must start with 'variables.'.")
+    target: Any = operations
+    try:
+        for key in parents:
+            target = target[int(key)] if isinstance(target, list) else target[key]
+        if isinstance(target, list):
+            target[int(last)] = upload
+        elif isinstance(target, dict) and last in target:
+            target[last] = upload
+        else:
+            raise KeyError(last)
+    except (KeyError, IndexError, ValueError, TypeError):
+        raise GraphQLHTTPException(400, f"The map's path {path!r} names no variable.") from None
+
+
 def _view(schema: strawberry.Schema, *, uploads: bool) -> GraphQL[Context, None]:
     # Uploads come with a Bearer token, never a cookie: multipart is no CSRF risk here.
-    return GraphQL(
+    return GraphQLView(
         schema, graphql_ide=None, allow_queries_via_get=False, multipart_uploads_enabled=uploads
     )
 
@@ -171,7 +275,13 @@ def create_app(settings: Settings | None = None) -> Starlette:
         urls = await asyncio.to_thread(settings.database_urls)
         if settings.embedded:
             await asyncio.to_thread(migrate.upgrade, urls.owner)
-        engine = create_engine(urls.runtime)
+        engine = create_engine(
+            urls.runtime,
+            pool_size=settings.database_pool_size,
+            pool_timeout=settings.database_pool_timeout,
+            statement_timeout=settings.statement_timeout,
+            idle_in_transaction_timeout=settings.idle_in_transaction_timeout,
+        )
         store = await open_store(
             settings.storage_url,
             data_dir=settings.data_dir,
@@ -210,6 +320,8 @@ def create_app(settings: Settings | None = None) -> Starlette:
         Route("/readyz", readyz),
         Mount("/static", StaticFiles(directory=STATIC), name="static"),
     ]
-    return Starlette(
-        routes=routes, lifespan=lifespan, exception_handlers={HTTPException: http_error}
-    )
+    handlers: dict[Any, ExceptionHandler] = {
+        HTTPException: http_error,
+        **dict.fromkeys(DATABASE_ERRORS, database_error),
+    }
+    return Starlette(routes=routes, lifespan=lifespan, exception_handlers=handlers)

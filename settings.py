@@ -67,6 +67,11 @@ class Settings(BaseSettings):
     s3_region: str | None = None
     max_upload_bytes: int = Field(default=50 * 1024 * 1024, ge=1024)
     download_url_ttl: int = Field(default=300, ge=10, le=86_400)
+    # The database connections of one process, and how long their work may take (seconds).
+    database_pool_size: int = Field(default=10, ge=1, le=1_000)
+    database_pool_timeout: float = Field(default=10, gt=0, le=300)
+    statement_timeout: float = Field(default=30, gt=0, le=86_400)
+    idle_in_transaction_timeout: float = Field(default=60, gt=0, le=86_400)
 
     @property
     def staff_limits(self) -> Limits:

@@ -2,8 +2,37 @@
 
 from __future__ import annotations
 
+from sqlalchemy import exc
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
+
+from db.session import TransactionEnded
+
+# What a request may meet when the database is away, slow or restarting.
+DATABASE_ERRORS: tuple[type[Exception], ...] = (
+    exc.DBAPIError,  # from the server or the driver
+    exc.TimeoutError,  # no pooled connection came free in time
+    OSError,  # refused, reset, timed out (TimeoutError is an OSError)
+    TransactionEnded,
+)
+RETRY_AFTER = 5  # seconds, in the 503 answers given meanwhile
+
+# SQLSTATE classes of a server that is away, restarting, overloaded or out of time:
+# 08 connection exception, 53 insufficient resources, 57 operator intervention
+# (57014 statement timeout, 57P01 shutdown, 57P03 starting up), 58 system error.
+_UNAVAILABLE_CLASSES = frozenset({"08", "53", "57", "58"})
+
+
+def unreachable(error: BaseException) -> bool:
+    """Whether ``error`` means the database cannot serve now, rather than a bug."""
+    if isinstance(error, exc.DBAPIError):
+        if error.connection_invalidated:
+            return True
+        sqlstate = getattr(error.orig, "sqlstate", None)
+        if sqlstate is None:  # the driver's own: a closed or broken connection
+            return isinstance(error, exc.InterfaceError | exc.OperationalError)
+        return str(sqlstate)[:2] in _UNAVAILABLE_CLASSES
+    return isinstance(error, DATABASE_ERRORS)
 
 
 def async_url(url: str) -> str:
@@ -14,11 +43,28 @@ def async_url(url: str) -> str:
     return parsed.set(drivername="postgresql+asyncpg").render_as_string(hide_password=False)
 
 
-def create_engine(url: str, *, pool_size: int = 10) -> AsyncEngine:
+def create_engine(
+    url: str,
+    *,
+    pool_size: int = 10,
+    pool_timeout: float = 30,
+    statement_timeout: float | None = None,
+    idle_in_transaction_timeout: float | None = None,
+) -> AsyncEngine:
+    """An engine whose sessions stop a statement, or an idle open transaction, after
+    the given seconds (None: the server's default)."""
+    server_settings = {"application_name": "causa"}
+    for name, seconds in (
+        ("statement_timeout", statement_timeout),
+        ("idle_in_transaction_session_timeout", idle_in_transaction_timeout),
+    ):
+        if seconds is not None:
+            server_settings[name] = str(round(seconds * 1000))
     return create_async_engine(
         async_url(url),
         pool_size=pool_size,
         max_overflow=pool_size,
+        pool_timeout=pool_timeout,
         pool_pre_ping=True,
-        connect_args={"server_settings": {"application_name": "causa"}},
+        connect_args={"server_settings": server_settings},
     )

@@ -6,34 +6,64 @@ import asyncio
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from contextlib import asynccontextmanager
-from typing import Any
+from dataclasses import dataclass
+from typing import Any, TypeVar
 
 import sqlalchemy as sa
 from sqlalchemy import Executable, RowMapping
 from sqlalchemy.engine import CursorResult
-from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncTransaction
 
 from auth.viewer import Viewer
+
+T = TypeVar("T")
+
+
+class TransactionEnded(RuntimeError):
+    """A statement came after its transaction had ended (a cancelled field's straggler)."""
 
 
 class Db:
     """The request's transaction.
 
     DataLoaders of one request run concurrently while a connection runs one
-    statement at a time, so statements queue on a lock.
+    statement at a time, so statements queue on a lock. A statement, once sent, is
+    never cancelled: when GraphQL gives up on a field (a sibling failed), the field's
+    statement still runs to its end, so the connection and the transaction stay sound.
     """
 
     def __init__(self, connection: AsyncConnection) -> None:
         self._connection = connection
         self._lock = asyncio.Lock()
+        self._ended = False
         # Outside the database: the e-mails to send once this commits (office id, message
         # id), and what to undo should it not (a stored file).
         self.queued_mail: list[tuple[uuid.UUID, uuid.UUID]] = []
         self.on_rollback: list[Callable[[], Awaitable[None]]] = []
 
     async def execute(self, statement: Executable) -> CursorResult[Any]:
+        return await self._alone(self._connection.execute, statement)
+
+    async def _alone(self, operation: Callable[..., Awaitable[T]], *args: Any) -> T:
+        """Run ``operation`` on the connection, alone, to its end even if the caller
+        is cancelled meanwhile."""
+        await self._lock.acquire()  # a caller cancelled while waiting here sent nothing
+        if self._ended:
+            self._lock.release()
+            raise TransactionEnded("the request's transaction has ended")
+        running = asyncio.ensure_future(operation(*args))
+        running.add_done_callback(self._finished)
+        return await asyncio.shield(running)
+
+    def _finished(self, running: asyncio.Future[Any]) -> None:
+        self._lock.release()
+        if not running.cancelled():
+            running.exception()  # retrieved here too, for a caller that stopped waiting
+
+    async def end(self) -> None:
+        """Wait for the statement in flight, and refuse any later one."""
         async with self._lock:
-            return await self._connection.execute(statement)
+            self._ended = True
 
     async def rows(self, statement: Executable) -> Sequence[RowMapping]:
         return (await self.execute(statement)).mappings().all()
@@ -45,18 +75,40 @@ class Db:
         return (await self.execute(statement)).scalar()
 
     @asynccontextmanager
-    async def atomic(self) -> AsyncIterator[None]:
-        """A savepoint: what runs inside lands whole or not at all."""
-        async with self._lock:
-            savepoint = await self._connection.begin_nested()
+    async def atomic(self) -> AsyncIterator[Savepoint]:
+        """A savepoint: what runs inside lands whole or not at all.
+
+        It is rolled back when the block raises, or when it calls ``discard()``; the
+        ``on_rollback`` steps registered inside it then run too.
+        """
+        savepoint = Savepoint(await self._alone(self._connection.begin_nested().start))
+        marks = len(self.on_rollback), len(self.queued_mail)
         try:
-            yield
+            yield savepoint
         except BaseException:
-            async with self._lock:
-                await savepoint.rollback()
+            await self._roll_back(savepoint, *marks)
             raise
-        async with self._lock:
-            await savepoint.commit()
+        if savepoint.discarded:
+            await self._roll_back(savepoint, *marks)
+        else:
+            await self._alone(savepoint.transaction.commit)
+
+    async def _roll_back(self, savepoint: Savepoint, undo_from: int, mail_from: int) -> None:
+        await self._alone(savepoint.transaction.rollback)
+        del self.queued_mail[mail_from:]  # their outbox rows are gone with the savepoint
+        steps, self.on_rollback[undo_from:] = self.on_rollback[undo_from:], []
+        for step in steps:
+            await step()
+
+
+@dataclass
+class Savepoint:
+    transaction: AsyncTransaction
+    discarded: bool = False
+
+    def discard(self) -> None:
+        """Roll back what the block did, once it ends."""
+        self.discarded = True
 
 
 async def act_as(db: Db, viewer: Viewer) -> None:
@@ -84,7 +136,10 @@ async def transaction(engine: AsyncEngine) -> AsyncIterator[Db]:
         db = Db(connection)
         try:
             async with connection.begin():
-                yield db
+                try:
+                    yield db
+                finally:
+                    await db.end()
         except BaseException:
             for step in db.on_rollback:
                 await step()

@@ -34,14 +34,13 @@ class AccessMutation:
         self, info: Info[Context, None], person_id: strawberry.ID, email: str
     ) -> PortalInvitation:
         context = info.context
-        async with context.db.atomic():
-            issued, access = await portal.grant_portal_access(
-                context.db,
-                viewer=context.viewer,
-                person_id=parse_id(person_id, field="personId"),
-                email=email,
-                policy=context.invitations,
-            )
+        issued, access = await portal.grant_portal_access(
+            context.db,
+            viewer=context.viewer,
+            person_id=parse_id(person_id, field="personId"),
+            email=email,
+            policy=context.invitations,
+        )
         return portal_invitation(issued, access)
 
     @strawberry.mutation(
@@ -52,10 +51,9 @@ class AccessMutation:
         self, info: Info[Context, None], person_id: strawberry.ID
     ) -> PortalAccess:
         context = info.context
-        async with context.db.atomic():
-            access = await portal.revoke_portal_access(
-                context.db, viewer=context.viewer, person_id=parse_id(person_id, field="personId")
-            )
+        access = await portal.revoke_portal_access(
+            context.db, viewer=context.viewer, person_id=parse_id(person_id, field="personId")
+        )
         return portal_access(access)
 
     @strawberry.mutation(
@@ -66,15 +64,14 @@ class AccessMutation:
         self, info: Info[Context, None], input: StaffMemberInput
     ) -> StaffInvitation:
         context = info.context
-        async with context.db.atomic():
-            issued, account = await staff.create_staff_member(
-                context.db,
-                viewer=context.viewer,
-                name=input.name,
-                email=input.email,
-                role=input.role,
-                policy=context.invitations,
-            )
+        issued, account = await staff.create_staff_member(
+            context.db,
+            viewer=context.viewer,
+            name=input.name,
+            email=input.email,
+            role=input.role,
+            policy=context.invitations,
+        )
         return staff_invitation(issued, account)
 
     @strawberry.mutation(
@@ -86,13 +83,12 @@ class AccessMutation:
         self, info: Info[Context, None], id: strawberry.ID
     ) -> StaffInvitation:
         context = info.context
-        async with context.db.atomic():
-            issued, account = await staff.invite_staff_member(
-                context.db,
-                viewer=context.viewer,
-                account_id=parse_id(id, field="id"),
-                policy=context.invitations,
-            )
+        issued, account = await staff.invite_staff_member(
+            context.db,
+            viewer=context.viewer,
+            account_id=parse_id(id, field="id"),
+            policy=context.invitations,
+        )
         return staff_invitation(issued, account)
 
     @strawberry.mutation(
@@ -131,11 +127,10 @@ async def _set_disabled(
     info: Info[Context, None], id: strawberry.ID, *, disabled: bool
 ) -> StaffMember:
     context = info.context
-    async with context.db.atomic():
-        row = await staff.set_staff_disabled(
-            context.db,
-            viewer=context.viewer,
-            account_id=parse_id(id, field="id"),
-            disabled=disabled,
-        )
+    row = await staff.set_staff_disabled(
+        context.db,
+        viewer=context.viewer,
+        account_id=parse_id(id, field="id"),
+        disabled=disabled,
+    )
     return from_row(StaffMember, row)

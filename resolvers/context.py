@@ -85,6 +85,8 @@ class Context:
     viewer: Viewer
     loaders: Loaders = field(init=False)
     page_size: int = field(init=False)
+    # Set when a field met a database that cannot serve: the request then answers 503.
+    database_error: BaseException | None = None
 
     def __post_init__(self) -> None:
         self.loaders = Loaders(self.db, self.viewer)

@@ -26,8 +26,7 @@ class CourtMutation:
         self, info: Info[Context, None], case_id: strawberry.ID, payload: JSON
     ) -> CourtImport:
         db, viewer = info.context.db, info.context.viewer
-        async with db.atomic():
-            result = await datajud.import_into_case(
-                db, viewer=viewer, case_id=parse_id(case_id, field="caseId"), payload=payload
-            )
+        result = await datajud.import_into_case(
+            db, viewer=viewer, case_id=parse_id(case_id, field="caseId"), payload=payload
+        )
         return court_import(result)

@@ -38,15 +38,14 @@ class DocumentMutation:
         context = info.context
         settings: Settings = context.request.state.settings
         assert isinstance(file, UploadFile)  # what Starlette's multipart parser gives
-        async with context.db.atomic():
-            row = await documents.store_document(
-                context.db,
-                viewer=context.viewer,
-                case_id=parse_id(case_id, field="caseId"),
-                upload=documents.Upload(file=file.file, name=file.filename),
-                title=title,
-                source=origin,
-                store=context.store,
-                max_bytes=settings.max_upload_bytes,
-            )
+        row = await documents.store_document(
+            context.db,
+            viewer=context.viewer,
+            case_id=parse_id(case_id, field="caseId"),
+            upload=documents.Upload(file=file.file, name=file.filename),
+            title=title,
+            source=origin,
+            store=context.store,
+            max_bytes=settings.max_upload_bytes,
+        )
         return from_row(Document, row)

@@ -32,8 +32,7 @@ class Mutation(AccessMutation, CourtMutation, DocumentMutation):
     @strawberry.mutation(permission_classes=STAFF_ONLY)
     async def create_person(self, info: Info[Context, None], input: PersonInput) -> Person:
         db, viewer = info.context.db, info.context.viewer
-        async with db.atomic():
-            row = await persons.create_person(db, viewer=viewer, values=values(input))
+        row = await persons.create_person(db, viewer=viewer, values=values(input))
         return from_row(Person, row)
 
     @strawberry.mutation(permission_classes=STAFF_ONLY)
@@ -41,17 +40,15 @@ class Mutation(AccessMutation, CourtMutation, DocumentMutation):
         self, info: Info[Context, None], id: strawberry.ID, input: PersonUpdateInput
     ) -> Person:
         db, viewer = info.context.db, info.context.viewer
-        async with db.atomic():
-            row = await persons.update_person(
-                db, viewer=viewer, person_id=parse_id(id, field="id"), values=values(input)
-            )
+        row = await persons.update_person(
+            db, viewer=viewer, person_id=parse_id(id, field="id"), values=values(input)
+        )
         return from_row(Person, row)
 
     @strawberry.mutation(permission_classes=STAFF_ONLY)
     async def create_case(self, info: Info[Context, None], input: CaseInput) -> Case:
         db, viewer = info.context.db, info.context.viewer
-        async with db.atomic():
-            row = await cases.create_case(db, viewer=viewer, values=values(input))
+        row = await cases.create_case(db, viewer=viewer, values=values(input))
         return from_row(Case, row)
 
     @strawberry.mutation(permission_classes=STAFF_ONLY)
@@ -59,10 +56,9 @@ class Mutation(AccessMutation, CourtMutation, DocumentMutation):
         self, info: Info[Context, None], id: strawberry.ID, input: CaseUpdateInput
     ) -> Case:
         db, viewer = info.context.db, info.context.viewer
-        async with db.atomic():
-            row = await cases.update_case(
-                db, viewer=viewer, case_id=parse_id(id, field="id"), values=values(input)
-            )
+        row = await cases.update_case(
+            db, viewer=viewer, case_id=parse_id(id, field="id"), values=values(input)
+        )
         return from_row(Case, row)
 
     @strawberry.mutation(
@@ -78,15 +74,14 @@ class Mutation(AccessMutation, CourtMutation, DocumentMutation):
         is_client: bool,
     ) -> CaseParty:
         db, viewer = info.context.db, info.context.viewer
-        async with db.atomic():
-            row = await cases.add_party(
-                db,
-                viewer=viewer,
-                case_id=parse_id(case_id, field="caseId"),
-                person_id=parse_id(person_id, field="personId"),
-                role=role,
-                is_client=is_client,
-            )
+        row = await cases.add_party(
+            db,
+            viewer=viewer,
+            case_id=parse_id(case_id, field="caseId"),
+            person_id=parse_id(person_id, field="personId"),
+            role=role,
+            is_client=is_client,
+        )
         return party(row)
 
     @strawberry.mutation(
@@ -96,23 +91,21 @@ class Mutation(AccessMutation, CourtMutation, DocumentMutation):
         self, info: Info[Context, None], case_id: strawberry.ID, person_id: strawberry.ID
     ) -> bool:
         db, viewer = info.context.db, info.context.viewer
-        async with db.atomic():
-            return await cases.remove_party(
-                db,
-                viewer=viewer,
-                case_id=parse_id(case_id, field="caseId"),
-                person_id=parse_id(person_id, field="personId"),
-            )
+        return await cases.remove_party(
+            db,
+            viewer=viewer,
+            case_id=parse_id(case_id, field="caseId"),
+            person_id=parse_id(person_id, field="personId"),
+        )
 
     @strawberry.mutation(permission_classes=STAFF_ONLY)
     async def add_movement(
         self, info: Info[Context, None], case_id: strawberry.ID, input: MovementInput
     ) -> Movement:
         db, viewer = info.context.db, info.context.viewer
-        async with db.atomic():
-            row = await movements.add_movement(
-                db, viewer=viewer, case_id=parse_id(case_id, field="caseId"), values=values(input)
-            )
+        row = await movements.add_movement(
+            db, viewer=viewer, case_id=parse_id(case_id, field="caseId"), values=values(input)
+        )
         return from_row(Movement, row)
 
     @strawberry.mutation(permission_classes=STAFF_ONLY)
@@ -120,8 +113,7 @@ class Mutation(AccessMutation, CourtMutation, DocumentMutation):
         self, info: Info[Context, None], case_id: strawberry.ID, input: TaskInput
     ) -> Task:
         db, viewer = info.context.db, info.context.viewer
-        async with db.atomic():
-            row = await tasks.create_task(
-                db, viewer=viewer, case_id=parse_id(case_id, field="caseId"), values=values(input)
-            )
+        row = await tasks.create_task(
+            db, viewer=viewer, case_id=parse_id(case_id, field="caseId"), values=values(input)
+        )
         return from_row(Task, row)

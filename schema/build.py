@@ -23,6 +23,7 @@ from resolvers.mutation import Mutation
 from resolvers.query import Query
 from schema.directives import is_principal
 from schema.errors import ErrorCodes
+from schema.execution import OneSavepointPerMutation
 from settings import STAFF_LIMITS, Limits
 
 
@@ -55,7 +56,11 @@ def _config() -> StrawberryConfig:
 
 def staff_schema(limits: Limits = STAFF_LIMITS) -> strawberry.Schema:
     return strawberry.Schema(
-        query=Query, mutation=Mutation, config=_config(), extensions=_extensions(limits)
+        query=Query,
+        mutation=Mutation,
+        config=_config(),
+        extensions=_extensions(limits),
+        execution_context_class=OneSavepointPerMutation,
     )
 
 

@@ -9,6 +9,7 @@ from collections.abc import Iterator
 from graphql import GraphQLError
 from strawberry.extensions import SchemaExtension
 
+from db.engine import unreachable
 from db.errors import InvalidValue, Missing
 
 logger = logging.getLogger("causa.graphql")
@@ -22,6 +23,7 @@ class ErrorCode(enum.StrEnum):
     GRAPHQL_PARSE_FAILED = "GRAPHQL_PARSE_FAILED"
     GRAPHQL_VALIDATION_FAILED = "GRAPHQL_VALIDATION_FAILED"
     INTERNAL = "INTERNAL"
+    UNAVAILABLE = "UNAVAILABLE"  # HTTP 503: the database cannot serve now; retry
 
 
 class ErrorCodes(SchemaExtension):
@@ -44,6 +46,10 @@ class ErrorCodes(SchemaExtension):
         result = self.execution_context.result
         if result is None or not result.errors:
             return
+        for failed in result.errors:
+            if failed.original_error is not None and unreachable(failed.original_error):
+                # The whole request fails (503), not one field: see Context.database_error.
+                self.execution_context.context.database_error = failed.original_error
         result.errors = [_coded(error) for error in result.errors]
 
 

@@ -1,3 +1,5 @@
+"""While the database cannot be reached, every endpoint answers 503 with Retry-After."""
+
 from __future__ import annotations
 
 from typing import Any
@@ -5,12 +7,27 @@ from typing import Any
 import httpx
 
 from db.engine import create_engine
-from tests.factories import Staff, data, gql
+from tests.api.test_documents import PDF, upload
+from tests.factories import Staff, data, gql, new_case
 
 VIEWER = "{ viewer { email } }"
+UNAVAILABLE = {
+    "errors": [
+        {
+            "message": "The database is unavailable; try again shortly.",
+            "extensions": {"code": "UNAVAILABLE"},
+        }
+    ]
+}
 
 
-async def test_a_lost_database_answers_503_and_service_resumes_when_it_is_back(
+def assert_unavailable(response: httpx.Response) -> None:
+    assert response.status_code == 503, response.text
+    assert response.headers["retry-after"] == "5"
+    assert response.json() == UNAVAILABLE
+
+
+async def test_graphql_and_readyz_answer_503_and_service_resumes_when_it_is_back(
     served: Any, client: httpx.AsyncClient, office: Staff, unused_url: str
 ) -> None:
     real_engine = served.state["engine"]
@@ -22,15 +39,44 @@ async def test_a_lost_database_answers_503_and_service_resumes_when_it_is_back(
         await served.state["engine"].dispose()
         served.state["engine"] = real_engine
 
-    assert response.status_code == 503
-    assert response.headers["retry-after"] == "5"
-    assert response.json() == {
-        "errors": [
-            {
-                "message": "The database is unavailable; try again shortly.",
-                "extensions": {"code": "INTERNAL"},
-            }
-        ]
-    }
+    assert_unavailable(response)
     assert ready.status_code == 503
+    assert ready.headers["retry-after"] == "5"
+    assert data(await gql(client, office.token, VIEWER)) == {"viewer": {"email": office.email}}
+
+
+async def test_every_endpoint_answers_503_during_an_outage(
+    served: Any, client: httpx.AsyncClient, office: Staff, unused_url: str
+) -> None:
+    case_id = await new_case(client, office, "Ação de cobrança")
+    document = data(await upload(client, office.token, case_id, PDF))["uploadDocument"]
+    download = document["downloadUrl"].removeprefix("https://portal.causa.test")
+
+    real_engine = served.state["engine"]
+    served.state["engine"] = create_engine(unused_url, pool_size=1)
+    try:
+        answers = {
+            "password grant": await client.post(
+                "/auth/token",
+                data={"grant_type": "password", "username": office.email, "password": "x" * 12},
+            ),
+            "refresh grant": await client.post(
+                "/auth/token",
+                data={"grant_type": "refresh_token", "refresh_token": office.refresh_token},
+            ),
+            "revoke": await client.post("/auth/revoke", data={"token": office.refresh_token}),
+            "invitation": await client.post(
+                "/auth/invitations/accept",
+                json={"token": office.refresh_token, "password": "y" * 16},
+            ),
+            "download": await client.get(download),
+        }
+    finally:
+        await served.state["engine"].dispose()
+        served.state["engine"] = real_engine
+
+    for name, response in answers.items():
+        assert response.status_code == 503, (name, response.text)
+        assert response.headers["retry-after"] == "5", name
+    # Nothing was refused or ended meanwhile: the session still works.
     assert data(await gql(client, office.token, VIEWER)) == {"viewer": {"email": office.email}}

@@ -1,0 +1,56 @@
+"""How operations execute: each mutation field is one savepoint, over its whole answer."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from graphql import GraphQLObjectType
+from graphql.pyutils import Path
+from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
+
+from db.session import Db
+
+
+class OneSavepointPerMutation(StrawberryGraphQLCoreExecutionContext):
+    """A mutation lands only if its whole answer can be given.
+
+    The savepoint spans the mutation's resolver and the resolution of its selection, so
+    an error anywhere in what the client asked back (a bad argument of a nested field,
+    say) undoes the write: the client, which got no id, can retry without a duplicate.
+    Earlier mutation fields of the same document keep what they did.
+    """
+
+    def execute_field(
+        self,
+        parent_type: GraphQLObjectType,
+        source: Any,
+        field_details_list: Any,
+        path: Path,
+        position_context: Any,
+    ) -> Any:
+        if path.prev is not None or parent_type is not self.schema.mutation_type:
+            return super().execute_field(
+                parent_type, source, field_details_list, path, position_context
+            )
+        return self._atomically(parent_type, source, field_details_list, path, position_context)
+
+    async def _atomically(
+        self,
+        parent_type: GraphQLObjectType,
+        source: Any,
+        field_details_list: Any,
+        path: Path,
+        position_context: Any,
+    ) -> Any:
+        db: Db = self.context_value.db
+        errors = self.collected_errors.errors
+        before = len(errors)
+        async with db.atomic() as savepoint:
+            result = super().execute_field(
+                parent_type, source, field_details_list, path, position_context
+            )
+            if self.is_awaitable(result):
+                result = await result
+            if len(errors) > before:
+                savepoint.discard()
+        return result
