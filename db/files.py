@@ -162,9 +162,9 @@ def _directory_size(file: IO[bytes]) -> int:
     size: int = _END.unpack_from(tail, end)[5]
     locator = end - _END64_LOCATOR.size
     record = locator - _END64.size
-    if record >= 0 and tail.startswith(b"PK\x06\x07", locator):
-        if tail.startswith(b"PK\x06\x06", record):
-            size = _END64.unpack_from(tail, record)[8]
+    zip64 = record >= 0 and tail.startswith(b"PK\x06\x07", locator)
+    if zip64 and tail.startswith(b"PK\x06\x06", record):
+        size = _END64.unpack_from(tail, record)[8]
     return size
 
 

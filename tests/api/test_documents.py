@@ -23,6 +23,7 @@ from db.storage import LocalStore
 from db.tables import Role, Source
 from settings import Settings
 from tests.conftest import _Served, http_client, serving
+from tests.db.test_files import DOCX, ODT, PPTX, XLSX, archive, odf, ooxml
 from tests.factories import (
     REVOKE,
     Docket,
@@ -33,7 +34,6 @@ from tests.factories import (
     make_docket,
     new_case,
 )
-from tests.db.test_files import DOCX, ODT, PPTX, XLSX, archive, odf, ooxml
 from tests.storage import BUCKET, s3_server
 
 UPLOAD = """

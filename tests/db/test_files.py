@@ -11,7 +11,6 @@ import pytest
 from db.errors import InvalidValue
 from db.files import MAX_ZIP_DIRECTORY_BYTES, clean_file_name, content_type
 
-
 DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 PPTX = "application/vnd.openxmlformats-officedocument.presentationml.presentation"
@@ -92,7 +91,9 @@ def test_office_files_are_told_by_what_their_archive_holds(content: bytes, expec
         ),
         (
             # office parts do not make a JAR acceptable
-            archive(("[Content_Types].xml", "<Types/>"), ("word/document.xml", ""), ("A.class", "")),
+            archive(
+                ("[Content_Types].xml", "<Types/>"), ("word/document.xml", ""), ("A.class", "")
+            ),
             "a Java archive (JAR)",
         ),
         (archive(("peticao.pdf", "%PDF-1.7")), "a ZIP archive that is not an Office"),
@@ -141,7 +142,9 @@ def test_an_encrypted_archive_is_refused() -> None:
     while at >= 0:
         content[at + 8] |= 0x1
         at = content.find(b"PK\x01\x02", at + 1)
-    assert refusal(bytes(content)) == "Files of this kind are not accepted: an encrypted ZIP archive."
+    assert (
+        refusal(bytes(content)) == "Files of this kind are not accepted: an encrypted ZIP archive."
+    )
 
 
 def test_an_archive_listing_too_many_files_is_refused_before_it_is_read() -> None:
@@ -159,7 +162,9 @@ def with_zip64_end(content: bytes, *, directory_size: int | None = None) -> byte
     end = content.rfind(b"PK\x05\x06")
     *_, entries, size, offset, _ = struct.unpack_from("<4s4H2LH", content, end)
     claimed = size if directory_size is None else directory_size
-    record = struct.pack("<4sQ2H2L4Q", b"PK\x06\x06", 44, 45, 45, 0, 0, entries, entries, claimed, offset)
+    record = struct.pack(
+        "<4sQ2H2L4Q", b"PK\x06\x06", 44, 45, 45, 0, 0, entries, entries, claimed, offset
+    )
     locator = struct.pack("<4sLQL", b"PK\x06\x07", 0, end, 1)
     return content[:end] + record + locator + content[end:]
 
@@ -167,7 +172,10 @@ def with_zip64_end(content: bytes, *, directory_size: int | None = None) -> byte
 def test_the_zip64_end_record_is_the_one_that_counts() -> None:
     assert sniff(with_zip64_end(ooxml("word/document.xml"))) == DOCX
     huge = with_zip64_end(ooxml("word/document.xml"), directory_size=1 << 40)
-    assert refusal(huge) == "Files of this kind are not accepted: a ZIP archive listing too many files."
+    assert (
+        refusal(huge)
+        == "Files of this kind are not accepted: a ZIP archive listing too many files."
+    )
 
 
 @pytest.mark.parametrize(
