@@ -7,6 +7,9 @@
     python3 dev.py bench datajud [--processes 1000] [--movements 100]
         `causa import-datajud` on a generated DataJud file: movements per second and
         the command's peak memory.
+    python3 dev.py bench slow-uploads [--uploads 25]
+        the latency of other requests (GraphQL, the token endpoint) while that many
+        uploads trickle in one byte every 2 seconds.
 
 The server runs as `causa serve` in a process of its own, on an embedded PostgreSQL in
 a temporary folder; its peak memory is the kernel's high-water mark (VmHWM).
@@ -22,6 +25,7 @@ import socket
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -207,6 +211,96 @@ def datajud(processes: int, movements: int) -> None:
     print("again:", " ".join(repeated.split()[:12]))
 
 
+def _trickling_upload(base: str, token: str, case_id: str) -> socket.socket:
+    """An upload whose headers are sent and whose body then arrives a byte at a time."""
+    operations = json.dumps({"query": UPLOAD, "variables": {"f": None, "c": case_id}})
+    body = (
+        b'--b\r\nContent-Disposition: form-data; name="operations"\r\n\r\n'
+        + operations.encode()
+        + b'\r\n--b\r\nContent-Disposition: form-data; name="map"\r\n\r\n'
+        + b'{"0": ["variables.f"]}\r\n--b\r\nContent-Disposition: form-data; name="0"; '
+        + b'filename="slow.pdf"\r\n\r\n%PDF-1.7\n'
+        + b"x" * 1000
+        + b"\r\n--b--\r\n"
+    )
+    host, port = base.removeprefix("http://").split(":")
+    sock = socket.create_connection((host, int(port)))
+    sock.sendall(
+        f"POST /graphql HTTP/1.1\r\nHost: {host}\r\nAuthorization: Bearer {token}\r\n"
+        "Content-Type: multipart/form-data; boundary=b\r\n"
+        f"Content-Length: {len(body)}\r\n\r\n".encode()
+        + body[:200]
+    )
+    return sock
+
+
+def slow_uploads(uploads: int) -> None:
+    with tempfile.TemporaryDirectory(prefix="causa-bench-") as folder:
+        env = {**os.environ, "CAUSA_DATA_DIR": folder}
+        env.pop("CAUSA_DATABASE_URL", None)
+        with server(env) as (base, _), httpx.Client(base_url=base, timeout=120) as http:
+            grant = http.post(
+                "/auth/token",
+                data={"grant_type": "password", "username": EMAIL, "password": PASSWORD},
+            ).json()
+            headers = {"Authorization": f"Bearer {grant['access_token']}"}
+            created = http.post(
+                "/graphql",
+                json={"query": 'mutation { createCase(input: {title: "Bench"}) { id } }'},
+                headers=headers,
+            ).json()
+            case_id = created["data"]["createCase"]["id"]
+
+            def latencies(rounds: int) -> tuple[list[float], list[int]]:
+                times, statuses = [], []
+                refresh = grant["refresh_token"]
+                for n in range(rounds):
+                    started = time.perf_counter()
+                    if n % 4 == 3:
+                        answer = http.post(
+                            "/auth/token",
+                            data={"grant_type": "refresh_token", "refresh_token": refresh},
+                        )
+                        refresh = answer.json().get("refresh_token", refresh)
+                    else:
+                        answer = http.post(
+                            "/graphql", json={"query": "{ cases { totalCount } }"}, headers=headers
+                        )
+                    times.append((time.perf_counter() - started) * 1000)
+                    statuses.append(answer.status_code)
+                grant["refresh_token"] = refresh
+                return times, statuses
+
+            quiet, _ = latencies(40)
+            sockets = [
+                _trickling_upload(base, grant["access_token"], case_id) for _ in range(uploads)
+            ]
+            stop = threading.Event()
+
+            def trickle() -> None:
+                while not stop.wait(2):
+                    for sock in sockets:
+                        with contextlib.suppress(OSError):
+                            sock.send(b"x")
+
+            sender = threading.Thread(target=trickle)
+            sender.start()
+            try:
+                time.sleep(3)
+                busy, statuses = latencies(40)
+            finally:
+                stop.set()
+                sender.join()
+                for sock in sockets:
+                    sock.close()
+    quiet.sort()
+    busy.sort()
+    print(f"{uploads} uploads open, each sending 1 byte every 2 s")
+    print(f"without them: median {quiet[20]:.1f} ms, max {quiet[-1]:.1f} ms")
+    print(f"with them:    median {busy[20]:.1f} ms, max {busy[-1]:.1f} ms")
+    print(f"statuses with them: {sorted(set(statuses))} over {len(statuses)} requests")
+
+
 def main(argv: list[str]) -> int:
     parser = argparse.ArgumentParser(prog="bench", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
@@ -215,11 +309,15 @@ def main(argv: list[str]) -> int:
     command = commands.add_parser("datajud", help="DataJud import rate and memory")
     command.add_argument("--processes", type=int, default=1000)
     command.add_argument("--movements", type=int, default=100)
+    command = commands.add_parser("slow-uploads", help="latency while slow uploads are open")
+    command.add_argument("--uploads", type=int, default=25)
     args = parser.parse_args(argv)
     if args.command == "documents":
         documents(args.megabytes)
-    else:
+    elif args.command == "datajud":
         datajud(args.processes, args.movements)
+    else:
+        slow_uploads(args.uploads)
     return 0
 
 

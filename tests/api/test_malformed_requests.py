@@ -111,3 +111,15 @@ async def test_a_malformed_upload_map_is_a_400(
     )
     assert 400 <= response.status_code < 500, response.text
     assert response.json()["errors"][0]["extensions"]["code"] == "BAD_USER_INPUT"
+
+
+@pytest.mark.parametrize("depth", [900, 2_400])
+async def test_a_deeply_nested_literal_in_the_document_is_refused(
+    client: httpx.AsyncClient, office: Staff, depth: int
+) -> None:
+    document = "{ persons(search: " + "[" * depth + '"x"' + "]" * depth + ") { totalCount } }"
+    response = await client.post("/graphql", json={"query": document}, headers=office.headers)
+    assert response.status_code in {200, 400}, response.text
+    [refusal] = response.json()["errors"]
+    assert refusal["extensions"]["code"] in {"GRAPHQL_PARSE_FAILED", "GRAPHQL_VALIDATION_FAILED"}
+    assert data(await gql(client, office.token, VIEWER))["viewer"]["email"] == office.email
