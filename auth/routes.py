@@ -100,8 +100,8 @@ async def token(request: Request) -> Response:
                 "unsupported_grant_type", "Use grant_type=password or grant_type=refresh_token."
             )
         outcome = await grant(request, form)
-        # A refusal is raised only after the commit: what it recorded (a failed
-        # sign-in, the revoked session of a reused refresh token) must stay.
+        # A grant returns its refusal rather than raising it inside its transaction:
+        # what that recorded (the revoked session of a reused refresh token) must stay.
         if isinstance(outcome, OAuthError):
             raise outcome
     except OAuthError as error:
