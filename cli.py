@@ -9,7 +9,7 @@ import sys
 from collections.abc import Awaitable, Callable, Sequence
 from itertools import islice
 from pathlib import Path
-from typing import TYPE_CHECKING, BinaryIO, TypeVar
+from typing import TYPE_CHECKING, Any, BinaryIO, TypeVar
 
 from settings import ConfigurationError, Settings
 
@@ -79,7 +79,23 @@ def serve(settings: Settings, args: argparse.Namespace) -> None:
     elif settings.database_url:
         asyncio.run(_check_ready(settings.database_url))
     print(f"GraphiQL: http://{args.host}:{args.port}/graphql", flush=True)
-    uvicorn.run(create_app(settings), host=args.host, port=args.port, log_level="info")
+    uvicorn.run(
+        create_app(settings),
+        host=args.host,
+        port=args.port,
+        log_level="info",
+        **forwarded_headers(settings),
+    )
+
+
+def forwarded_headers(settings: Settings) -> dict[str, Any]:
+    """uvicorn's options for X-Forwarded-For and -Proto: believed from CAUSA_TRUSTED_PROXIES only.
+
+    uvicorn by itself believes them from 127.0.0.1 (or FORWARDED_ALLOW_IPS), so that
+    anything on the same host could pose as any client to the login throttle.
+    """
+    trusted = list(settings.trusted_proxies)
+    return {"proxy_headers": bool(trusted), "forwarded_allow_ips": trusted}
 
 
 def migrate_command(settings: Settings, args: argparse.Namespace) -> None:

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import ipaddress
 import secrets
 from dataclasses import astuple, dataclass
 from functools import cached_property
 from pathlib import Path
+from typing import Annotated
 
-from pydantic import Field, SecretStr
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic import Field, SecretStr, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from auth.mail import Mailer
 from db.roles import Urls, urls
@@ -72,6 +74,29 @@ class Settings(BaseSettings):
     database_pool_timeout: float = Field(default=10, gt=0, le=300)
     statement_timeout: float = Field(default=30, gt=0, le=86_400)
     idle_in_transaction_timeout: float = Field(default=60, gt=0, le=86_400)
+
+    # Sign-in: the window of the per-address count, and the reverse proxies whose
+    # X-Forwarded-For is believed (none: the connecting address is the client's).
+    login_address_window: int = Field(default=3600, ge=60, le=86_400)
+    trusted_proxies: Annotated[tuple[str, ...], NoDecode] = ()
+
+    @field_validator("trusted_proxies", mode="before")
+    @classmethod
+    def _addresses_or_networks(cls, value: object) -> tuple[str, ...]:
+        """``10.0.0.5, 10.1.0.0/16``: each an IP address or a network, normalised."""
+        entries = value.split(",") if isinstance(value, str) else value
+        if not isinstance(entries, list | tuple):
+            raise ValueError("give addresses or networks separated by commas")
+        trusted = []
+        for entry in (str(item).strip() for item in entries):
+            try:
+                if "/" in entry:
+                    trusted.append(str(ipaddress.ip_network(entry, strict=False)))
+                elif entry:
+                    trusted.append(str(ipaddress.ip_address(entry)))
+            except ValueError:
+                raise ValueError(f"{entry!r} is not an IP address or network") from None
+        return tuple(trusted)
 
     @property
     def staff_limits(self) -> Limits:

@@ -5,14 +5,15 @@ from __future__ import annotations
 import contextlib
 from collections.abc import Awaitable, Callable
 from typing import Any
+from urllib.parse import parse_qsl
 
 from starlette.datastructures import FormData
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from auth.passwords import verify_password
-from auth.requests import media_type
+from auth.passwords import has_control_characters, matches
+from auth.requests import media_type, read_body
 from auth.tokens import AccessClaims, InvalidToken, OpaqueToken, Signer
 from db import accounts, throttle
 from db.session import Db, transaction
@@ -21,6 +22,8 @@ from settings import Settings
 
 NO_STORE = {"Cache-Control": "no-store", "Pragma": "no-cache"}
 FORM = "application/x-www-form-urlencoded"
+MAX_FORM_BYTES = 16 * 1024  # far above any e-mail, password or token
+MAX_FORM_FIELDS = 20
 
 
 class OAuthError(Exception):
@@ -48,9 +51,36 @@ Outcome = dict[str, Any] | OAuthError  # a grant, or a refusal to send after the
 
 
 async def _form(request: Request) -> FormData:
+    """The form's parameters, each once, in UTF-8 and free of control characters."""
     if media_type(request) != FORM:
         raise OAuthError("invalid_request", f"Send the parameters as {FORM}.")
-    return await request.form()
+    body = await read_body(request, MAX_FORM_BYTES)
+    if body is None:
+        raise OAuthError(
+            "invalid_request", f"The form may have at most {MAX_FORM_BYTES} bytes.", 413
+        )
+    try:
+        fields = parse_qsl(
+            body.decode(),
+            keep_blank_values=True,
+            max_num_fields=MAX_FORM_FIELDS,
+            errors="strict",
+        )
+    except UnicodeDecodeError:
+        raise OAuthError("invalid_request", "The form is not valid UTF-8.") from None
+    except ValueError:
+        raise OAuthError(
+            "invalid_request", f"The form may have at most {MAX_FORM_FIELDS} parameters."
+        ) from None
+    names = [name for name, _ in fields]
+    for name, value in fields:
+        if names.count(name) > 1:
+            raise OAuthError("invalid_request", f"The parameter {name!r} is repeated.")
+        if has_control_characters(name) or has_control_characters(value):
+            raise OAuthError(
+                "invalid_request", f"The parameter {name!r} contains a control character."
+            )
+    return FormData(dict(fields))
 
 
 def _param(form: FormData, name: str) -> str:
@@ -69,10 +99,9 @@ async def token(request: Request) -> Response:
             raise OAuthError(
                 "unsupported_grant_type", "Use grant_type=password or grant_type=refresh_token."
             )
-        async with transaction(request.state.engine) as db:
-            outcome = await grant(request, db, form)
-        # A refusal is raised only after the commit: what it recorded (a failed
-        # sign-in, the revoked session of a reused refresh token) must stay.
+        outcome = await grant(request, form)
+        # A grant returns its refusal rather than raising it inside its transaction:
+        # what that recorded (the revoked session of a reused refresh token) must stay.
         if isinstance(outcome, OAuthError):
             raise outcome
     except OAuthError as error:
@@ -80,83 +109,88 @@ async def token(request: Request) -> Response:
     return JSONResponse(outcome, headers=NO_STORE)
 
 
-def _throttle_keys(
-    request: Request, settings: Settings, email: str
-) -> tuple[throttle.Key, throttle.Key]:
-    address = request.client.host if request.client else "unknown"
-    return (
-        throttle.Key.of(
-            "email", email.strip().lower(), threshold=settings.login_failures_per_account
-        ),
-        throttle.Key.of("address", address, threshold=settings.login_failures_per_address),
-    )
-
-
-async def _password_grant(request: Request, db: Db, form: FormData) -> Outcome:
+def _attempt(request: Request, email: str) -> throttle.Attempt:
     settings: Settings = request.state.settings
+    limits = throttle.Limits(
+        per_email=settings.login_failures_per_account,
+        per_address=settings.login_failures_per_address,
+        window=settings.login_address_window,
+        max_lock=settings.login_lockout_max,
+    )
+    address = request.client.host if request.client else "unknown"
+    return throttle.Attempt(throttle.email_key(email), throttle.address_key(address), limits)
+
+
+async def _password_grant(request: Request, form: FormData) -> Outcome:
     email, password = _param(form, "username"), _param(form, "password")
     office = form.get("office")
-    by_email, by_address = _throttle_keys(request, settings, email)
-    wait = await throttle.seconds_locked(db, [by_email, by_address])
-    if wait:
+    attempt = _attempt(request, email)
+    engine = request.state.engine
+    # The attempt is counted as a failure, and committed, before any password is
+    # checked: attempts arriving together cannot all slip under the limits. No
+    # connection is held while the passwords are checked.
+    try:
+        async with transaction(engine) as db:
+            await throttle.admit(db, attempt)
+            candidates = await accounts.login_candidates(
+                db, email=email, office_slug=office if isinstance(office, str) else None
+            )
+    except throttle.Throttled as refused:
         raise OAuthError(
             "too_many_attempts",
-            f"Too many failed sign-ins: try again in {wait} seconds.",
+            str(refused),
             status_code=429,
-            headers={"Retry-After": str(wait)},
-        )
-    candidates = await accounts.login_candidates(
-        db, email=email, office_slug=office if isinstance(office, str) else None
-    )
+            headers={"Retry-After": str(refused.seconds)},
+        ) from None
     # Every candidate's hash is checked (a dummy one when there is none), so the
     # time taken does not tell an unknown e-mail from a wrong password.
     if not candidates:
-        verify_password(None, password)
-    matches = [
+        await matches(None, password)
+    matched = [
         account
         for account in candidates
-        if verify_password(account["password_hash"], password) and account["disabled_at"] is None
+        if await matches(account["password_hash"], password) and account["disabled_at"] is None
     ]
-    if not matches:
-        await throttle.record_failure(
-            db, [by_email, by_address], max_lock=settings.login_lockout_max
-        )
+    if not matched:
         return BAD_CREDENTIALS
-    await throttle.clear(db, by_email)
-    if len(matches) > 1:
-        raise OAuthError(
-            "invalid_request", "This e-mail signs in to several offices: add the office parameter."
+    async with transaction(engine) as db:
+        await throttle.succeeded(db, attempt)
+        if len(matched) > 1:
+            return OAuthError(
+                "invalid_request",
+                "This e-mail signs in to several offices: add the office parameter.",
+            )
+        account = matched[0]
+        refresh_token, refresh = OpaqueToken.new(account["office_id"])
+        session_id = await accounts.open_session(
+            db,
+            office_id=account["office_id"],
+            account_id=account["id"],
+            refresh=refresh,
+            refresh_ttl=request.state.settings.refresh_token_ttl,
+            address=request.client.host if request.client else None,
+            user_agent=request.headers.get("user-agent"),
         )
-    account = matches[0]
-    refresh_token, refresh = OpaqueToken.new(account["office_id"])
-    session_id = await accounts.open_session(
-        db,
-        office_id=account["office_id"],
-        account_id=account["id"],
-        refresh=refresh,
-        refresh_ttl=settings.refresh_token_ttl,
-        address=request.client.host if request.client else None,
-        user_agent=request.headers.get("user-agent"),
-    )
     claims = AccessClaims(account["id"], account["office_id"], Role(account["role"]), session_id)
     return _grant(request.state.signer, claims, refresh_token)
 
 
-async def _refresh_grant(request: Request, db: Db, form: FormData) -> Outcome:
+async def _refresh_grant(request: Request, form: FormData) -> Outcome:
     try:
         used = OpaqueToken.parse(_param(form, "refresh_token"))
     except InvalidToken:
         raise BAD_REFRESH from None
     refresh_token, replacement = OpaqueToken.new(used.office_id)
-    claims = await accounts.rotate_refresh(
-        db, used=used, replacement=replacement, ttl=request.state.settings.refresh_token_ttl
-    )
+    async with transaction(request.state.engine) as db:
+        claims = await accounts.rotate_refresh(
+            db, used=used, replacement=replacement, ttl=request.state.settings.refresh_token_ttl
+        )
     if claims is None:
         return BAD_REFRESH
     return _grant(request.state.signer, claims, refresh_token)
 
 
-GRANTS: dict[str, Callable[[Request, Db, FormData], Awaitable[Outcome]]] = {
+GRANTS: dict[str, Callable[[Request, FormData], Awaitable[Outcome]]] = {
     "password": _password_grant,
     "refresh_token": _refresh_grant,
 }

@@ -15,7 +15,7 @@ import sqlalchemy as sa
 from sqlalchemy import RowMapping
 
 from auth.mail import Letter
-from auth.passwords import check_strength, hash_password
+from auth.passwords import check_strength, new_hash
 from auth.tokens import OpaqueToken
 from db import outbox
 from db.accounts import end_sessions
@@ -130,7 +130,7 @@ async def accept(db: Db, *, token: OpaqueToken, password: str) -> RowMapping:
     await db.execute(
         sa.update(accounts)
         .where(accounts.c.office_id == office_id, accounts.c.id == account_id)
-        .values(password_hash=hash_password(password))
+        .values(password_hash=await new_hash(password))
     )
     await end_sessions(db, office_id=office_id, account_id=account_id)
     return found

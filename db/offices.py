@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from sqlalchemy import RowMapping
 from sqlalchemy.dialects.postgresql import insert
 
-from auth.passwords import check_strength, hash_password
+from auth.passwords import check_strength, new_hash
 from db import validators
 from db.errors import InvalidValue
 from db.session import Db
@@ -51,7 +51,7 @@ async def create_account(
             email=email,
             name=validators.required_text(name, field="name", max_length=200),
             role=role,
-            password_hash=hash_password(password),
+            password_hash=await new_hash(password),
             person_id=person_id,
             granted_at=None if person_id is None else sa.func.now(),
         )

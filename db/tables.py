@@ -231,6 +231,20 @@ class LoginThrottle(SQLModel, table=True):
     locked_until: datetime | None = Field(default=None, sa_type=sa.DateTime(timezone=True))
 
 
+class AddressThrottle(SQLModel, table=True):
+    """Failed and successful sign-ins per client address, as counts that fade out.
+
+    Each count loses the address limit's worth per window (db/throttle.py), so it
+    measures the recent past only: a sliding window kept in one row per address.
+    """
+
+    __tablename__ = "address_throttle"
+    key: bytes = Field(primary_key=True)
+    failures: float
+    successes: float
+    counted_at: datetime = Field(sa_type=sa.DateTime(timezone=True), index=True)
+
+
 class Person(SQLModel, table=True):
     __table_args__ = (
         sa.Index(
@@ -385,6 +399,7 @@ refresh_tokens = table(RefreshToken)
 invitations = table(Invitation)
 outbox_messages = table(OutboxMessage)
 login_throttles = table(LoginThrottle)
+address_throttles = table(AddressThrottle)
 persons = table(Person)
 cases = table(Case)
 case_parties = table(CaseParty)

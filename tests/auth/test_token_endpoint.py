@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from db import offices
 from db.session import transaction
 from db.tables import Role
+from db.throttle import email_key
 from settings import Settings
 from tests.factories import PASSWORD, Staff, data, error, gql, sign_in
 
@@ -190,6 +191,69 @@ async def test_json_body_instead_of_form_is_an_invalid_request(
         "error": "invalid_request",
         "error_description": "Send the parameters as application/x-www-form-urlencoded.",
     }
+
+
+def invalid_request(response: httpx.Response, description: str, status: int = 400) -> None:
+    assert response.status_code == status, response.text
+    assert response.json() == {"error": "invalid_request", "error_description": description}
+    assert_no_store(response)
+
+
+async def post_raw(
+    client: httpx.AsyncClient, body: bytes, path: str = "/auth/token"
+) -> httpx.Response:
+    return await client.post(
+        path, content=body, headers={"Content-Type": "application/x-www-form-urlencoded"}
+    )
+
+
+async def test_a_control_character_in_any_parameter_is_an_invalid_request_naming_it(
+    client: httpx.AsyncClient, office: Staff, engine: AsyncEngine
+) -> None:
+    # given sign-ins whose username, password or office holds a NUL, a newline or an escape
+    cases = {
+        "username": f"username=a%00b%40example.com&password={PASSWORD}",
+        "password": f"username={office.email}&password=correct%1Bhorse",
+        "office": f"username={office.email}&password={PASSWORD}&office=x%0Ay",
+    }
+    for name, form in cases.items():
+        response = await post_raw(client, f"grant_type=password&{form}".encode())
+        # then each is refused, naming the parameter, before anything is counted
+        invalid_request(response, f"The parameter {name!r} contains a control character.")
+    async with engine.connect() as connection:
+        counted = await connection.scalar(
+            text("SELECT count(*) FROM login_throttle WHERE key = :key"),
+            {"key": email_key(office.email)},
+        )
+    assert counted == 0
+    # and the same for a refresh token and for revocation
+    response = await post_raw(client, b"grant_type=refresh_token&refresh_token=a%00b")
+    invalid_request(response, "The parameter 'refresh_token' contains a control character.")
+    response = await post_raw(client, b"token=a%00b", "/auth/revoke")
+    invalid_request(response, "The parameter 'token' contains a control character.")
+
+
+async def test_a_form_that_is_not_utf8_is_an_invalid_request(client: httpx.AsyncClient) -> None:
+    for body in (b"grant_type=password&username=%FF%FE&password=x", b"grant_type=password\xff"):
+        invalid_request(await post_raw(client, body), "The form is not valid UTF-8.")
+
+
+async def test_a_huge_form_is_refused_unread(client: httpx.AsyncClient) -> None:
+    body = b"grant_type=password&username=a%40b.c&password=" + b"x" * 20_000
+    invalid_request(await post_raw(client, body), "The form may have at most 16384 bytes.", 413)
+
+
+async def test_a_form_of_many_parameters_is_an_invalid_request(client: httpx.AsyncClient) -> None:
+    body = "&".join(f"p{n}=1" for n in range(21)).encode()
+    invalid_request(await post_raw(client, body), "The form may have at most 20 parameters.")
+
+
+async def test_a_repeated_parameter_is_an_invalid_request(
+    client: httpx.AsyncClient, office: Staff
+) -> None:
+    # RFC 6749 §3.2: parameters MUST NOT be included more than once
+    body = f"grant_type=password&username={office.email}&password=x&password={PASSWORD}"
+    invalid_request(await post_raw(client, body.encode()), "The parameter 'password' is repeated.")
 
 
 # --- one e-mail in two offices ----------------------------------------------------------------
