@@ -13,6 +13,7 @@ from sqlalchemy import Executable, RowMapping
 from sqlalchemy.engine import CursorResult
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
+from auth.mail import Letter
 from auth.viewer import Viewer
 
 
@@ -27,8 +28,8 @@ class Db:
         self._connection = connection
         self._lock = asyncio.Lock()
         # Outside the database: the e-mails to send once this commits (office id, message
-        # id), and what to undo should it not (a stored file).
-        self.queued_mail: list[tuple[uuid.UUID, uuid.UUID]] = []
+        # id, the e-mail whole), and what to undo should it not (a stored file).
+        self.queued_mail: list[tuple[uuid.UUID, uuid.UUID, Letter]] = []
         self.on_rollback: list[Callable[[], Awaitable[None]]] = []
 
     async def execute(self, statement: Executable) -> CursorResult[Any]:
@@ -68,6 +69,7 @@ async def act_as(db: Db, viewer: Viewer) -> None:
     await db.execute(
         sa.select(
             sa.func.set_config("causa.office_id", str(viewer.office_id), True),
+            sa.func.set_config("causa.account_id", str(viewer.account_id), True),
             sa.func.set_config("causa.role", viewer.role.value, True),
             sa.func.set_config("causa.person_id", str(viewer.person_id or ""), True),
         )

@@ -18,7 +18,6 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from auth.viewer import Viewer
 from db import cases, movements
-from db.engine import create_engine
 from db.pages import Window
 from db.roles import UnsafeRole, check_runtime_role
 from db.session import Db, act_as, transaction
@@ -31,13 +30,6 @@ FOLDERS = "{ cases { totalCount edges { node { id movements { edges { node { sou
 @pytest.fixture
 async def docket(client: httpx.AsyncClient, office: Staff) -> Docket:
     return await make_docket(client, office)
-
-
-@pytest.fixture(scope="module")
-async def owner_engine(owner_url: str) -> AsyncIterator[AsyncEngine]:
-    engine = create_engine(owner_url, pool_size=1)
-    yield engine
-    await engine.dispose()
 
 
 def client_viewer(office: Staff, docket: Docket) -> Viewer:
