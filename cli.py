@@ -305,10 +305,10 @@ def main(argv: Sequence[str] | None = None) -> None:
         from sqlalchemy.exc import DBAPIError
 
         from db.errors import InvalidValue
-        from db.migrate import NotMigrated
+        from db.migrate import MigrationRefused, NotMigrated
         from db.roles import UnsafeRole
 
-        if isinstance(error, InvalidValue | NotMigrated | UnsafeRole):
+        if isinstance(error, InvalidValue | NotMigrated | UnsafeRole | MigrationRefused):
             raise SystemExit(f"causa: {error}") from None
         if isinstance(error, OSError | DBAPIError):
             raise SystemExit(f"causa: cannot reach the database: {error}") from None

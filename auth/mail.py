@@ -18,12 +18,24 @@ DEFAULT_PORTS = {"smtp": 25, "smtp+starttls": 587, "smtps": 465}
 DeliveryError = (aiosmtplib.SMTPException, OSError, TimeoutError)
 
 
+# In place of a single-use link, in the copy of an e-mail that the outbox keeps.
+WITHHELD_LINK = "[link de uso único: enviado somente ao destinatário]"
+
+
 @dataclass(frozen=True, slots=True)
 class Letter:
     recipient: str
     subject: str
     body: str
-    admin_only: bool = False  # carries a secret that only the office's admins may read
+    admin_only: bool = False  # only the office's admins may read it in the outbox
+    secret: str | None = None  # a link in the body that only the recipient may have
+
+    @property
+    def kept_body(self) -> str:
+        """The body as the outbox keeps and shows it: without the secret."""
+        if self.secret is None:
+            return self.body
+        return self.body.replace(self.secret, WITHHELD_LINK)
 
 
 @dataclass(frozen=True, slots=True)
@@ -110,7 +122,8 @@ seja criada por este link.
 
 {office}
 """
-    return Letter(recipient, f"Seu acesso ao portal do cliente — {_one_line(office)}", body)
+    subject = f"Seu acesso ao portal do cliente — {_one_line(office)}"
+    return Letter(recipient, subject, body, secret=url)
 
 
 def staff_invitation(
@@ -132,4 +145,4 @@ O link pode ser usado uma única vez e vale até
 {office}
 """
     subject = f"Seu acesso à equipe — {_one_line(office)}"
-    return Letter(recipient, subject, body, admin_only=True)
+    return Letter(recipient, subject, body, admin_only=True, secret=url)

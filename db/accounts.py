@@ -13,29 +13,54 @@ from auth.tokens import AccessClaims, OpaqueToken
 from auth.viewer import Viewer
 from db.errors import InvalidValue
 from db.session import Db
-from db.tables import Role, accounts, auth_sessions, offices, refresh_tokens
+from db.tables import Role, accounts, auth_sessions, refresh_tokens
 
 
 def login_taken(login: str) -> InvalidValue:
     return InvalidValue("email", f"{login} is already the login of another account.")
 
 
-async def login_candidates(db: Db, *, email: str, office_slug: str | None) -> Sequence[RowMapping]:
-    """Every account with this e-mail (one per office), enabled or not."""
-    query = (
+async def act_for_account(db: Db, *, office_id: uuid.UUID, account_id: uuid.UUID) -> None:
+    """Scope the transaction to one account's own rows (row-level security).
+
+    Sign-in, refresh, revocation and accepting an invitation act so, once a secret has
+    named the account, before any viewer is known.
+    """
+    await _scope(db, office_id=office_id, account_id=account_id, role="")
+
+
+async def act_for_office(db: Db, *, office_id: uuid.UUID) -> None:
+    """Scope the transaction to the office as its administrators see it: for the office's
+    own work that no request's viewer does (its first accounts, its outgoing e-mail)."""
+    await _scope(db, office_id=office_id, account_id=None, role=Role.ADMIN)
+
+
+async def _scope(db: Db, *, office_id: uuid.UUID, account_id: uuid.UUID | None, role: str) -> None:
+    await db.execute(
         sa.select(
-            accounts.c.id,
-            accounts.c.office_id,
-            accounts.c.role,
-            accounts.c.password_hash,
-            accounts.c.disabled_at,
+            sa.func.set_config("causa.office_id", str(office_id), True),
+            sa.func.set_config("causa.account_id", str(account_id or ""), True),
+            sa.func.set_config("causa.role", role, True),
+            sa.func.set_config("causa.person_id", "", True),
         )
-        .join(offices, offices.c.id == accounts.c.office_id)
-        .where(sa.func.lower(accounts.c.email) == email.strip().lower())
     )
-    if office_slug:
-        query = query.where(offices.c.slug == office_slug)
-    return await db.rows(query)
+
+
+async def login_candidates(db: Db, *, email: str, office_slug: str | None) -> Sequence[RowMapping]:
+    """Every account with this e-mail (one per office), enabled or not.
+
+    No viewer is known yet: causa_login_candidates (migration 0005) reads past
+    row-level security, and only these columns.
+    """
+    candidates = sa.func.causa_login_candidates(email.strip().lower(), office_slug or None)
+    return await db.rows(
+        sa.select(
+            *(
+                sa.column(name)
+                for name in ("id", "office_id", "role", "password_hash", "disabled_at")
+            )
+        ).select_from(candidates)
+    )
 
 
 async def open_session(
@@ -48,6 +73,7 @@ async def open_session(
     address: str | None,
     user_agent: str | None,
 ) -> uuid.UUID:
+    await act_for_account(db, office_id=office_id, account_id=account_id)
     session_id: uuid.UUID = await db.scalar(
         sa.insert(auth_sessions)
         .values(
@@ -86,6 +112,8 @@ async def rotate_refresh(
     A refresh token presented a second time means it was copied: the whole
     session is revoked, and the legitimate holder signs in again.
     """
+    if not await _act_for_refresh(db, used):
+        return None
     session_id = await db.scalar(
         sa.update(refresh_tokens)
         .where(
@@ -116,10 +144,23 @@ async def rotate_refresh(
     )
 
 
+async def _act_for_refresh(db: Db, token: OpaqueToken) -> bool:
+    """Act for the account whose session ``token`` belongs to; False for an unknown token."""
+    account_id = await db.scalar(
+        sa.select(sa.func.causa_refresh_account(token.office_id, token.digest))
+    )
+    if account_id is None:
+        return False
+    await act_for_account(db, office_id=token.office_id, account_id=account_id)
+    return True
+
+
 async def revoke_session_of_refresh(
     db: Db, token: OpaqueToken, *, spent_only: bool = False
 ) -> None:
     """Ends the session that ``token`` belongs to (only if it was spent, when asked)."""
+    if not await _act_for_refresh(db, token):
+        return
     query = sa.select(refresh_tokens.c.session_id).where(
         refresh_tokens.c.office_id == token.office_id,
         refresh_tokens.c.token_hash == token.digest,
@@ -128,10 +169,15 @@ async def revoke_session_of_refresh(
         query = query.where(refresh_tokens.c.used_at.is_not(None))
     session_id = await db.scalar(query)
     if session_id is not None:
-        await revoke_session(db, office_id=token.office_id, session_id=session_id)
+        await _end_sessions(db, token.office_id, auth_sessions.c.id == session_id)
 
 
 async def revoke_session(db: Db, *, office_id: uuid.UUID, session_id: uuid.UUID) -> None:
+    """Ends the session an access token names, acting for its account."""
+    account_id = await db.scalar(sa.select(sa.func.causa_session_account(office_id, session_id)))
+    if account_id is None:
+        return
+    await act_for_account(db, office_id=office_id, account_id=account_id)
     await _end_sessions(db, office_id, auth_sessions.c.id == session_id)
 
 
@@ -165,26 +211,15 @@ def _live_sessions() -> sa.Select[tuple[uuid.UUID]]:
 async def active_viewer(db: Db, claims: AccessClaims) -> Viewer | None:
     """The viewer of a live session, or None once it or its account is revoked.
 
-    The same statement scopes the transaction: ``causa.office_id``, ``causa.role``
-    and ``causa.person_id`` are set for its duration.
+    The same statement scopes the transaction: ``causa.office_id``, ``causa.account_id``,
+    ``causa.role`` and ``causa.person_id`` are set for its duration (causa_viewer,
+    migration 0005, reads the session past row-level security to do so).
     """
-    scope = [
-        sa.func.set_config("causa.office_id", sa.cast(accounts.c.office_id, sa.Text), True),
-        sa.func.set_config("causa.role", accounts.c.role, True),
-        sa.func.set_config(
-            "causa.person_id", sa.func.coalesce(sa.cast(accounts.c.person_id, sa.Text), ""), True
-        ),
-    ]
+    viewer = sa.func.causa_viewer(claims.office_id, claims.session_id, claims.account_id)
     row = await db.row(
-        _live_sessions()
-        .with_only_columns(
-            accounts.c.email, accounts.c.name, accounts.c.role, accounts.c.person_id, *scope
-        )
-        .where(
-            auth_sessions.c.office_id == claims.office_id,
-            auth_sessions.c.id == claims.session_id,
-            accounts.c.id == claims.account_id,
-        )
+        sa.select(
+            *(sa.column(name) for name in ("email", "name", "role", "person_id"))
+        ).select_from(viewer)
     )
     if row is None:
         return None

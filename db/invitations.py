@@ -14,13 +14,16 @@ from datetime import UTC, datetime, timedelta
 import sqlalchemy as sa
 from sqlalchemy import RowMapping
 
+from auth import mail
 from auth.mail import Letter
 from auth.passwords import check_strength, new_hash
 from auth.tokens import OpaqueToken
 from db import outbox
-from db.accounts import end_sessions
+from db.accounts import act_for_account, end_sessions
+from db.errors import InvalidValue
+from db.outbox import Renewal
 from db.session import Db
-from db.tables import accounts, invitations, offices
+from db.tables import Role, accounts, invitations, offices
 
 Compose = Callable[..., Letter]
 
@@ -55,29 +58,110 @@ class InvitationRefused(Exception):
 async def issue(
     db: Db, *, account: RowMapping, office_id: uuid.UUID, policy: InvitationPolicy, letter: Compose
 ) -> Issued:
-    """A new invitation for ``account`` (its ``id``, ``name``, ``email``), queued as an e-mail."""
-    await withdraw(db, office_id=office_id, account_id=account["id"])
-    token, stored = OpaqueToken.new(office_id)
-    expires_at = datetime.now(UTC) + timedelta(seconds=policy.ttl)
-    await db.execute(
-        sa.insert(invitations).values(
-            office_id=office_id,
-            token_hash=stored.digest,
-            account_id=account["id"],
-            expires_at=expires_at,
-        )
-    )
-    url = policy.url(token)
+    """A new invitation for ``account`` (its ``id``, ``name``, ``email``), queued as an e-mail.
+
+    The outbox keeps the e-mail without its link: the link reaches only the recipient,
+    and the granter in the answer.
+    """
     office = await db.scalar(sa.select(offices.c.name).where(offices.c.id == office_id))
-    composed = letter(
-        recipient=account["email"],
-        name=account["name"],
-        office=office,
-        url=url,
-        expires_at=expires_at,
-    )
+    link = _Link.new(office_id, policy)
+    composed = link.letter(letter, account, office)
     message = await outbox.queue(db, office_id=office_id, letter=composed)
-    return Issued(token=token, url=url, expires_at=expires_at, message=message)
+    await link.store(db, account_id=account["id"], message_id=message["id"])
+    return Issued(token=link.token, url=link.url, expires_at=link.expires_at, message=message)
+
+
+@dataclass(frozen=True, slots=True)
+class _Link:
+    office_id: uuid.UUID
+    token: str
+    digest: bytes
+    url: str
+    expires_at: datetime
+
+    @classmethod
+    def new(cls, office_id: uuid.UUID, policy: InvitationPolicy) -> _Link:
+        token, stored = OpaqueToken.new(office_id)
+        expires_at = datetime.now(UTC) + timedelta(seconds=policy.ttl)
+        return cls(office_id, token, stored.digest, policy.url(token), expires_at)
+
+    def letter(self, compose: Compose, account: RowMapping, office: str) -> Letter:
+        return compose(
+            recipient=account["email"],
+            name=account["name"],
+            office=office,
+            url=self.url,
+            expires_at=self.expires_at,
+        )
+
+    async def store(self, db: Db, *, account_id: uuid.UUID, message_id: uuid.UUID) -> None:
+        """Only the digest is stored; the invitations before it for the account end."""
+        await withdraw(db, office_id=self.office_id, account_id=account_id)
+        await db.execute(
+            sa.insert(invitations).values(
+                office_id=self.office_id,
+                token_hash=self.digest,
+                account_id=account_id,
+                expires_at=self.expires_at,
+                message_id=message_id,
+            )
+        )
+
+
+def renewal(policy: InvitationPolicy) -> Renewal:
+    """How the outbox sends an invitation e-mail again: with a new link (renewed_letter)."""
+
+    async def renew(db: Db, office_id: uuid.UUID, message_id: uuid.UUID) -> Letter | None:
+        return await renewed_letter(db, office_id=office_id, message_id=message_id, policy=policy)
+
+    return renew
+
+
+async def renewed_letter(
+    db: Db, *, office_id: uuid.UUID, message_id: uuid.UUID, policy: InvitationPolicy
+) -> Letter | None:
+    """The invitation e-mail ``message_id``, to send again with a new link; None when the
+    message carries no invitation.
+
+    The link sent before is not kept (only its digest is), so it cannot be sent again:
+    a new one replaces it, and the outbox keeps the renewed e-mail without it.
+    """
+    current = await db.row(
+        sa.select(
+            invitations.c.used_at,
+            invitations.c.revoked_at,
+            accounts.c.id,
+            accounts.c.email,
+            accounts.c.name,
+            accounts.c.role,
+            offices.c.name.label("office"),
+        )
+        .join(
+            accounts,
+            sa.and_(
+                accounts.c.office_id == invitations.c.office_id,
+                accounts.c.id == invitations.c.account_id,
+            ),
+        )
+        .join(offices, offices.c.id == invitations.c.office_id)
+        .where(invitations.c.office_id == office_id, invitations.c.message_id == message_id)
+        .order_by(invitations.c.created_at.desc())
+        .limit(1)
+    )
+    if current is None:
+        return None
+    if current["used_at"] is not None or current["revoked_at"] is not None:
+        raise InvalidValue(
+            "id",
+            "This invitation was used, replaced by a newer one, or withdrawn: its e-mail is "
+            "not sent again. Invite the person again for a new link.",
+        )
+    link = _Link.new(office_id, policy)
+    compose = mail.portal_invitation if current["role"] == Role.CLIENT else mail.staff_invitation
+    letter = link.letter(compose, current, current["office"])
+    await link.store(db, account_id=current["id"], message_id=message_id)
+    await outbox.rewrite(db, office_id=office_id, message_id=message_id, letter=letter)
+    return letter
 
 
 async def withdraw(db: Db, *, office_id: uuid.UUID, account_id: uuid.UUID) -> None:
@@ -99,6 +183,13 @@ async def accept(db: Db, *, token: OpaqueToken, password: str) -> RowMapping:
 
     The password replaces any earlier one, and the account's sessions end.
     """
+    # No viewer is known yet: the token names the account the transaction acts for.
+    account_id = await db.scalar(
+        sa.select(sa.func.causa_invitation_account(token.office_id, token.digest))
+    )
+    if account_id is None:
+        raise UNKNOWN
+    await act_for_account(db, office_id=token.office_id, account_id=account_id)
     found = await db.row(
         sa.select(
             invitations,

@@ -2,15 +2,22 @@
 
 from __future__ import annotations
 
+import asyncio
 from pathlib import Path
 
+import sqlalchemy as sa
 from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from db.roles import RUNTIME_GROUP
+
 MIGRATIONS = Path(__file__).parent / "migrations"
+INSUFFICIENT_PRIVILEGE = "42501"
 
 
 class NotMigrated(RuntimeError):
@@ -24,8 +31,51 @@ def _config(url: str) -> Config:
     return config
 
 
+class MigrationRefused(RuntimeError):
+    """The migrating role lacks a permission; the message names the role and the permission."""
+
+
 def upgrade(url: str) -> None:
-    command.upgrade(_config(url), "head")
+    role = make_url(url).username or "(the default user)"
+    asyncio.run(_check_runtime_group(url, role))
+    try:
+        command.upgrade(_config(url), "head")
+    except DBAPIError as error:
+        if getattr(error.orig, "sqlstate", None) != INSUFFICIENT_PRIVILEGE:
+            raise
+        reason = str(error.orig).splitlines()[0].split(": ", 1)[-1]
+        raise MigrationRefused(
+            f"the role {role!r} may not migrate this database: {reason}. Migrate as the role "
+            "that owns the database (CAUSA_MIGRATION_DATABASE_URL)"
+        ) from None
+
+
+async def _check_runtime_group(url: str, role: str) -> None:
+    """Migration 0003 creates the group role that the API works as, unless it exists:
+    creating it takes CREATEROLE, which the owner need not have."""
+    from db.engine import create_engine
+
+    engine = create_engine(url, pool_size=1)
+    try:
+        async with engine.connect() as connection:
+            row = (
+                await connection.execute(
+                    sa.text(
+                        "SELECT EXISTS (SELECT FROM pg_roles WHERE rolname = :group) AS present,"
+                        " rolcreaterole OR rolsuper AS may_create"
+                        " FROM pg_roles WHERE rolname = current_user"
+                    ),
+                    {"group": RUNTIME_GROUP},
+                )
+            ).one()
+    finally:
+        await engine.dispose()
+    if not row.present and not row.may_create:
+        raise MigrationRefused(
+            f"the group role {RUNTIME_GROUP} does not exist, and {role!r} may not create it "
+            f"(it lacks CREATEROLE): create it once as a superuser, "
+            f"CREATE ROLE {RUNTIME_GROUP} NOLOGIN, then migrate again"
+        )
 
 
 def make_revision(url: str, message: str) -> None:

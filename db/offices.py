@@ -12,6 +12,7 @@ from sqlalchemy.dialects.postgresql import insert
 
 from auth.passwords import check_strength, new_hash
 from db import validators
+from db.accounts import act_for_office
 from db.errors import InvalidValue
 from db.session import Db
 from db.tables import Role, accounts, offices
@@ -44,6 +45,7 @@ async def create_account(
 ) -> RowMapping:
     email = validators.email(email).lower()
     check_strength(password, email=email, name=name)
+    await act_for_office(db, office_id=office_id)  # no viewer yet: the office's first accounts
     row = await db.row(
         insert(accounts)
         .values(

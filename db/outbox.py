@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 import uuid
+from collections.abc import Awaitable, Callable
 
 import sqlalchemy as sa
 from sqlalchemy import RowMapping
@@ -15,6 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from auth.mail import DeliveryError, Letter, Mailer
 from auth.viewer import Viewer
+from db.accounts import act_for_office
 from db.errors import InvalidValue, Missing
 from db.pages import Page, Window, fetch_page
 from db.session import Db, transaction
@@ -22,6 +24,11 @@ from db.tables import OutboxStatus, Role, outbox_messages
 
 logger = logging.getLogger("causa.mail")
 MAX_ERROR_LENGTH = 1_000
+# The message whole, sent again with a fresh secret (db/invitations.py), or None.
+Renewal = Callable[[Db, uuid.UUID, uuid.UUID], Awaitable[Letter | None]]
+
+
+QueuedMail = tuple[uuid.UUID, uuid.UUID, Letter]  # office, message, the e-mail as sent
 
 
 def _visible(viewer: Viewer) -> sa.ColumnElement[bool]:
@@ -33,20 +40,33 @@ def _visible(viewer: Viewer) -> sa.ColumnElement[bool]:
 
 
 async def queue(db: Db, *, office_id: uuid.UUID, letter: Letter) -> RowMapping:
+    """Record ``letter`` (without its secret) and send it, whole, once the transaction commits.
+
+    The whole letter stays in the transaction's memory only.
+    """
     row = await db.row(
         sa.insert(outbox_messages)
         .values(
             office_id=office_id,
             recipient=letter.recipient,
             subject=letter.subject,
-            body=letter.body,
+            body=letter.kept_body,
             admin_only=letter.admin_only,
         )
         .returning(*outbox_messages.c)
     )
     assert row is not None
-    db.queued_mail.append((office_id, row["id"]))  # sent once the transaction commits
+    db.queued_mail.append((office_id, row["id"], letter))
     return row
+
+
+async def rewrite(db: Db, *, office_id: uuid.UUID, message_id: uuid.UUID, letter: Letter) -> None:
+    """The message now says ``letter`` (without its secret)."""
+    await db.execute(
+        sa.update(outbox_messages)
+        .where(outbox_messages.c.office_id == office_id, outbox_messages.c.id == message_id)
+        .values(subject=letter.subject, body=letter.kept_body)
+    )
 
 
 async def list_messages(
@@ -60,12 +80,19 @@ async def list_messages(
 
 
 async def deliver(
-    db: Db, *, office_id: uuid.UUID, message_id: uuid.UUID, mailer: Mailer, again: bool = False
+    db: Db,
+    *,
+    office_id: uuid.UUID,
+    message_id: uuid.UUID,
+    mailer: Mailer,
+    again: bool = False,
+    letter: Letter | None = None,
 ) -> RowMapping | None:
     """Send one message (one already sent only ``again``); None when there is no such message.
 
-    The row stays locked while the server is spoken to, so two replicas never send
-    the same message twice.
+    ``letter`` is the message whole, with the secret that the outbox does not keep; without
+    it, the message is sent as kept. The row stays locked while the server is spoken to,
+    so two replicas never send the same message twice.
     """
     where = (outbox_messages.c.office_id == office_id, outbox_messages.c.id == message_id)
     row = await db.row(sa.select(outbox_messages).where(*where).with_for_update())
@@ -73,7 +100,7 @@ async def deliver(
         return row
     outcome: dict[str, object]
     try:
-        await mailer.send(Letter(row["recipient"], row["subject"], row["body"]))
+        await mailer.send(letter or Letter(row["recipient"], row["subject"], row["body"]))
     except DeliveryError as error:
         logger.warning("e-mail %s to %s failed: %s", message_id, row["recipient"], error)
         reason = (str(error) or type(error).__name__)[:MAX_ERROR_LENGTH]
@@ -89,8 +116,15 @@ async def deliver(
 
 
 async def send_again(
-    db: Db, *, viewer: Viewer, message_id: uuid.UUID, mailer: Mailer | None
+    db: Db,
+    *,
+    viewer: Viewer,
+    message_id: uuid.UUID,
+    mailer: Mailer | None,
+    renew: Renewal,
 ) -> RowMapping:
+    """Send a message again, now. ``renew`` gives an invitation e-mail a new link (the one
+    sent before is not kept), or None for a message sent as kept."""
     if mailer is None:
         raise InvalidValue(
             "id", "No SMTP server is configured (CAUSA_SMTP_URL): pass the message on by hand."
@@ -100,20 +134,32 @@ async def send_again(
     )
     if visible is None:
         raise Missing("id", f"No message with the id {message_id}.")
+    letter = await renew(db, viewer.office_id, message_id)
     row = await deliver(
-        db, office_id=viewer.office_id, message_id=message_id, mailer=mailer, again=True
+        db,
+        office_id=viewer.office_id,
+        message_id=message_id,
+        mailer=mailer,
+        again=True,
+        letter=letter,
     )
     assert row is not None
     return row
 
 
 async def deliver_after_commit(
-    engine: AsyncEngine, mailer: Mailer, messages: list[tuple[uuid.UUID, uuid.UUID]]
+    engine: AsyncEngine, mailer: Mailer, messages: list[QueuedMail]
 ) -> None:
-    """Send messages that a committed request queued, each in its own transaction."""
-    for office_id, message_id in messages:
+    """Send messages that a committed request queued, each in its own transaction.
+
+    Each is sent as the office's own work, not the request's viewer's.
+    """
+    for office_id, message_id, letter in messages:
         try:
             async with transaction(engine) as db:
-                await deliver(db, office_id=office_id, message_id=message_id, mailer=mailer)
+                await act_for_office(db, office_id=office_id)
+                await deliver(
+                    db, office_id=office_id, message_id=message_id, mailer=mailer, letter=letter
+                )
         except Exception:  # the message stays QUEUED; staff can send it again
             logger.exception("e-mail %s was not delivered", message_id)

@@ -14,6 +14,7 @@ from sqlalchemy import Executable, RowMapping
 from sqlalchemy.engine import CursorResult
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncTransaction
 
+from auth.mail import Letter
 from auth.viewer import Viewer
 
 T = TypeVar("T")
@@ -37,8 +38,8 @@ class Db:
         self._lock = asyncio.Lock()
         self._ended = False
         # Outside the database: the e-mails to send once this commits (office id, message
-        # id), and what to undo should it not (a stored file).
-        self.queued_mail: list[tuple[uuid.UUID, uuid.UUID]] = []
+        # id, the e-mail whole), and what to undo should it not (a stored file).
+        self.queued_mail: list[tuple[uuid.UUID, uuid.UUID, Letter]] = []
         self.on_rollback: list[Callable[[], Awaitable[None]]] = []
 
     async def execute(self, statement: Executable) -> CursorResult[Any]:
@@ -120,6 +121,7 @@ async def act_as(db: Db, viewer: Viewer) -> None:
     await db.execute(
         sa.select(
             sa.func.set_config("causa.office_id", str(viewer.office_id), True),
+            sa.func.set_config("causa.account_id", str(viewer.account_id), True),
             sa.func.set_config("causa.role", viewer.role.value, True),
             sa.func.set_config("causa.person_id", str(viewer.person_id or ""), True),
         )

@@ -180,11 +180,14 @@ class Invitation(SQLModel, table=True):
 
     __table_args__ = (
         _same_office(["account_id"], "account", "CASCADE"),
+        _same_office(["message_id"], "outbox_message"),
         sa.Index("ix_invitation_account", "office_id", "account_id"),
+        sa.Index("ix_invitation_message", "office_id", "message_id"),
     )
     office_id: uuid.UUID = Field(primary_key=True)
     token_hash: bytes = Field(primary_key=True)
     account_id: uuid.UUID
+    message_id: uuid.UUID | None = None  # the e-mail that carries it
     expires_at: datetime = Field(sa_type=sa.DateTime(timezone=True))
     used_at: datetime | None = Field(default=None, sa_type=sa.DateTime(timezone=True))
     revoked_at: datetime | None = Field(default=None, sa_type=sa.DateTime(timezone=True))

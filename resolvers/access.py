@@ -5,7 +5,7 @@ from __future__ import annotations
 import strawberry
 from strawberry.types import Info
 
-from db import outbox, portal, staff
+from db import invitations, outbox, portal, staff
 from db.fields import parse_id
 from resolvers.context import Context
 from schema.inputs import StaffMemberInput
@@ -119,6 +119,7 @@ class AccessMutation:
             viewer=context.viewer,
             message_id=parse_id(id, field="id"),
             mailer=context.mailer,
+            renew=invitations.renewal(context.invitations),
         )
         return from_row(OutboxMessage, row)
 

@@ -63,6 +63,14 @@ def owner_url(database_urls: Urls) -> str:
 
 
 @pytest.fixture(scope="session")
+async def owner_engine(owner_url: str) -> AsyncIterator[AsyncEngine]:
+    """The owner's engine: row-level security does not bind it, so a test sees every row."""
+    engine = create_engine(owner_url, pool_size=1)
+    yield engine
+    await engine.dispose()
+
+
+@pytest.fixture(scope="session")
 def mailbox() -> Iterator[Mailbox]:
     """The SMTP server that the app under test sends its e-mail to."""
     box = Mailbox()

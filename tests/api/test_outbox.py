@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import re
 import uuid
 from typing import Any
 
 import httpx
+import sqlalchemy as sa
+from sqlalchemy.ext.asyncio import AsyncEngine
 
+from auth.mail import WITHHELD_LINK
 from settings import Settings
 from tests.conftest import http_client, serving
 from tests.factories import (
@@ -25,7 +29,7 @@ from tests.factories import (
 )
 from tests.mailbox import Mailbox
 
-MESSAGE_FIELDS = "id recipient subject status attempts lastError sentAt"
+MESSAGE_FIELDS = "id recipient subject body status attempts lastError sentAt"
 OUTBOX = f"""
 query Outbox($first: Int, $after: String, $status: OutboxStatus) {{
   outbox(first: $first, after: $after, status: $status) {{
@@ -52,6 +56,12 @@ async def invite(client: httpx.AsyncClient, office: Staff) -> dict[str, Any]:
     """Portal access granted to a new person of ``office``: the invitation."""
     person_id = await create_person(client, office.token)
     return await grant(client, office.token, person_id, unique_email())
+
+
+def invitation_link(content: str) -> str:
+    found = re.search(r"https://portal\.causa\.test/invitation#token=\S+", content)
+    assert found is not None, content
+    return found[0]
 
 
 def delivery(message: dict[str, Any]) -> tuple[str, int, str | None, bool]:
@@ -163,7 +173,13 @@ async def test_sending_a_failed_message_again_delivers_it_once_the_server_accept
     [listed] = (await outbox(client, office.token))[1]
     assert listed == sent["sendOutboxMessage"]
     [received] = mailbox.to(invitation["message"]["recipient"])
-    assert invitation["url"] in received.get_content()
+    # with a new link (the first was never kept), which works where the first no longer does
+    link = invitation_link(received.get_content())
+    assert link != invitation["url"]
+    stale = await accept(client, invitation["token"], CLIENT_PASSWORD)
+    assert (stale.status_code, stale.json()["error"]) == (400, "revoked_token")
+    fresh = await accept(client, link.partition("#token=")[2], CLIENT_PASSWORD)
+    assert fresh.status_code == 200, fresh.text
 
 
 async def test_sending_a_sent_message_again_sends_it_once_more(
@@ -243,7 +259,8 @@ async def test_without_an_smtp_server_messages_stay_queued_for_staff(
         [listed] = (await outbox(client, office.token))[1]
         assert listed["id"] == message["id"]
         assert delivery(listed) == ("QUEUED", 0, None, True)
-        assert invitation["url"] in message["body"]
+        assert invitation["token"] not in message["body"]
+        assert WITHHELD_LINK in message["body"]
         assert mailbox.to(message["recipient"]) == []
 
         # and sending it again says why it cannot be sent
@@ -254,3 +271,52 @@ async def test_without_an_smtp_server_messages_stay_queued_for_staff(
         }
         [unchanged] = (await outbox(client, office.token))[1]
         assert unchanged == listed
+
+
+async def test_staff_never_read_an_invitation_link_in_the_outbox(
+    client: httpx.AsyncClient, office: Staff, owner_engine: AsyncEngine, mailbox: Mailbox
+) -> None:
+    # given a client invited to the portal, and a lawyer invited by the admin
+    invitation = await invite(client, office)
+    staff = await gql(
+        client,
+        office.token,
+        "mutation($input: StaffMemberInput!) { createStaffMember(input: $input) { token } }",
+        {"input": {"name": "Bruno Novo", "email": unique_email(), "role": "LAWYER"}},
+    )
+    tokens = [invitation["token"], data(staff)["createStaffMember"]["token"]]
+
+    # when a lawyer and the admin read the outbox
+    lawyers = (await outbox(client, office.lawyer_token))[1]
+    admins = (await outbox(client, office.token))[1]
+
+    # then neither reads a live link: the bodies withhold it, and it is not stored at all
+    assert [m["id"] for m in lawyers] == [invitation["message"]["id"]]  # not the admin's
+    assert len(admins) == 2
+    for message in admins:
+        assert WITHHELD_LINK in message["body"]
+        assert not any(token in message["body"] for token in tokens)
+    async with owner_engine.connect() as connection:
+        stored = (await connection.execute(sa.text("SELECT body FROM outbox_message"))).scalars()
+        assert not any(token in body for body in stored for token in tokens)
+    # while the recipient got the link itself
+    [received] = mailbox.to(invitation["message"]["recipient"])
+    assert invitation_link(received.get_content()) == invitation["url"]
+
+
+async def test_an_invitation_already_used_is_not_sent_again(
+    client: httpx.AsyncClient, office: Staff, mailbox: Mailbox
+) -> None:
+    # given an invitation that its recipient used
+    invitation = await invite(client, office)
+    accepted = await accept(client, invitation["token"], CLIENT_PASSWORD)
+    assert accepted.status_code == 200, accepted.text
+
+    # when staff send its e-mail again, then it is refused, and nothing is sent
+    assert await refusal(client, office.token, SEND, {"id": invitation["message"]["id"]}) == {
+        "message": "This invitation was used, replaced by a newer one, or withdrawn: its e-mail "
+        "is not sent again. Invite the person again for a new link.",
+        "code": "BAD_USER_INPUT",
+        "field": "id",
+    }
+    assert len(mailbox.to(invitation["message"]["recipient"])) == 1

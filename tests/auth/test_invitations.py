@@ -33,8 +33,8 @@ async def invited(client: httpx.AsyncClient, office: Staff) -> tuple[str, str]:
     return email, (await grant(client, office.token, person_id, email))["token"]
 
 
-async def password_is_set(engine: AsyncEngine, email: str) -> bool:
-    async with engine.connect() as connection:
+async def password_is_set(owner_engine: AsyncEngine, email: str) -> bool:
+    async with owner_engine.connect() as connection:
         value = await connection.scalar(
             text("SELECT password_hash IS NOT NULL FROM account WHERE email = :email"),
             {"email": email},
@@ -52,13 +52,13 @@ def refusal(response: httpx.Response, error: str, status: int = 400) -> str:
 
 
 async def test_accepting_sets_the_password_and_answers_the_login_and_office(
-    client: httpx.AsyncClient, office: Staff, engine: AsyncEngine
+    client: httpx.AsyncClient, office: Staff, owner_engine: AsyncEngine
 ) -> None:
     email, token = await invited(client, office)
     response = await accept(client, token, CLIENT_PASSWORD)
     assert response.status_code == 200, response.text
     assert response.json() == {"login": email, "office": office.slug}
-    assert await password_is_set(engine, email)
+    assert await password_is_set(owner_engine, email)
     grant_ = await sign_in(client, email, CLIENT_PASSWORD)
     assert grant_["token_type"] == "Bearer"
 
@@ -71,11 +71,11 @@ async def test_an_invitation_works_once(client: httpx.AsyncClient, office: Staff
 
 
 async def test_an_expired_invitation_is_refused_and_sets_nothing(
-    client: httpx.AsyncClient, office: Staff, engine: AsyncEngine
+    client: httpx.AsyncClient, office: Staff, owner_engine: AsyncEngine
 ) -> None:
     # given an invitation whose time has passed
     email, token = await invited(client, office)
-    async with engine.begin() as connection:
+    async with owner_engine.begin() as connection:
         await connection.execute(
             text(
                 "UPDATE invitation SET expires_at = now() - interval '1 minute' "
@@ -87,7 +87,7 @@ async def test_an_expired_invitation_is_refused_and_sets_nothing(
     description = refusal(await accept(client, token, CLIENT_PASSWORD), "expired_token")
     assert description.startswith("This invitation expired at ")
     assert description.endswith("ask the office for a new one.")
-    assert not await password_is_set(engine, email)
+    assert not await password_is_set(owner_engine, email)
 
 
 async def test_a_forged_token_of_the_right_shape_is_an_invalid_token(
@@ -120,12 +120,12 @@ async def test_a_malformed_token_is_refused(client: httpx.AsyncClient, token: st
     ],
 )
 async def test_a_weak_password_is_refused_and_leaves_the_invitation_usable(
-    client: httpx.AsyncClient, office: Staff, engine: AsyncEngine, password: str, message: str
+    client: httpx.AsyncClient, office: Staff, owner_engine: AsyncEngine, password: str, message: str
 ) -> None:
     email, token = await invited(client, office)
     description = refusal(await accept(client, token, password), "weak_password")
     assert description.startswith(message), description
-    assert not await password_is_set(engine, email)
+    assert not await password_is_set(owner_engine, email)
     assert (await accept(client, token, CLIENT_PASSWORD)).status_code == 200
 
 

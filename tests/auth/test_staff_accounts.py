@@ -75,8 +75,8 @@ async def staff_members(
     return members
 
 
-async def account_id(engine: AsyncEngine, office: Staff, email: str) -> str:
-    async with engine.connect() as connection:
+async def account_id(owner_engine: AsyncEngine, office: Staff, email: str) -> str:
+    async with owner_engine.connect() as connection:
         found = await connection.scalar(
             text("SELECT id FROM account WHERE office_id = :office AND email = :email"),
             {"office": office.office_id, "email": email},
@@ -86,11 +86,11 @@ async def account_id(engine: AsyncEngine, office: Staff, email: str) -> str:
 
 
 async def test_admin_creates_a_lawyer_who_is_invited_by_email_and_signs_in(
-    client: httpx.AsyncClient, office: Staff, engine: AsyncEngine, mailbox: Mailbox
+    client: httpx.AsyncClient, office: Staff, owner_engine: AsyncEngine, mailbox: Mailbox
 ) -> None:
     # given an office's admin and an e-mail, written in capitals
     email = new_email()
-    async with engine.connect() as connection:
+    async with owner_engine.connect() as connection:
         office_name = await connection.scalar(
             text("SELECT name FROM office WHERE id = :id"), {"id": office.office_id}
         )
@@ -137,12 +137,12 @@ async def test_admin_creates_a_lawyer_who_is_invited_by_email_and_signs_in(
 
 
 async def test_a_lawyer_may_not_create_disable_or_enable_staff(
-    client: httpx.AsyncClient, office: Staff, engine: AsyncEngine
+    client: httpx.AsyncClient, office: Staff, owner_engine: AsyncEngine
 ) -> None:
     # given an office with a disabled lawyer besides its admin and enabled lawyer
     disabled_email = new_email()
     await create(client, office, disabled_email, name="Carla Antiga")
-    disabled_id = await account_id(engine, office, disabled_email)
+    disabled_id = await account_id(owner_engine, office, disabled_email)
     data(await gql(client, office.token, DISABLE, {"id": disabled_id}))
     before = await staff_members(client, office, include_disabled=True)
     email = new_email()
@@ -258,14 +258,18 @@ async def test_disabling_a_lawyer_ends_their_sessions_at_once_and_enabling_lets_
 
 
 async def test_disabling_an_invited_lawyer_withdraws_the_invitation(
-    client: httpx.AsyncClient, office: Staff, engine: AsyncEngine
+    client: httpx.AsyncClient, office: Staff, owner_engine: AsyncEngine
 ) -> None:
     # given a lawyer who has not yet used their invitation
     email = new_email()
     created = await create(client, office, email)
 
     # when the admin disables them
-    data(await gql(client, office.token, DISABLE, {"id": await account_id(engine, office, email)}))
+    data(
+        await gql(
+            client, office.token, DISABLE, {"id": await account_id(owner_engine, office, email)}
+        )
+    )
 
     # then the invitation no longer sets a password
     accepted = await accept(client, created["token"], STAFF_PASSWORD)
@@ -298,10 +302,10 @@ async def test_a_staff_id_of_another_office_is_not_found(
 
 
 async def test_a_client_account_is_not_a_staff_member_to_disable(
-    client: httpx.AsyncClient, office: Staff, engine: AsyncEngine
+    client: httpx.AsyncClient, office: Staff, owner_engine: AsyncEngine
 ) -> None:
     portal_client = await new_portal_client(client, office)
-    target = await account_id(engine, office, portal_client.email)
+    target = await account_id(owner_engine, office, portal_client.email)
 
     assert (await refusal(client, office.token, DISABLE, {"id": target}))["code"] == "NOT_FOUND"
     assert data(await gql(client, portal_client.token, VIEWER))["viewer"]["role"] == "CLIENT"
@@ -387,12 +391,12 @@ async def test_a_lawyer_never_sees_nor_sends_a_staff_invitation(
 
 
 async def test_a_staff_member_disabled_before_accepting_can_be_invited_again(
-    client: httpx.AsyncClient, office: Staff, engine: AsyncEngine
+    client: httpx.AsyncClient, office: Staff, owner_engine: AsyncEngine
 ) -> None:
     # given a lawyer disabled, then enabled, before using the invitation
     email = new_email()
     first = await create(client, office, email)
-    member_id = await account_id(engine, office, email)
+    member_id = await account_id(owner_engine, office, email)
     await gql(client, office.token, DISABLE, {"id": member_id})
     await gql(client, office.token, ENABLE, {"id": member_id})
     assert (await accept(client, first["token"], STAFF_PASSWORD)).json()["error"] == (

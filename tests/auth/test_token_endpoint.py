@@ -447,13 +447,13 @@ async def test_revoke_without_token_is_an_invalid_request(client: httpx.AsyncCli
 
 
 async def test_disabled_account_cannot_sign_in_and_loses_its_session(
-    client: httpx.AsyncClient, engine: AsyncEngine, office: Staff
+    client: httpx.AsyncClient, owner_engine: AsyncEngine, office: Staff
 ) -> None:
     # given a signed-in lawyer
     assert data(await gql(client, office.lawyer_token, VIEWER))["viewer"]["role"] == "LAWYER"
 
     # when the account is disabled
-    async with engine.begin() as connection:
+    async with owner_engine.begin() as connection:
         await connection.execute(
             text("UPDATE account SET disabled_at = now() WHERE office_id = :office AND id = :id"),
             {"office": office.office_id, "id": office.lawyer_id},

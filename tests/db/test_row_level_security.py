@@ -6,6 +6,7 @@ viewer's rows; the scoped queries of db/ hold without it, and it holds without t
 
 from __future__ import annotations
 
+import dataclasses
 import uuid
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -18,12 +19,22 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from auth.viewer import Viewer
 from db import cases, movements
-from db.engine import create_engine
 from db.pages import Window
 from db.roles import UnsafeRole, check_runtime_role
 from db.session import Db, act_as, transaction
 from db.tables import Role, Source
-from tests.factories import Docket, Staff, data, gql, make_docket, new_case
+from tests.factories import (
+    Docket,
+    PortalClient,
+    Staff,
+    add_party,
+    data,
+    gql,
+    make_docket,
+    new_case,
+    new_portal_client,
+    unique_email,
+)
 
 FOLDERS = "{ cases { totalCount edges { node { id movements { edges { node { source } } } } } } }"
 
@@ -31,13 +42,6 @@ FOLDERS = "{ cases { totalCount edges { node { id movements { edges { node { sou
 @pytest.fixture
 async def docket(client: httpx.AsyncClient, office: Staff) -> Docket:
     return await make_docket(client, office)
-
-
-@pytest.fixture(scope="module")
-async def owner_engine(owner_url: str) -> AsyncIterator[AsyncEngine]:
-    engine = create_engine(owner_url, pool_size=1)
-    yield engine
-    await engine.dispose()
 
 
 def client_viewer(office: Staff, docket: Docket) -> Viewer:
@@ -177,6 +181,145 @@ async def test_a_client_transaction_can_change_nothing(
                     "INSERT INTO task (office_id, case_id, title) VALUES (:office, :case, 'x')"
                 ).bindparams(office=office.office_id, case=uuid.UUID(docket.own))
             )
+
+
+# --- accounts, sign-in and the outbox ----------------------------------------------------------
+
+SIGN_IN_TABLES = ("account", "auth_session", "refresh_token", "invitation", "outbox_message")
+# Each table's rows of one account, read as the owner (whom row-level security does not bind).
+OWN_ROWS = {
+    "account": "SELECT id::text FROM account WHERE id = :me",
+    "auth_session": "SELECT id::text FROM auth_session WHERE account_id = :me",
+    "refresh_token": "SELECT encode(r.token_hash, 'hex') FROM refresh_token r JOIN auth_session"
+    " s ON s.office_id = r.office_id AND s.id = r.session_id WHERE s.account_id = :me",
+    "invitation": "SELECT encode(token_hash, 'hex') FROM invitation WHERE account_id = :me",
+    "outbox_message": "SELECT id::text FROM outbox_message WHERE false",
+}
+ROWS = {
+    "account": "SELECT id::text FROM account",
+    "auth_session": "SELECT id::text FROM auth_session",
+    "refresh_token": "SELECT encode(token_hash, 'hex') FROM refresh_token",
+    "invitation": "SELECT encode(token_hash, 'hex') FROM invitation",
+    "outbox_message": "SELECT id::text FROM outbox_message",
+}
+
+
+async def portal_viewer(owner_engine: AsyncEngine, office: Staff, portal: PortalClient) -> Viewer:
+    async with owner_engine.connect() as connection:
+        account_id = await connection.scalar(
+            sa.text("SELECT id FROM account WHERE office_id = :office AND email = :email"),
+            {"office": office.office_id, "email": portal.email},
+        )
+    return Viewer(
+        account_id=account_id,
+        office_id=office.office_id,
+        role=Role.CLIENT,
+        email=portal.email,
+        name="Maria Cliente",
+        session_id=uuid.uuid4(),
+        person_id=uuid.UUID(portal.person_id),
+    )
+
+
+async def test_a_raw_select_in_a_client_transaction_returns_only_their_own_sign_in_rows(
+    client: httpx.AsyncClient,
+    engine: AsyncEngine,
+    owner_engine: AsyncEngine,
+    office: Staff,
+    other_office: Staff,
+) -> None:
+    # given two portal clients of one office, and one of another, each signed in once
+    mine = await new_portal_client(client, office)
+    await new_portal_client(client, office, name="Outro Cliente")
+    await new_portal_client(client, other_office)
+    viewer = await portal_viewer(owner_engine, office, mine)
+
+    # when the client's transaction selects every row of each table
+    async with scoped(engine, viewer) as db:
+        seen = {table: sorted(await column(db, sql)) for table, sql in ROWS.items()}
+
+    # then it reads its own account, sessions, refresh tokens and invitation, and no message
+    async with owner_engine.connect() as connection:
+        for table, sql in OWN_ROWS.items():
+            own = await connection.execute(sa.text(sql), {"me": viewer.account_id})
+            assert seen[table] == sorted(own.scalars()), table
+    assert len(seen["account"]) == len(seen["invitation"]) == 1
+    assert len(seen["auth_session"]) == len(seen["refresh_token"]) == 1
+
+
+async def test_a_raw_select_of_staff_returns_only_their_offices_sign_in_rows(
+    client: httpx.AsyncClient, engine: AsyncEngine, office: Staff, other_office: Staff
+) -> None:
+    # given a portal client in each office (an account, a session, an invitation, an e-mail)
+    await new_portal_client(client, office)
+    await new_portal_client(client, other_office)
+
+    # when the office's admin selects every row of each table, then all are the office's
+    async with scoped(engine, staff_viewer(office)) as db:
+        for table in SIGN_IN_TABLES:
+            offices = await column(db, f"SELECT DISTINCT office_id FROM {table}")
+            assert offices == [office.office_id], table
+
+
+async def test_a_lawyer_transaction_reads_no_message_only_an_admin_may(
+    client: httpx.AsyncClient, engine: AsyncEngine, office: Staff
+) -> None:
+    # given a staff invitation, which only an admin may read, and a portal invitation
+    body = await gql(
+        client,
+        office.token,
+        "mutation($input: StaffMemberInput!) { createStaffMember(input: $input) { token } }",
+        {"input": {"name": "Bruno Novo", "email": unique_email("staff"), "role": "LAWYER"}},
+    )
+    data(body)
+    await new_portal_client(client, office)
+    lawyer = dataclasses.replace(staff_viewer(office), role=Role.LAWYER)
+
+    # then a raw select as a lawyer reads the portal one alone
+    async with scoped(engine, lawyer) as db:
+        assert await column(db, "SELECT admin_only FROM outbox_message") == [False]
+    async with scoped(engine, staff_viewer(office)) as db:
+        assert sorted(await column(db, "SELECT admin_only FROM outbox_message")) == [False, True]
+
+
+async def test_a_transaction_scoped_to_nobody_sees_no_sign_in_row(
+    client: httpx.AsyncClient, engine: AsyncEngine, office: Staff
+) -> None:
+    await new_portal_client(client, office)
+    async with scoped(engine, None) as db:
+        for table in SIGN_IN_TABLES:
+            assert await column(db, f"SELECT count(*) FROM {table}") == [0], table
+
+
+async def test_a_client_reads_the_name_of_their_folders_responsible_lawyer(
+    client: httpx.AsyncClient, office: Staff
+) -> None:
+    # given a folder of the client's, for which the office's lawyer is responsible
+    portal = await new_portal_client(client, office)
+    case_id = await new_case(
+        client, office, "Ação de cobrança", responsibleLawyerId=str(office.lawyer_id)
+    )
+    await add_party(client, office, case_id, portal.person_id, is_client=True)
+
+    # then the client reads the lawyer's name (row-level security lets that account through)
+    body = await gql(
+        client, portal.token, "{ cases { edges { node { responsibleLawyer { name } } } } }"
+    )
+    [edge] = data(body)["cases"]["edges"]
+    assert edge["node"]["responsibleLawyer"] == {"name": "Luís Lawyer"}
+
+
+async def test_every_table_an_office_owns_has_row_level_security(engine: AsyncEngine) -> None:
+    async with engine.connect() as connection:
+        unbound = await connection.execute(
+            sa.text(
+                "SELECT c.relname FROM pg_class c JOIN pg_attribute a ON a.attrelid = c.oid"
+                " WHERE c.relnamespace = 'public'::regnamespace AND c.relkind = 'r'"
+                " AND a.attname = 'office_id' AND NOT (c.relrowsecurity AND EXISTS"
+                " (SELECT FROM pg_policy p WHERE p.polrelid = c.oid))"
+            )
+        )
+        assert list(unbound.scalars()) == []
 
 
 # --- each lock on its own through the API ----------------------------------------------------
