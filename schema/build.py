@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 import strawberry
-from graphql.validation import ASTValidationRule
+from graphql.validation import ASTValidationRule, MaxIntrospectionDepthRule
 from strawberry.extensions import (
     AddValidationRules,
     MaxTokensLimiter,
@@ -13,8 +13,6 @@ from strawberry.extensions import (
     SchemaExtension,
     ValidationCache,
 )
-from strawberry.extensions.max_aliases import create_validator as aliases_rule
-from strawberry.extensions.query_depth_limiter import create_validator as depth_rule
 from strawberry.schema.config import StrawberryConfig
 from strawberry.types.base import StrawberryObjectDefinition
 from strawberry.types.field import StrawberryField
@@ -23,6 +21,8 @@ from resolvers.mutation import Mutation
 from resolvers.query import Query
 from schema.directives import is_principal
 from schema.errors import ErrorCodes
+from schema.limits import limits_rule
+from schema.operations import OneOperationNamed
 from settings import STAFF_LIMITS, Limits
 
 
@@ -35,15 +35,15 @@ class ClientSchema(strawberry.Schema):
 
 def _extensions(limits: Limits) -> list[type[SchemaExtension] | Callable[[], SchemaExtension]]:
     # The rules are made once, so that ValidationCache recognises them request after request.
-    rules: list[type[ASTValidationRule]] = [
-        depth_rule(limits.depth, None),
-        aliases_rule(limits.aliases),
-    ]
+    # Nested introspection lists (types of fields of types ...) are refused by graphql-core's
+    # recommended rule; the rest of introspection is left out of the limits' measure.
+    rules: list[type[ASTValidationRule]] = [limits_rule(limits), MaxIntrospectionDepthRule]
     return [
         ErrorCodes,
         lambda: MaxTokensLimiter(limits.tokens),
         lambda: AddValidationRules(rules),
         ParserCache,
+        OneOperationNamed,
         ValidationCache,
     ]
 
