@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 import strawberry
-from graphql.validation import ASTValidationRule, MaxIntrospectionDepthRule
+from graphql.validation import ASTValidationRule
 from strawberry.extensions import (
     AddValidationRules,
     MaxTokensLimiter,
@@ -35,9 +35,9 @@ class ClientSchema(strawberry.Schema):
 
 def _extensions(limits: Limits) -> list[type[SchemaExtension] | Callable[[], SchemaExtension]]:
     # The rules are made once, so that ValidationCache recognises them request after request.
-    # Nested introspection lists (types of fields of types ...) are refused by graphql-core's
-    # recommended rule; the rest of introspection is left out of the limits' measure.
-    rules: list[type[ASTValidationRule]] = [limits_rule(limits), MaxIntrospectionDepthRule]
+    # Introspection is left out of the limits' measure: graphql-core's specified rules
+    # (MaxIntrospectionDepthRule) refuse nested introspection lists.
+    rules: list[type[ASTValidationRule]] = [limits_rule(limits)]
     return [
         ErrorCodes,
         lambda: MaxTokensLimiter(limits.tokens),
