@@ -1,22 +1,24 @@
 """What one GraphQL operation may ask for: its depth, its aliases and its cost.
 
 The three are measured in one pass over the document that reads each fragment
-definition once, whatever how often it is spread: a fragment's measure is kept and
-reused, so that validation costs time linear in the document's size (a chain of
-fragments each spreading the previous one twice is read once, not 2ⁿ times). The walk
-keeps its own stack, so a deeply nested document cannot exhaust Python's.
+definition once, however often it is spread: a fragment's measure is kept and reused,
+so that validation costs time linear in the document's size (a chain of fragments each
+spreading the previous one twice is read once, not 2ⁿ times). The walk keeps its own
+stack, so a long chain of fragments cannot exhaust Python's.
 
 - **Depth**: the most fields with a selection nested in one another (a leaf adds
-  nothing), introspection (``__schema``, ``__type``) left out, as before.
-- **Aliases**: counted as the operation would run, a fragment's once per spread.
+  nothing); introspection (``__schema``, ``__type``) left out, as before.
+- **Aliases**: counted as the operation runs: a fragment's once per spread, except that
+  a fragment spread again in the same selection adds nothing (execution merges it).
 - **Cost**: an upper bound on the number of values in the answer. Every field costs 1,
-  and a field with a selection adds its selection's cost times the number of items it
-  may hold: a connection (a field taking ``first``) its page size — ``first`` as
-  written, capped by the page-size limit; the default page when absent; the cap when
-  it is a variable, whose value validation does not see —, a list without pages
-  (``parties``, ``tasks``, ``staffMembers``) ``LIST_FACTOR`` items, and the list of a
-  connection's page (``edges``) once more nothing (its page size is already counted).
-  Sibling fields add up, aliases included; introspection costs 1.
+  and a field with a selection adds its selection's cost times the items it may hold:
+  a connection (a field taking ``first``) its page size, that is ``first`` as written
+  (between 0 and the page-size limit), the default page when absent, the page-size
+  limit when ``first`` is a variable (validation, cached per document, never sees its
+  value); a list without pages (``parties``, ``tasks``, ``staffMembers``)
+  ``LIST_FACTOR`` items; the list inside a page (``edges``) 1, its items being the page
+  already counted. Sibling fields add up, aliases included; introspection costs 1
+  (graphql-core's MaxIntrospectionDepthRule bounds it).
 
 Fragment cycles and unknown fragments add nothing here: the specified rules
 (NoFragmentCycles, KnownFragmentNames) refuse them.
