@@ -29,6 +29,7 @@ class Limits:
     aliases: int
     tokens: int
     page_size: int
+    cost: int  # see schema/limits.py for how a document's cost is counted
 
     def at_most(self, other: Limits) -> Limits:
         """Each limit no looser than ``other``'s."""
@@ -36,8 +37,12 @@ class Limits:
         return Limits(*(min(mine, theirs) for mine, theirs in pairs))
 
 
-STAFF_LIMITS = Limits(body_bytes=1_000_000, depth=12, aliases=50, tokens=5_000, page_size=100)
-CLIENT_LIMITS = Limits(body_bytes=20_000, depth=8, aliases=10, tokens=1_000, page_size=50)
+STAFF_LIMITS = Limits(
+    body_bytes=1_000_000, depth=12, aliases=50, tokens=5_000, page_size=100, cost=50_000
+)
+CLIENT_LIMITS = Limits(
+    body_bytes=20_000, depth=8, aliases=10, tokens=1_000, page_size=50, cost=20_000
+)
 
 
 class ConfigurationError(RuntimeError):
@@ -57,6 +62,7 @@ class Settings(BaseSettings):
     max_query_depth: int = Field(default=STAFF_LIMITS.depth, ge=3)
     max_aliases: int = Field(default=STAFF_LIMITS.aliases, ge=1)
     max_tokens: int = Field(default=STAFF_LIMITS.tokens, ge=100)
+    max_query_cost: int = Field(default=STAFF_LIMITS.cost, ge=1_000)
     public_url: str = Field(default="http://127.0.0.1:8000", pattern=HTTP_URL)
     invitation_ttl: int = Field(default=7 * 86_400, ge=300, le=90 * 86_400)
     smtp_url: SecretStr | None = None
@@ -106,6 +112,7 @@ class Settings(BaseSettings):
             aliases=self.max_aliases,
             tokens=self.max_tokens,
             page_size=STAFF_LIMITS.page_size,
+            cost=self.max_query_cost,
         )
 
     @property

@@ -13,8 +13,6 @@ from strawberry.extensions import (
     SchemaExtension,
     ValidationCache,
 )
-from strawberry.extensions.max_aliases import create_validator as aliases_rule
-from strawberry.extensions.query_depth_limiter import create_validator as depth_rule
 from strawberry.schema.config import StrawberryConfig
 from strawberry.types.base import StrawberryObjectDefinition
 from strawberry.types.field import StrawberryField
@@ -24,6 +22,8 @@ from resolvers.query import Query
 from schema.directives import is_principal
 from schema.errors import ErrorCodes
 from schema.execution import OneSavepointPerMutation
+from schema.limits import limits_rule
+from schema.operations import OneOperationNamed
 from settings import STAFF_LIMITS, Limits
 
 
@@ -36,15 +36,15 @@ class ClientSchema(strawberry.Schema):
 
 def _extensions(limits: Limits) -> list[type[SchemaExtension] | Callable[[], SchemaExtension]]:
     # The rules are made once, so that ValidationCache recognises them request after request.
-    rules: list[type[ASTValidationRule]] = [
-        depth_rule(limits.depth, None),
-        aliases_rule(limits.aliases),
-    ]
+    # Introspection is left out of the limits' measure: graphql-core's specified rules
+    # (MaxIntrospectionDepthRule) refuse nested introspection lists.
+    rules: list[type[ASTValidationRule]] = [limits_rule(limits)]
     return [
         ErrorCodes,
         lambda: MaxTokensLimiter(limits.tokens),
         lambda: AddValidationRules(rules),
         ParserCache,
+        OneOperationNamed,
         ValidationCache,
     ]
 

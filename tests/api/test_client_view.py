@@ -257,7 +257,7 @@ async def test_a_deep_query_is_refused_for_a_client(
     nested = "{ viewer { person " + "{ id x " * 9 + "}" * 9 + " } }"
     messages = await hidden(client, docket.client.token, nested)
     depth = settings.client_limits.depth
-    assert f"'anonymous' exceeds maximum operation depth of {depth}" in messages
+    assert f"'anonymous' exceeds maximum operation depth of {depth}: it is 10 deep." in messages
 
 
 async def test_an_alias_bomb_is_refused_for_a_client_but_not_for_staff(
