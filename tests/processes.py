@@ -44,7 +44,7 @@ def causa_env(data_dir: Path) -> dict[str, str]:
 @contextmanager
 def causa_serving(data_dir: Path, *args: str) -> Iterator[tuple[subprocess.Popen[bytes], str]]:
     """``causa serve`` in a process of its own on the embedded server of ``data_dir``,
-    answering; killed at the end if a test left it running."""
+    answering; stopped by SIGTERM at the end if a test left it running."""
     port = free_port()
     log = data_dir.parent / "serve.log"
     with log.open("wb") as output:
@@ -70,5 +70,9 @@ def causa_serving(data_dir: Path, *args: str) -> Iterator[tuple[subprocess.Popen
         yield process, base
     finally:
         if process.poll() is None:
-            process.kill()
-            process.wait()
+            process.terminate()
+            try:
+                process.wait(timeout=60)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()

@@ -17,7 +17,7 @@ import pytest
 
 from db.embedded import postmaster
 from tests.factories import CREATE_PERSON, PASSWORD, data, gql, sign_in
-from tests.processes import ROOT, causa_env, causa_serving
+from tests.processes import ROOT, causa_env, causa_serving, server_processes
 
 ADMIN = "admin@outage.example.com"
 WRITERS = 4
@@ -127,7 +127,7 @@ async def test_a_database_killed_under_write_load_comes_back_with_every_acknowle
     pgdata = data_dir / "pgdata"
     load = Load()
 
-    with causa_serving(data_dir) as (_, base):
+    with causa_serving(data_dir) as (serving, base):
         async with httpx.AsyncClient(base_url=base, timeout=30) as client:
             token = (await sign_in(client, ADMIN))["access_token"]
             writers = [asyncio.create_task(write(client, token, w, load)) for w in range(WRITERS)]
@@ -139,6 +139,8 @@ async def test_a_database_killed_under_write_load_comes_back_with_every_acknowle
                 await asyncio.gather(*writers)
             restarted = postmaster(pgdata)
             stored = await stored_persons(client, token)
+        serving.terminate()
+        await asyncio.to_thread(serving.wait, 60)
 
     assert load.killed_at is not None
     assert load.back_at is not None, "no write was acknowledged after the kill"
@@ -153,6 +155,7 @@ async def test_a_database_killed_under_write_load_comes_back_with_every_acknowle
     assert restarted is not None
     assert restarted.pid != killed
     assert outage < 15
+    assert server_processes(pgdata) == []  # and stopped the restarted server on SIGTERM
     # Every acknowledged write is there, as written.
     assert {id: stored.get(id) for id in load.acknowledged} == load.acknowledged
     # Refusals came only while the server was down, each a 503 with Retry-After. (A request
