@@ -61,7 +61,7 @@ class EmbeddedServer:
         self._urls: Urls | None = None
 
     def open(self) -> Urls:
-        """Join the running server, or start it; the owner's and the runtime URLs.
+        """Join the running server, or start it, migrated; the owner's and the runtime URLs.
 
         The server trusts local connections (a socket in the data directory), so the
         runtime role needs no password.
@@ -71,7 +71,7 @@ class EmbeddedServer:
                 self.data_dir.mkdir(parents=True, exist_ok=True)
                 if self._user is None:
                     self._user = _lock(self.data_dir / "postgres.users.lock", fcntl.LOCK_SH)
-                self._urls = self._start()
+                self._urls = self._start(upgrade=True)
             return self._urls
 
     def check(self) -> bool:
@@ -116,7 +116,11 @@ class EmbeddedServer:
                     return  # another process uses it still
                 stop(self.pgdata)
 
-    def _start(self) -> Urls:
+    def _start(self, *, upgrade: bool = False) -> Urls:
+        """Start the server unless it runs; with ``upgrade``, migrate it too, so that
+        processes opening it together (``uvicorn --workers``) never migrate at once."""
+        from db import migrate
+
         with _locked(self.data_dir / "postgres.start.lock"):
             _clear_stale_lock_files(self.pgdata)
             server = _wheel().postgres_server.get_server(self.pgdata, cleanup_mode=None)
@@ -125,6 +129,8 @@ class EmbeddedServer:
                 server.psql(f"CREATE DATABASE {DATABASE};")
             server.psql(ROLES)
             owner = make_url(server.get_uri()).set(database=DATABASE)
+            if upgrade:
+                migrate.upgrade(owner.render_as_string(hide_password=False))
         return Urls(
             owner=owner.render_as_string(hide_password=False),
             runtime=owner.set(username=EMBEDDED_RUNTIME_USER, password=None).render_as_string(
