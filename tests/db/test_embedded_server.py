@@ -53,7 +53,7 @@ async def answers(url: str) -> bool:
 async def test_a_killed_server_is_started_again_while_supervised(data_dir: Path) -> None:
     async with embedded.supervised(data_dir, interval=0.2):
         server = embedded.server(data_dir)
-        urls = server.open()
+        urls = await asyncio.to_thread(server.open)
         killed = postmaster(server.pgdata)
         assert killed is not None
         killed.kill()
@@ -69,7 +69,7 @@ async def test_a_killed_server_is_started_again_while_supervised(data_dir: Path)
 
 async def test_a_pid_file_naming_another_program_is_cleared_at_start(data_dir: Path) -> None:
     server = EmbeddedServer(data_dir)
-    server.open()
+    await asyncio.to_thread(server.open)
     pid_file = server.pgdata / "postmaster.pid"
     lines = pid_file.read_text().split("\n")
     server.close()
@@ -79,7 +79,7 @@ async def test_a_pid_file_naming_another_program_is_cleared_at_start(data_dir: P
         pid_file.write_text("\n".join([str(other.pid), *lines[1:]]))
         (Path(lines[4]) / f".s.PGSQL.{lines[3]}.lock").write_text(f"{other.pid}\n")
 
-        urls = server.open()
+        urls = await asyncio.to_thread(server.open)
 
         assert await answers(urls.runtime)
         assert postmaster(server.pgdata).pid != other.pid  # type: ignore[union-attr]
