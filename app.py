@@ -32,7 +32,7 @@ from auth.mail import Mailer
 from auth.requests import media_type, read_body
 from auth.tokens import InvalidToken, Signer
 from auth.viewer import STAFF_ROLES
-from db import accounts, migrate, outbox
+from db import accounts, embedded, migrate, outbox
 from db.engine import DATABASE_ERRORS, RETRY_AFTER, create_engine, unreachable
 from db.invitations import InvitationPolicy
 from db.roles import check_runtime_role
@@ -272,9 +272,14 @@ def create_app(settings: Settings | None = None) -> Starlette:
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[dict[str, Any]]:
-        urls = await asyncio.to_thread(settings.database_urls)
-        if settings.embedded:
-            await asyncio.to_thread(migrate.upgrade, urls.owner)
+        # The embedded server, if used, is restarted when it dies and left on every exit.
+        data_dir = settings.data_dir if settings.embedded else None
+        async with embedded.supervised(data_dir), resources(app) as state:
+            yield state
+
+    @asynccontextmanager
+    async def resources(app: Starlette) -> AsyncIterator[dict[str, Any]]:
+        urls = await asyncio.to_thread(settings.database_urls)  # the embedded one migrated
         engine = create_engine(
             urls.runtime,
             pool_size=settings.database_pool_size,

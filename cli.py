@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import os
+import signal
 import sys
 from collections.abc import Awaitable, Callable, Sequence
 from itertools import islice
@@ -287,9 +288,17 @@ def parser() -> argparse.ArgumentParser:
     return root
 
 
+def _exit_on_signal(number: int, frame: object) -> None:
+    """SIGTERM ends the command as an exception would, so that the embedded server it
+    started is left (and stopped, if nothing else uses it) on the way out. While serving,
+    uvicorn takes the signal first, shuts down, and raises it again here."""
+    raise SystemExit(128 + number)
+
+
 def main(argv: Sequence[str] | None = None) -> None:
     from pydantic import ValidationError
 
+    signal.signal(signal.SIGTERM, _exit_on_signal)
     args = parser().parse_args(argv)
     try:
         args.run(Settings(), args)
