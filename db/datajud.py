@@ -46,6 +46,7 @@ from db.session import Db
 from db.tables import Role, Source, cases, movements, offices
 
 DESCRIPTION_LIMIT = 10_000
+MAX_DEPTH = 32  # a DataJud answer nests about 7 levels; recursion over more is refused
 CASE_FIELDS = {
     "case_class": "caseClass",
     "court_division": "courtDivision",
@@ -150,7 +151,24 @@ def read_stream(stream: Readable) -> Iterator[CourtProcess | Rejected]:
 
 def read_payload(payload: object) -> list[CourtProcess | Rejected]:
     """The processes of a DataJud answer already decoded from JSON."""
+    if _depth_over(payload, MAX_DEPTH):
+        raise NotDataJud(
+            f"The payload is nested deeper than {MAX_DEPTH} levels; no DataJud answer is."
+        )
     return [parse_process(source, n) for n, source in enumerate(_payload_sources(payload), 1)]
+
+
+def _depth_over(payload: object, limit: int) -> bool:
+    """Whether lists and objects nest deeper than ``limit`` in ``payload``; without recursion."""
+    level: list[tuple[object, int]] = [(payload, 1)]
+    while level:
+        value, depth = level.pop()
+        children = list(value.values()) if isinstance(value, dict) else value
+        if isinstance(children, list):
+            if depth > limit:
+                return True
+            level.extend((child, depth + 1) for child in children)
+    return False
 
 
 def _events(stream: Readable) -> Iterator[tuple[str, str, Any]]:

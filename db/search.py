@@ -8,6 +8,8 @@ from typing import Any
 
 import sqlalchemy as sa
 
+from db import validators
+
 
 def matching(
     term: str,
@@ -21,6 +23,7 @@ def matching(
     punctuation ignored ("123.456" finds "123.456.789-09", and so does "123456")."""
     if "\x00" in term:  # PostgreSQL text cannot hold NUL, so nothing matches
         return sa.false()
+    validators.encodable(term, field="search")
     pattern = "%" + re.sub(r"([\\%_])", r"\\\1", term) + "%"
     conditions: list[sa.ColumnElement[bool]] = [
         column.ilike(pattern, escape="\\") for column in text

@@ -17,6 +17,7 @@ __all__ = [
     "cnpj",
     "cpf",
     "email",
+    "encodable",
     "make_cnj",
     "make_cnpj",
     "make_cpf",
@@ -248,7 +249,7 @@ def make_cnpj(base12: str) -> str:
 
 def email(value: str, *, field: str = "email") -> str:
     """Validate an e-mail address (syntax only, no DNS); return it with the domain lower-cased."""
-    text = value.strip()
+    text = encodable(value, field=field).strip()
     if not text:
         raise InvalidValue(field, f"{field} must not be empty")
     try:
@@ -258,16 +259,30 @@ def email(value: str, *, field: str = "email") -> str:
     return result.normalized
 
 
-def required_text(value: str, *, field: str, max_length: int = 500) -> str:
-    """Strip `value`; reject it if empty, longer than `max_length` or holding NUL.
+def encodable(value: str, *, field: str) -> str:
+    """Refuse text that has no UTF-8 form: a lone surrogate (JSON lets "\\ud800" through)."""
+    try:
+        value.encode()
+    except UnicodeEncodeError:
+        raise InvalidValue(
+            field, f"{field} is not valid text: it holds a lone surrogate."
+        ) from None
+    return value
 
-    PostgreSQL text cannot store the NUL character, so it is refused here as bad input.
+
+def required_text(value: str, *, field: str, max_length: int = 500) -> str:
+    """Strip `value`; reject it if empty, longer than `max_length`, holding NUL or a lone
+    surrogate.
+
+    PostgreSQL text cannot store the NUL character, nor anything without a UTF-8 form,
+    so they are refused here as bad input.
     """
     text = value.strip()
     if not text:
         raise InvalidValue(field, f"{field} must not be empty")
     if "\x00" in text:
         raise InvalidValue(field, f"{field} must not contain NUL characters")
+    encodable(text, field=field)
     if len(text) > max_length:
         raise InvalidValue(
             field,

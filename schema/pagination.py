@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import re
 from collections.abc import Callable
 from typing import Generic, TypeVar
 
@@ -16,6 +17,9 @@ from schema.directives import PRINCIPAL
 
 DEFAULT_PAGE_SIZE = 20
 _PREFIX = "offset:"
+_OFFSET = re.compile(r"[0-9]+")  # not int()'s grammar, which takes " +1_0" and Arabic-Indic digits
+_LAST_ROW = 2**63 - 1  # PostgreSQL's bigint: the end of a window must be countable
+_NOT_A_CURSOR = "after is not a cursor returned by this connection."
 
 T = TypeVar("T")
 
@@ -54,13 +58,14 @@ def window(first: int | None, after: str | None, *, max_size: int) -> Window:
         return Window(offset=0, limit=limit)
     try:
         text = base64.urlsafe_b64decode(after.encode()).decode()
-        if not text.startswith(_PREFIX):
-            raise ValueError(text)
-        offset = int(text.removeprefix(_PREFIX)) + 1
     except (ValueError, binascii.Error, UnicodeError):
-        raise InvalidValue("after", "after is not a cursor returned by this connection.") from None
-    if offset < 1:
-        raise InvalidValue("after", "after is not a cursor returned by this connection.")
+        raise InvalidValue("after", _NOT_A_CURSOR) from None
+    digits = text.removeprefix(_PREFIX) if text.startswith(_PREFIX) else ""
+    if not _OFFSET.fullmatch(digits) or len(digits) > len(str(_LAST_ROW)):
+        raise InvalidValue("after", _NOT_A_CURSOR)
+    offset = int(digits) + 1
+    if offset + limit > _LAST_ROW:  # no table holds that many rows
+        raise InvalidValue("after", _NOT_A_CURSOR)
     return Window(offset=offset, limit=limit)
 
 

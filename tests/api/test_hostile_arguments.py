@@ -1,0 +1,177 @@
+"""Argument values that PostgreSQL cannot take are refused as BAD_USER_INPUT naming the field."""
+
+from __future__ import annotations
+
+import base64
+import json
+from typing import Any
+
+import httpx
+import pytest
+
+from tests.factories import Staff, data, error, gql, new_case
+
+CASES_AFTER = "query C($after: String) { cases(after: $after) { totalCount edges { cursor } } }"
+PERSONS_AFTER = "query P($after: String) { persons(after: $after) { totalCount } }"
+MOVEMENTS_AFTER = """
+query M($id: ID!, $after: String) { case(id: $id) { movements(after: $after) { totalCount } } }
+"""
+CASES_FIRST = "query C($first: Int) { cases(first: $first) { totalCount } }"
+CASES_SEARCH = "query C($search: String) { cases(search: $search) { totalCount } }"
+PERSONS_SEARCH = "query P($search: String) { persons(search: $search) { totalCount } }"
+CREATE_PERSON = "mutation P($input: PersonInput!) { createPerson(input: $input) { id } }"
+IMPORT = """
+mutation I($caseId: ID!, $payload: JSON!) {
+  importCourtData(caseId: $caseId, payload: $payload) { movementsAdded }
+}
+"""
+LAST_BIGINT = 2**63 - 1
+
+
+def _cursor(offset: int | str) -> str:
+    return base64.urlsafe_b64encode(f"offset:{offset}".encode()).decode()
+
+
+async def _raw(
+    client: httpx.AsyncClient, token: str, query: str, variables: dict[str, Any]
+) -> dict[str, Any]:
+    """Sent as ASCII JSON, so that a lone surrogate travels as its escape."""
+    response = await client.post(
+        "/graphql",
+        content=json.dumps({"query": query, "variables": variables}).encode(),
+        headers={"Authorization": f"Bearer {token}", "Content-Type": "application/json"},
+    )
+    assert response.status_code == 200, response.text
+    body: dict[str, Any] = response.json()
+    return body
+
+
+def _refused(body: dict[str, Any]) -> dict[str, Any]:
+    refused = error(body)
+    assert refused["extensions"]["code"] == "BAD_USER_INPUT", body
+    return {"field": refused["extensions"]["field"], "message": refused["message"]}
+
+
+@pytest.mark.parametrize("offset", [LAST_BIGINT, LAST_BIGINT - 1, LAST_BIGINT - 20, 2**63, 10**40])
+async def test_a_cursor_past_what_postgresql_can_count_is_bad_user_input(
+    client: httpx.AsyncClient, office: Staff, offset: int
+) -> None:
+    body = await gql(client, office.token, CASES_AFTER, {"after": _cursor(offset)})
+
+    assert _refused(body) == {
+        "field": "after",
+        "message": "after is not a cursor returned by this connection.",
+    }
+
+
+async def test_a_cursor_far_past_the_end_but_countable_is_an_empty_page(
+    client: httpx.AsyncClient, office: Staff
+) -> None:
+    await new_case(client, office, "Única")
+
+    body = await gql(client, office.token, CASES_AFTER, {"after": _cursor(2**62)})
+
+    assert data(body) == {"cases": {"totalCount": 1, "edges": []}}
+
+
+@pytest.mark.parametrize("offset", ["\u0661", " 1", "+1", "1_0", "-0"])
+async def test_a_cursor_whose_offset_is_not_plain_digits_is_bad_user_input(
+    client: httpx.AsyncClient, office: Staff, offset: str
+) -> None:
+    body = await gql(client, office.token, PERSONS_AFTER, {"after": _cursor(offset)})
+
+    assert _refused(body)["field"] == "after"
+
+
+async def test_a_huge_cursor_on_a_nested_connection_is_bad_user_input(
+    client: httpx.AsyncClient, office: Staff
+) -> None:
+    case_id = await new_case(client, office, "Com andamentos")
+
+    body = await gql(
+        client, office.token, MOVEMENTS_AFTER, {"id": case_id, "after": _cursor(LAST_BIGINT)}
+    )
+
+    assert _refused(body)["field"] == "after"
+    assert body["data"] == {"case": None}
+
+
+@pytest.mark.parametrize("first", [-1, 101, 2**31 - 1, -(2**31)])
+async def test_a_page_size_out_of_range_is_bad_user_input(
+    client: httpx.AsyncClient, office: Staff, first: int
+) -> None:
+    body = await gql(client, office.token, CASES_FIRST, {"first": first})
+
+    assert _refused(body) == {
+        "field": "first",
+        "message": f"first must be between 0 and 100, not {first}.",
+    }
+
+
+@pytest.mark.parametrize("query", [CASES_SEARCH, PERSONS_SEARCH])
+@pytest.mark.parametrize("term", ["\ud800", "Ma\udfffria"])
+async def test_a_search_with_a_lone_surrogate_is_bad_user_input(
+    client: httpx.AsyncClient, office: Staff, query: str, term: str
+) -> None:
+    body = await _raw(client, office.token, query, {"search": term})
+
+    assert _refused(body) == {
+        "field": "search",
+        "message": "search is not valid text: it holds a lone surrogate.",
+    }
+
+
+async def test_a_lone_surrogate_in_the_query_text_is_a_parse_error(
+    client: httpx.AsyncClient, office: Staff
+) -> None:
+    body = await _raw(client, office.token, '{ cases(search: "\ud800") { totalCount } }', {})
+
+    assert body["data"] is None
+    assert error(body)["extensions"] == {"code": "GRAPHQL_PARSE_FAILED"}
+
+
+@pytest.mark.parametrize(
+    ("person", "field"),
+    [
+        ({"name": "Ma\ud800ria"}, "name"),
+        ({"name": "Maria", "notes": "\udfff"}, "notes"),
+        ({"name": "Maria", "email": "ma\ud800@example.com"}, "email"),
+    ],
+)
+async def test_written_text_with_a_lone_surrogate_is_bad_user_input(
+    client: httpx.AsyncClient, office: Staff, person: dict[str, str], field: str
+) -> None:
+    body = await _raw(client, office.token, CREATE_PERSON, {"input": person})
+
+    assert body["data"] is None
+    assert _refused(body)["field"] == field
+
+
+def _nested(depth: int) -> Any:
+    value: Any = []
+    for _ in range(depth):
+        value = [value]
+    return value
+
+
+@pytest.mark.parametrize(
+    "payload",
+    [
+        _nested(900),
+        {"numeroProcesso": "1023456-21.2021.8.26.0100", "assuntos": _nested(900)},
+        {"hits": {"hits": [{"_source": {"numeroProcesso": "x", "movimentos": _nested(900)}}]}},
+    ],
+    ids=["bare", "subjects", "movements"],
+)
+async def test_a_deeply_nested_court_payload_is_bad_user_input(
+    client: httpx.AsyncClient, office: Staff, payload: Any
+) -> None:
+    case_id = await new_case(client, office, "Execução", cnjNumber="1023456-21.2021.8.26.0100")
+
+    body = await gql(client, office.token, IMPORT, {"caseId": case_id, "payload": payload})
+
+    assert body["data"] is None
+    assert _refused(body) == {
+        "field": "payload",
+        "message": "The payload is nested deeper than 32 levels; no DataJud answer is.",
+    }
