@@ -10,6 +10,7 @@ from strawberry.file_uploads import Upload
 from strawberry.types import Info
 
 from db import documents
+from db.errors import InvalidValue
 from db.fields import parse_id
 from resolvers.context import Context
 from schema.case import Document
@@ -37,7 +38,8 @@ class DocumentMutation:
     ) -> Document:
         context = info.context
         settings: Settings = context.request.state.settings
-        assert isinstance(file, UploadFile)  # what Starlette's multipart parser gives
+        if not isinstance(file, UploadFile):  # a value in the JSON, not a multipart part
+            raise InvalidValue("file", "Send the file as a part of a multipart request.")
         row = await documents.store_document(
             context.db,
             viewer=context.viewer,

@@ -7,7 +7,7 @@ import json
 import httpx
 import pytest
 
-from tests.factories import Staff, data, gql, make_docket
+from tests.factories import Staff, data, gql, make_docket, new_case, refused
 
 VIEWER = "{ viewer { email } }"
 PERSONS = "query P($search: String) { persons(search: $search) { totalCount } }"
@@ -123,3 +123,11 @@ async def test_a_deeply_nested_literal_in_the_document_is_refused(
     [refusal] = response.json()["errors"]
     assert refusal["extensions"]["code"] in {"GRAPHQL_PARSE_FAILED", "GRAPHQL_VALIDATION_FAILED"}
     assert data(await gql(client, office.token, VIEWER))["viewer"]["email"] == office.email
+
+
+async def test_an_upload_given_as_json_instead_of_a_file_is_a_user_error(
+    client: httpx.AsyncClient, office: Staff
+) -> None:
+    case_id = await new_case(client, office, "Upload sem arquivo")
+    extensions = await refused(client, office.token, UPLOAD, {"c": case_id, "f": "arquivo.pdf"})
+    assert extensions == {"code": "BAD_USER_INPUT", "field": "file"}
