@@ -6,6 +6,7 @@ import asyncio
 import itertools
 import os
 import secrets
+import shutil
 import socket
 import tempfile
 import threading
@@ -25,7 +26,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from starlette.types import Receive, Scope, Send
 
 from app import create_app
-from db import migrate, roles
+from db import embedded, migrate, roles
 from db.engine import create_engine
 from db.roles import Urls
 from settings import Settings
@@ -34,20 +35,22 @@ from tests.mailbox import Mailbox
 
 
 @pytest.fixture(scope="session")
-def database_urls() -> Urls:
+def database_urls() -> Iterator[Urls]:
     """``CAUSA_DATABASE_URL`` (and ``CAUSA_MIGRATION_DATABASE_URL``, the owner's) when
-    given, else an embedded PostgreSQL of the test run, migrated.
+    given, else an embedded PostgreSQL of the test run, migrated, stopped and removed
+    after the run.
 
     Its folder is not one of pytest's numbered temporary folders, which pytest removes
     while a server may still be running in them.
     """
-    urls = roles.urls(
-        os.environ.get("CAUSA_DATABASE_URL"),
-        os.environ.get("CAUSA_MIGRATION_DATABASE_URL"),
-        Path(tempfile.mkdtemp(prefix="causa-test-")) / "data",
-    )
+    external = os.environ.get("CAUSA_DATABASE_URL")
+    folder = Path(tempfile.mkdtemp(prefix="causa-test-"))
+    urls = roles.urls(external, os.environ.get("CAUSA_MIGRATION_DATABASE_URL"), folder / "data")
     migrate.upgrade(urls.owner)
-    return urls
+    yield urls
+    if external is None:
+        embedded.server(folder / "data").close()
+    shutil.rmtree(folder, ignore_errors=True)
 
 
 @pytest.fixture(scope="session")

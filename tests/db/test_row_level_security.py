@@ -247,6 +247,34 @@ async def test_a_raw_select_in_a_client_transaction_returns_only_their_own_sign_
     assert len(seen["auth_session"]) == len(seen["refresh_token"]) == 1
 
 
+async def test_a_client_transaction_cannot_change_who_its_account_is(
+    client: httpx.AsyncClient, engine: AsyncEngine, owner_engine: AsyncEngine, office: Staff
+) -> None:
+    viewer = await portal_viewer(owner_engine, office, await new_portal_client(client, office))
+    me = {"me": viewer.account_id}
+    escalations = [
+        "UPDATE account SET role = 'ADMIN', person_id = NULL WHERE id = :me",
+        "UPDATE account SET email = 'outro@example.com' WHERE id = :me",
+        "UPDATE account SET disabled_at = NULL, role = 'LAWYER', person_id = NULL",
+    ]
+    for sql in escalations:
+        async with scoped(engine, viewer) as db:
+            with pytest.raises(sa.exc.DBAPIError, match="only staff change an account"):
+                await db.execute(sa.text(sql).bindparams(**me) if ":me" in sql else sa.text(sql))
+    async with scoped(engine, viewer) as db:
+        assert (await db.execute(sa.text("DELETE FROM account"))).rowcount == 0
+        touched = await db.execute(sa.text("UPDATE account SET last_login_at = now()"))
+        assert touched.rowcount == 1  # its own row, for the columns sign-in writes
+    async with scoped(engine, viewer) as db:
+        with pytest.raises(sa.exc.DBAPIError, match="row-level security"):
+            await db.execute(
+                sa.text(
+                    "INSERT INTO account (office_id, email, name, role) "
+                    "VALUES (:office, 'novo@example.com', 'Novo', 'ADMIN')"
+                ).bindparams(office=office.office_id)
+            )
+
+
 async def test_a_raw_select_of_staff_returns_only_their_offices_sign_in_rows(
     client: httpx.AsyncClient, engine: AsyncEngine, office: Staff, other_office: Staff
 ) -> None:

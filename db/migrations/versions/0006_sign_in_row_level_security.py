@@ -48,7 +48,10 @@ POLICIES = {
             "causa_is_staff() OR id = causa_account() "
             "OR id = ANY (ARRAY(SELECT causa_client_lawyers()))",
         ),
-        "writes": ("ALL", "causa_is_staff() OR id = causa_account()"),
+        "staff_writes": ("ALL", "causa_is_staff()"),
+        # Signing in and setting a password touch one's own row, and only those columns
+        # (the trigger below keeps the rest).
+        "own_updates": ("UPDATE", "id = causa_account()"),
     },
     "auth_session": {"own": ("ALL", "causa_is_staff() OR account_id = causa_account()")},
     "refresh_token": {"own": ("ALL", f"causa_is_staff() OR session_id = ANY ({OWN_SESSIONS})")},
@@ -61,6 +64,21 @@ POLICIES = {
         )
     },
 }
+
+# Row-level security cannot compare a row with its former self: the trigger refuses an
+# account's own transaction any change to who the account is and what it may do.
+ACCOUNT_GUARD = """
+CREATE FUNCTION causa_account_guard() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+  IF NOT causa_is_staff() AND (NEW.office_id, NEW.id, NEW.email, NEW.role, NEW.person_id,
+      NEW.disabled_at) IS DISTINCT FROM (OLD.office_id, OLD.id, OLD.email, OLD.role,
+      OLD.person_id, OLD.disabled_at) THEN
+    RAISE EXCEPTION 'only staff change an account''s login, role, person or state'
+      USING ERRCODE = 'insufficient_privilege';
+  END IF;
+  RETURN NEW;
+END $$
+"""
 
 # Each reads as the tables' owner, whom the policies do not bind: before a viewer is
 # known, a secret's digest (or a signed token's ids) is the only key to its account.
@@ -145,6 +163,11 @@ def upgrade() -> None:
         if signature != "causa_account()":
             op.execute(f"REVOKE ALL ON FUNCTION {signature} FROM PUBLIC")
             op.execute(f"GRANT EXECUTE ON FUNCTION {signature} TO causa_runtime")
+    op.execute(ACCOUNT_GUARD)
+    op.execute(
+        "CREATE TRIGGER account_guard BEFORE UPDATE ON account "
+        "FOR EACH ROW EXECUTE FUNCTION causa_account_guard()"
+    )
     for table, policies in POLICIES.items():
         op.execute(f'ALTER TABLE "{table}" ENABLE ROW LEVEL SECURITY')
         for name, (command, scope) in policies.items():
@@ -155,6 +178,8 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    op.execute("DROP TRIGGER account_guard ON account")
+    op.execute("DROP FUNCTION causa_account_guard()")
     for table, policies in POLICIES.items():
         for name in policies:
             op.execute(f'DROP POLICY {name} ON "{table}"')
