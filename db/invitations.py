@@ -108,6 +108,16 @@ class _Link:
         )
 
 
+# An invitation with the account it is for and that account's office.
+WITH_ACCOUNT = invitations.join(
+    accounts,
+    sa.and_(
+        accounts.c.office_id == invitations.c.office_id,
+        accounts.c.id == invitations.c.account_id,
+    ),
+).join(offices, offices.c.id == invitations.c.office_id)
+
+
 def renewal(policy: InvitationPolicy) -> Renewal:
     """How the outbox sends an invitation e-mail again: with a new link (renewed_letter)."""
 
@@ -136,14 +146,7 @@ async def renewed_letter(
             accounts.c.role,
             offices.c.name.label("office"),
         )
-        .join(
-            accounts,
-            sa.and_(
-                accounts.c.office_id == invitations.c.office_id,
-                accounts.c.id == invitations.c.account_id,
-            ),
-        )
-        .join(offices, offices.c.id == invitations.c.office_id)
+        .select_from(WITH_ACCOUNT)
         .where(invitations.c.office_id == office_id, invitations.c.message_id == message_id)
         .order_by(invitations.c.created_at.desc())
         .limit(1)
@@ -198,14 +201,7 @@ async def accept(db: Db, *, token: OpaqueToken, password: str) -> RowMapping:
             accounts.c.disabled_at,
             offices.c.slug.label("office"),
         )
-        .join(
-            accounts,
-            sa.and_(
-                accounts.c.office_id == invitations.c.office_id,
-                accounts.c.id == invitations.c.account_id,
-            ),
-        )
-        .join(offices, offices.c.id == invitations.c.office_id)
+        .select_from(WITH_ACCOUNT)
         .where(invitations.c.office_id == token.office_id, invitations.c.token_hash == token.digest)
         .with_for_update(of=invitations)
     )

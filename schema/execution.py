@@ -28,27 +28,17 @@ class OneSavepointPerMutation(StrawberryGraphQLCoreExecutionContext):
         path: Path,
         position_context: Any,
     ) -> Any:
+        field = (parent_type, source, field_details_list, path, position_context)
         if path.prev is not None or parent_type is not self.schema.mutation_type:
-            return super().execute_field(
-                parent_type, source, field_details_list, path, position_context
-            )
-        return self._atomically(parent_type, source, field_details_list, path, position_context)
+            return super().execute_field(*field)
+        return self._atomically(field)
 
-    async def _atomically(
-        self,
-        parent_type: GraphQLObjectType,
-        source: Any,
-        field_details_list: Any,
-        path: Path,
-        position_context: Any,
-    ) -> Any:
+    async def _atomically(self, field: tuple[GraphQLObjectType, Any, Any, Path, Any]) -> Any:
         db: Db = self.context_value.db
         errors = self.collected_errors.errors
         before = len(errors)
         async with db.atomic() as savepoint:
-            result = super().execute_field(
-                parent_type, source, field_details_list, path, position_context
-            )
+            result = super().execute_field(*field)
             if self.is_awaitable(result):
                 result = await result
             if len(errors) > before:

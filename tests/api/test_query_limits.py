@@ -7,6 +7,7 @@ import httpx
 import pytest
 from graphql import get_introspection_query
 
+from tests.api.test_statement_count import CLIENT_FOLDERS  # the portal's usual read
 from tests.factories import Docket, Staff, data, error, gql, make_docket
 from tests.schema.test_limits import doubling, doubling_apart
 
@@ -26,21 +27,6 @@ query Folders {
 }
 """
 
-# The portal's usual read: 20 folders, with 10 court movements and 10 documents each.
-CLIENT_FOLDERS = """
-query Folders($first: Int!) {
-  cases(first: $first) {
-    totalCount
-    edges { node {
-      folder title cnjNumber court status
-      responsibleLawyer { name }
-      parties { role isClient person { name } }
-      movements(first: 10) { totalCount edges { node { occurredAt description source } } }
-      documents(first: 10) { totalCount edges { node { title fileName downloadUrl } } }
-    } }
-  }
-}
-"""
 
 PAGES = "{ edges { node { movements(first: 100) { edges { node { id } } } } } }"
 # 48 aliased pages of 100 cases, each with 100 movements: per case edges, node,
