@@ -154,12 +154,13 @@ def _nested(depth: int) -> Any:
     return value
 
 
+# Past the import's 32 levels, within the 64 that any JSON body may nest.
 @pytest.mark.parametrize(
     "payload",
     [
-        _nested(900),
-        {"numeroProcesso": "1023456-21.2021.8.26.0100", "assuntos": _nested(900)},
-        {"hits": {"hits": [{"_source": {"numeroProcesso": "x", "movimentos": _nested(900)}}]}},
+        _nested(40),
+        {"numeroProcesso": "1023456-21.2021.8.26.0100", "assuntos": _nested(40)},
+        {"hits": {"hits": [{"_source": {"numeroProcesso": "x", "movimentos": _nested(40)}}]}},
     ],
     ids=["bare", "subjects", "movements"],
 )
@@ -175,3 +176,15 @@ async def test_a_deeply_nested_court_payload_is_bad_user_input(
         "field": "payload",
         "message": "The payload is nested deeper than 32 levels; no DataJud answer is.",
     }
+
+
+async def test_a_court_payload_past_any_json_limit_is_refused_before_graphql(
+    client: httpx.AsyncClient, office: Staff
+) -> None:
+    case_id = await new_case(client, office, "Execução", cnjNumber="1023456-21.2021.8.26.0100")
+
+    body = await gql(
+        client, office.token, IMPORT, {"caseId": case_id, "payload": _nested(900)}, status=400
+    )
+
+    assert body["errors"][0]["message"] == "The JSON nests deeper than 64 levels."
