@@ -12,13 +12,34 @@ from db.session import Db
 
 
 class OneSavepointPerMutation(StrawberryGraphQLCoreExecutionContext):
-    """A mutation lands only if its whole answer can be given.
+    """A mutation lands only if its answer reaches the client.
 
-    The savepoint spans the mutation's resolver and the resolution of its selection, so
-    an error anywhere in what the client asked back (a bad argument of a nested field,
-    say) undoes the write: the client, which got no id, can retry without a duplicate.
-    Earlier mutation fields of the same document keep what they did.
+    Each mutation field's savepoint spans its resolver and the resolution of its
+    selection, so an error anywhere in what the client asked back (a bad argument of a
+    nested field, say) undoes the write: the client, which got no id, can retry without
+    a duplicate. And when an error nulls the whole answer (``data: null``, as a failed
+    non-null mutation field does), the writes of the fields before it go too, for their
+    answers are lost as well.
     """
+
+    def execute_fields_serially(
+        self,
+        parent_type: GraphQLObjectType,
+        source_value: Any,
+        path: Path | None,
+        grouped_field_set: Any,
+        position_context: Any,
+    ) -> Any:
+        fields = (parent_type, source_value, path, grouped_field_set, position_context)
+        return self._whole_answer(fields)
+
+    async def _whole_answer(self, fields: tuple[GraphQLObjectType, Any, Any, Any, Any]) -> Any:
+        db: Db = self.context_value.db
+        async with db.atomic():  # rolled back by an error that reaches the root
+            result = super().execute_fields_serially(*fields)
+            if self.is_awaitable(result):
+                result = await result
+        return result
 
     def execute_field(
         self,

@@ -7,8 +7,12 @@ a false 503). A mutation whose answer fails anywhere is rolled back whole.
 
 from __future__ import annotations
 
+import json
+
 import httpx
 
+from settings import Settings
+from tests.api.test_documents import PDF, stored_files
 from tests.factories import Staff, data, gql, make_docket, new_case
 
 BAD_CURSOR_BESIDE_A_CASE = """
@@ -37,6 +41,13 @@ CREATE_TWO_SECOND_BAD_SELECTION = """
 mutation {
   kept: createCase(input: {title: "Mantido"}) { id }
   undone: createCase(input: {title: "Desfeito"}) { id movements(first: 500) { totalCount } }
+}
+"""
+
+UPLOAD_THEN_BAD_UPDATE = """
+mutation($f: Upload!, $c: ID!) {
+  uploadDocument(caseId: $c, file: $f, source: COURT) { id }
+  updateCase(id: $c, input: {claimValue: "-1"}) { id }
 }
 """
 
@@ -92,15 +103,36 @@ async def test_a_mutation_whose_answer_fails_is_not_written(
     assert "Sem retorno" not in titles
 
 
-async def test_each_mutation_field_lands_or_not_on_its_own(
+async def test_when_an_error_empties_the_answer_no_mutation_of_it_lands(
     client: httpx.AsyncClient, office: Staff
 ) -> None:
     body = await gql(client, office.token, CREATE_TWO_SECOND_BAD_SELECTION)
     assert codes(body) == {"BAD_USER_INPUT"}
     assert body["data"] is None  # createCase is non-null: the error reaches the root
     titles = await case_titles(client, office)
-    assert "Mantido" in titles
+    assert "Mantido" not in titles  # its id was never given
     assert "Desfeito" not in titles
+
+
+async def test_an_upload_whose_answer_is_lost_leaves_no_file(
+    client: httpx.AsyncClient, office: Staff, settings: Settings
+) -> None:
+    case_id = await new_case(client, office, "Upload perdido")
+    before = stored_files(settings)
+    operations = {"query": UPLOAD_THEN_BAD_UPDATE, "variables": {"c": case_id, "f": None}}
+    response = await client.post(
+        "/graphql",
+        data={"operations": json.dumps(operations), "map": json.dumps({"0": ["variables.f"]})},
+        files={"0": ("peticao.pdf", PDF, "application/pdf")},
+        headers=office.headers,
+    )
+    body = response.json()
+    assert body["data"] is None
+    assert codes(body) == {"BAD_USER_INPUT"}
+    assert stored_files(settings) == before
+    documents = "query($id: ID!) { case(id: $id) { documents { totalCount } } }"
+    found = data(await gql(client, office.token, documents, {"id": case_id}))
+    assert found["case"]["documents"]["totalCount"] == 0
 
 
 CASE_TITLES = "{ cases(first: 100) { edges { node { title } } } }"
