@@ -13,6 +13,7 @@ from typing import Any
 import strawberry
 from cross_web import HTTPException as GraphQLHTTPException
 from sqlalchemy import text
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from starlette.applications import Starlette
 from starlette.background import BackgroundTask
 from starlette.datastructures import FormData, UploadFile
@@ -160,17 +161,21 @@ async def http_error(request: Request, exc: Exception) -> Response:
 
 
 async def database_error(request: Request, exc: Exception) -> Response:
-    """Every endpoint: 503 and Retry-After while the database cannot be reached."""
+    """Every endpoint: 503 and Retry-After while the database cannot serve."""
     if not unreachable(exc):
         logger.error("unexpected database error", exc_info=exc)
         return graphql_error(500, "Internal server error.", ErrorCode.INTERNAL)
-    logger.warning("database unavailable: %s", exc)
-    return graphql_error(
-        503,
-        "The database is unavailable; try again shortly.",
-        ErrorCode.UNAVAILABLE,
-        **{"Retry-After": str(RETRY_AFTER)},
-    )
+    if isinstance(exc, PoolTimeout):
+        logger.warning("no database connection came free in time: %s", exc)
+        message = "Causa is busy: no database connection came free in time; try again shortly."
+    else:
+        logger.warning("database unavailable: %s", exc)
+        message = "The database is unavailable; try again shortly."
+    retry = {"Retry-After": str(RETRY_AFTER)}
+    if request.url.path.startswith("/auth/"):  # OAuth's endpoints answer in OAuth's terms
+        body = {"error": "temporarily_unavailable", "error_description": message}
+        return JSONResponse(body, status_code=503, headers={**retry, "Cache-Control": "no-store"})
+    return graphql_error(503, message, ErrorCode.UNAVAILABLE, **retry)
 
 
 class GraphQLView(GraphQL[Context, None]):
@@ -184,8 +189,8 @@ class GraphQLView(GraphQL[Context, None]):
             raise GraphQLHTTPException(400, "The body is not valid UTF-8.") from None
         except RecursionError:
             raise GraphQLHTTPException(400, TOO_DEEP) from None
-        except ValueError:
-            raise GraphQLHTTPException(400, "The body is not valid JSON.") from None
+        except ValueError as error:  # JSONDecodeError, or a number of over 4,300 digits
+            raise GraphQLHTTPException(400, f"The body cannot be read as JSON: {error}") from None
         if not isinstance(value, dict):
             raise GraphQLHTTPException(400, REQUEST_SHAPE)
         if _nesting(value) > MAX_JSON_NESTING:

@@ -38,7 +38,7 @@ class Limits:
 
 
 STAFF_LIMITS = Limits(
-    body_bytes=1_000_000, depth=12, aliases=50, tokens=5_000, page_size=100, cost=50_000
+    body_bytes=1_000_000, depth=12, aliases=50, tokens=5_000, page_size=100, cost=30_000
 )
 CLIENT_LIMITS = Limits(
     body_bytes=20_000, depth=8, aliases=10, tokens=1_000, page_size=50, cost=20_000

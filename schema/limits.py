@@ -18,7 +18,9 @@ stack, so a long chain of fragments cannot exhaust Python's.
   value); a list without pages (``parties``, ``tasks``, ``staffMembers``)
   ``LIST_FACTOR`` items; the list inside a page (``edges``) 1, its items being the page
   already counted. Sibling fields add up, aliases included; introspection costs 1
-  (graphql-core's MaxIntrospectionDepthRule bounds it).
+  (graphql-core's MaxIntrospectionDepthRule bounds it). A long text field counts one
+  value per ``TEXT_UNIT`` characters it may hold (``TEXT_WEIGHTS``), so that the limit
+  bounds the answer's size too: 100 cases' internal notes are not 100 values.
 
 Fragment cycles and unknown fragments add nothing here: the specified rules
 (NoFragmentCycles, KnownFragmentNames) refuse them.
@@ -54,12 +56,29 @@ from graphql import (
 from graphql.language import SKIP, VisitorAction
 from graphql.validation import ASTValidationRule, ValidationRule
 
+from db.cases import TEXT_LIMITS as CASE_TEXT
+from db.persons import TEXT_LIMITS as PERSON_TEXT
 from schema.errors import ErrorCode
 from schema.pagination import DEFAULT_PAGE_SIZE
 from settings import Limits
 
 LIST_FACTOR = 10
 """The items counted for a list without pages, such as a case's parties or tasks."""
+
+TEXT_UNIT = 1_000
+TEXT_WEIGHTS = {
+    (type_name, field_name): -(-max_length // TEXT_UNIT)
+    for type_name, field_name, max_length in (
+        ("Case", "internalNotes", CASE_TEXT["internal_notes"]),
+        ("Case", "feeAgreement", CASE_TEXT["fee_agreement"]),
+        ("Person", "notes", PERSON_TEXT["notes"]),
+    )
+}
+"""Long text fields, by (type, field): the values each counts, one per TEXT_UNIT characters.
+Staff's own notes, which may be long; a movement's description, though it may hold
+10 000 characters, is a line or two of court text, and every folder read asks for it."""
+
+MAX_COST = 2**53 - 1  # what a JSON number keeps exactly; a measure never says more
 
 INTROSPECTION = {"__schema": "__Schema", "__type": "__Type"}
 
@@ -74,7 +93,9 @@ class Measure:
 
     def __add__(self, other: Measure) -> Measure:
         return Measure(
-            max(self.depth, other.depth), self.aliases + other.aliases, self.cost + other.cost
+            max(self.depth, other.depth),
+            self.aliases + other.aliases,
+            min(self.cost + other.cost, MAX_COST),
         )
 
 
@@ -89,7 +110,8 @@ class _Use:
     def around(self, inner: Measure) -> Measure:
         if self.introspection:
             return Measure(0, inner.aliases + self.alias, 1)
-        return Measure(inner.depth + 1, inner.aliases + self.alias, 1 + self.items * inner.cost)
+        cost = min(1 + self.items * inner.cost, MAX_COST)
+        return Measure(inner.depth + 1, inner.aliases + self.alias, cost)
 
 
 @dataclass(slots=True)
@@ -140,7 +162,7 @@ class Measurer:
             if isinstance(selection, FieldNode):
                 use = self._use(selection, top.parent)
                 if selection.selection_set is None:
-                    top.total += Measure(0, use.alias, 1)
+                    top.total += Measure(0, use.alias, _weight(top.parent, selection))
                 else:
                     child = self._field_type(selection, top.parent)
                     stack.append(_Open(iter(selection.selection_set.selections), child, use))
@@ -200,6 +222,12 @@ class Measurer:
         if definition is not None:
             return get_named_type(definition.type)
         return self.schema.get_type(INTROSPECTION.get(node.name.value, ""))
+
+
+def _weight(parent: GraphQLNamedType | None, node: FieldNode) -> int:
+    if parent is None:
+        return 1
+    return TEXT_WEIGHTS.get((parent.name, node.name.value), 1)
 
 
 def _field(parent: GraphQLNamedType | None, name: str) -> GraphQLField | None:

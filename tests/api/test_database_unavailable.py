@@ -78,5 +78,10 @@ async def test_every_endpoint_answers_503_during_an_outage(
     for name, response in answers.items():
         assert response.status_code == 503, (name, response.text)
         assert response.headers["retry-after"] == "5", name
+    assert answers["password grant"].json() == {
+        "error": "temporarily_unavailable",
+        "error_description": "The database is unavailable; try again shortly.",
+    }
+    assert_unavailable(answers["download"])
     # Nothing was refused or ended meanwhile: the session still works.
     assert data(await gql(client, office.token, VIEWER)) == {"viewer": {"email": office.email}}

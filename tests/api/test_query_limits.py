@@ -78,7 +78,7 @@ async def test_fragments_doubling_where_execution_cannot_merge_them_are_refused_
     assert error(body)["extensions"] == {
         "code": "QUERY_TOO_COSTLY",
         "cost": 1 + 2**40,
-        "limit": 50_000,
+        "limit": 30_000,
     }
 
 
@@ -98,13 +98,13 @@ async def test_aliased_pages_of_pages_are_refused_for_staff_with_their_cost(
     body = response.json()
     assert body["data"] is None
     assert error(body)["message"] == (
-        f"'anonymous' may cost {ALIASED_PAGES_COST}, past the limit of 50000: "
+        f"'anonymous' may cost {ALIASED_PAGES_COST}, past the limit of 30000: "
         "ask for smaller pages (first) or fewer nested lists."
     )
     assert error(body)["extensions"] == {
         "code": "QUERY_TOO_COSTLY",
         "cost": ALIASED_PAGES_COST,
-        "limit": 50_000,
+        "limit": 30_000,
     }
 
 
@@ -185,3 +185,59 @@ async def test_the_named_operation_runs(client: httpx.AsyncClient, office: Staff
 
     assert response.status_code == 200
     assert data(response.json()) == {"viewer": {"role": "ADMIN"}}
+
+
+# --- the answer's size ----------------------------------------------------------------
+
+WIDE_PAGES = (
+    "{ "
+    + " ".join(
+        f"p{n}: cases(first: 100) {{ edges {{ node {{ id folder title cnjNumber court status "
+        "phase subject } } }"
+        for n in range(48)
+    )
+    + " }"
+)
+NOTES_PAGES = (
+    "{ "
+    + " ".join(
+        f"p{n}: cases(first: 100) {{ edges {{ node {{ internalNotes feeAgreement }} }} }}"
+        for n in range(12)
+    )
+    + " }"
+)
+ONE_PAGE_OF_NOTES = "{ cases(first: 100) { edges { node { title internalNotes feeAgreement } } } }"
+
+
+@pytest.mark.parametrize("document", [WIDE_PAGES, NOTES_PAGES], ids=["wide", "long text"])
+async def test_many_aliased_pages_are_refused_however_flat(
+    client: httpx.AsyncClient, office: Staff, document: str
+) -> None:
+    body = await gql(client, office.token, document)
+
+    assert body["data"] is None
+    extensions = error(body)["extensions"]
+    assert extensions["code"] == "QUERY_TOO_COSTLY"
+    assert extensions["cost"] > extensions["limit"] == 30_000
+
+
+async def test_a_page_of_cases_with_their_notes_passes(
+    client: httpx.AsyncClient, office: Staff
+) -> None:
+    assert data(await gql(client, office.token, ONE_PAGE_OF_NOTES))["cases"]["edges"] == []
+
+
+async def test_a_cost_past_what_json_keeps_exactly_is_reported_at_that_ceiling(
+    client: httpx.AsyncClient, office: Staff
+) -> None:
+    # each round: a page of 100 cases times 10 parties, six rounds deep
+    nested = "{ id }"
+    for _ in range(6):
+        round_trip = "cases(first: 100) { edges { node { parties { person %s } } } }"
+        nested = "{ " + round_trip % nested + " }"
+    document = "{ persons(first: 100) { edges { node " + nested + " } } }"
+
+    body = await gql(client, office.token, document)
+
+    costly = [e for e in body["errors"] if e["extensions"]["code"] == "QUERY_TOO_COSTLY"]
+    assert costly[0]["extensions"]["cost"] == 2**53 - 1
