@@ -34,10 +34,12 @@ stored as text, and an unknown e-mail is throttled exactly like a known one.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import hashlib
 import ipaddress
 import math
 import random
+from collections import deque
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -57,7 +59,9 @@ FORGET_AFTER: sa.ColumnElement[timedelta] = sa.literal_column("interval '1 day'"
 ONE_SECOND: sa.ColumnElement[timedelta] = sa.literal_column("interval '1 second'")
 PENDING_EXPIRY: sa.ColumnElement[timedelta] = sa.literal_column("interval '60 seconds'")
 NOW: sa.ColumnElement[datetime] = sa.func.now()
-QUEUE_WAIT = 10.0  # seconds an attempt waits for room among those being checked
+# Seconds an attempt waits for room among those being checked: long enough for a burst
+# of sign-ins to be checked on a busy machine, the checks being what it waits for.
+QUEUE_WAIT = 15.0
 FIRST_PAUSE, LAST_PAUSE = 0.05, 0.25  # seconds between its tries, doubling
 BUSY_RETRY = 1  # Retry-After when the wait was not enough
 
@@ -125,8 +129,9 @@ async def reserve(engine: AsyncEngine, attempt: Attempt, then: Callable[[Db], Aw
     """Take a place for ``attempt`` among those being checked, and run ``then`` in the
     same transaction; raise Throttled to refuse it, counted nowhere.
 
-    While the only obstacle is other attempts being checked, it tries again now and
-    then, holding no connection meanwhile, for up to ``QUEUE_WAIT`` seconds.
+    While the only obstacle is other attempts being checked, it tries again when one
+    of them gives its place back, or after a pause (one elsewhere may have), holding no
+    connection meanwhile, for up to ``QUEUE_WAIT`` seconds.
     """
     loop = asyncio.get_running_loop()
     deadline = loop.time() + QUEUE_WAIT
@@ -140,11 +145,45 @@ async def reserve(engine: AsyncEngine, attempt: Attempt, then: Callable[[Db], Aw
                 await _reserve_address(db, attempt)
                 return await then(db)
         except _Busy:
-            if loop.time() + pause > deadline:
+            left = deadline - loop.time()
+            if left <= 0:
                 raise Throttled(BUSY_RETRY, busy=True) from None
         first = False
-        await asyncio.sleep(random.uniform(pause / 2, pause))  # noqa: S311  (a jitter)
+        jitter = random.uniform(pause / 2, pause)  # noqa: S311  (not a secret)
+        await _room_made(attempt, min(left, jitter))
         pause = min(2 * pause, LAST_PAUSE)
+
+
+# Attempts of this process waiting for room, per key, first come first woken.
+_waiting: dict[bytes, deque[asyncio.Future[None]]] = {}
+
+
+async def _room_made(attempt: Attempt, seconds: float) -> None:
+    """Wait until an attempt gives back a place for one of the keys of ``attempt``."""
+    woken = asyncio.get_running_loop().create_future()
+    queues = [_waiting.setdefault(key, deque()) for key in (attempt.email, attempt.address)]
+    for queue in queues:
+        queue.append(woken)
+    try:
+        await asyncio.wait({woken}, timeout=seconds)
+    finally:
+        woken.cancel()
+        for key, queue in zip((attempt.email, attempt.address), queues, strict=True):
+            with contextlib.suppress(ValueError):
+                queue.remove(woken)
+            if not queue and _waiting.get(key) is queue:
+                del _waiting[key]
+
+
+def _make_room(attempt: Attempt) -> None:
+    """Wake the first attempt waiting for each key of ``attempt``."""
+    for key in (attempt.email, attempt.address):
+        queue = _waiting.get(key, deque())
+        while queue:
+            woken = queue.popleft()
+            if not woken.done():
+                woken.set_result(None)
+                break
 
 
 async def settle(engine: AsyncEngine, attempt: Attempt, succeeded: bool | None) -> None:
@@ -172,6 +211,7 @@ async def _settle(engine: AsyncEngine, attempt: Attempt, succeeded: bool | None)
         else:
             await _email_failed(db, attempt)
             await _address_failed(db, attempt)
+    _make_room(attempt)
 
 
 def _pending(table: sa.Table) -> sa.ColumnElement[int]:
