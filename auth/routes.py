@@ -126,15 +126,17 @@ async def _password_grant(request: Request, form: FormData) -> Outcome:
     office = form.get("office")
     attempt = _attempt(request, email)
     engine = request.state.engine
-    # The attempt is counted as a failure, and committed, before any password is
-    # checked: attempts arriving together cannot all slip under the limits. No
-    # connection is held while the passwords are checked.
+    # The attempt takes its place among those being checked, committed, before any
+    # password is checked: attempts arriving together cannot all slip under the limits.
+    # No connection is held while the passwords are checked.
     try:
-        async with transaction(engine) as db:
-            await throttle.admit(db, attempt)
-            candidates = await accounts.login_candidates(
+        candidates = await throttle.reserve(
+            engine,
+            attempt,
+            lambda db: accounts.login_candidates(
                 db, email=email, office_slug=office if isinstance(office, str) else None
-            )
+            ),
+        )
     except throttle.Throttled as refused:
         raise OAuthError(
             "too_many_attempts",
@@ -142,26 +144,29 @@ async def _password_grant(request: Request, form: FormData) -> Outcome:
             status_code=429,
             headers={"Retry-After": str(refused.seconds)},
         ) from None
-    # Every candidate's hash is checked (a dummy one when there is none), so the
-    # time taken does not tell an unknown e-mail from a wrong password.
-    if not candidates:
-        await matches(None, password)
-    matched = [
-        account
-        for account in candidates
-        if await matches(account["password_hash"], password) and account["disabled_at"] is None
-    ]
+    succeeded: bool | None = None  # given back uncounted if the checks never end
+    try:
+        # Every candidate's hash is checked (a dummy one when there is none), so the
+        # time taken does not tell an unknown e-mail from a wrong password.
+        if not candidates:
+            await matches(None, password)
+        matched = [
+            account
+            for account in candidates
+            if await matches(account["password_hash"], password) and account["disabled_at"] is None
+        ]
+        succeeded = bool(matched)
+    finally:
+        await throttle.settle(engine, attempt, succeeded)
     if not matched:
         return BAD_CREDENTIALS
+    if len(matched) > 1:
+        return OAuthError(
+            "invalid_request", "This e-mail signs in to several offices: add the office parameter."
+        )
+    account = matched[0]
+    refresh_token, refresh = OpaqueToken.new(account["office_id"])
     async with transaction(engine) as db:
-        await throttle.succeeded(db, attempt)
-        if len(matched) > 1:
-            return OAuthError(
-                "invalid_request",
-                "This e-mail signs in to several offices: add the office parameter.",
-            )
-        account = matched[0]
-        refresh_token, refresh = OpaqueToken.new(account["office_id"])
         session_id = await accounts.open_session(
             db,
             office_id=account["office_id"],

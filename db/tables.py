@@ -221,10 +221,11 @@ class OutboxMessage(SQLModel, table=True):
 
 
 class LoginThrottle(SQLModel, table=True):
-    """Failed sign-ins per e-mail and per address, keyed by a hash of either.
+    """Failed sign-ins per e-mail, keyed by a hash of it, and those still being checked.
 
     Sign-in comes before any office is known, so this table is the one not keyed
-    by office.
+    by office. ``last_failure_at`` is when the row was made until a failure comes;
+    ``pending`` attempts are being checked, the latest admitted at ``pending_since``.
     """
 
     __tablename__ = "login_throttle"
@@ -232,6 +233,8 @@ class LoginThrottle(SQLModel, table=True):
     failures: int
     last_failure_at: datetime = Field(sa_type=sa.DateTime(timezone=True), index=True)
     locked_until: datetime | None = Field(default=None, sa_type=sa.DateTime(timezone=True))
+    pending: int = 0
+    pending_since: datetime | None = Field(default=None, sa_type=sa.DateTime(timezone=True))
 
 
 class AddressThrottle(SQLModel, table=True):
@@ -239,6 +242,7 @@ class AddressThrottle(SQLModel, table=True):
 
     Each count loses the address limit's worth per window (db/throttle.py), so it
     measures the recent past only: a sliding window kept in one row per address.
+    ``pending`` attempts are being checked, the latest admitted at ``pending_since``.
     """
 
     __tablename__ = "address_throttle"
@@ -246,6 +250,8 @@ class AddressThrottle(SQLModel, table=True):
     failures: float
     successes: float
     counted_at: datetime = Field(sa_type=sa.DateTime(timezone=True), index=True)
+    pending: int = 0
+    pending_since: datetime | None = Field(default=None, sa_type=sa.DateTime(timezone=True))
 
 
 class Person(SQLModel, table=True):

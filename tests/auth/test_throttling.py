@@ -22,6 +22,9 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from app import create_app
 from auth import passwords
 from cli import forwarded_headers
+from db import offices, throttle
+from db.session import transaction
+from db.tables import Role
 from db.throttle import address_key, email_key
 from settings import Settings
 from tests.conftest import _Served, http_client, serving
@@ -244,6 +247,180 @@ async def test_the_throttle_keeps_no_email_in_clear(
         keys = (await connection.execute(text("SELECT key FROM login_throttle"))).scalars().all()
     assert email_key(email) in keys
     assert all(len(key) == 32 and email.encode() not in key for key in keys)
+
+
+# --- attempts being checked at once --------------------------------------------------------
+
+
+async def colleagues(engine: AsyncEngine, count: int) -> list[str]:
+    """The e-mails of ``count`` lawyers of a new office, each with the password PASSWORD."""
+    prefix = unique_email("colleague").partition("@")[0]
+    async with transaction(engine) as db:
+        office = await offices.ensure_office(db, name=f"Escritório {prefix}")
+        return [
+            (
+                await offices.create_account(
+                    db,
+                    office_id=office["id"],
+                    email=f"{prefix}-{n}@example.com",
+                    name="Luís Lawyer",
+                    role=Role.LAWYER,
+                    password=PASSWORD,
+                )
+            )["email"]
+            for n in range(count)
+        ]
+
+
+async def throttle_rows(engine: AsyncEngine, email: str, host: str) -> tuple[Any, Any]:
+    """The e-mail's row (failures, locked_until, pending) and the address's (failures,
+    pending), or None where there is none."""
+    async with engine.connect() as connection:
+        by_email = (
+            await connection.execute(
+                text("SELECT failures, locked_until, pending FROM login_throttle WHERE key = :key"),
+                {"key": email_key(email)},
+            )
+        ).first()
+        by_address = (
+            await connection.execute(
+                text("SELECT round(failures), pending FROM address_throttle WHERE key = :key"),
+                {"key": address_key(host)},
+            )
+        ).first()
+    return by_email, by_address
+
+
+async def test_colleagues_signing_in_at_once_from_one_address_are_all_let_in(
+    strict: _Served, engine: AsyncEngine
+) -> None:
+    # given 30 colleagues behind one address that allows 4 failures
+    emails = await colleagues(engine, 30)
+    async with from_address(strict) as (nat, host):
+        # when they all sign in with their right passwords at the same moment
+        with counted_password_checks() as checks:
+            responses = await asyncio.gather(*(attempt(nat, email, PASSWORD) for email in emails))
+
+        # then every one is let in, none refused for the others still being checked
+        assert [response.status_code for response in responses] == [200] * 30
+        assert len(checks.threads) == 30
+        # and nothing is left counted against the address or any of them
+        for email in emails:
+            by_email, by_address = await throttle_rows(engine, email, host)
+            assert by_email is None
+            assert tuple(by_address) == (0, 0)
+
+
+async def test_one_account_signing_in_at_once_many_times_is_let_in_every_time(
+    client: httpx.AsyncClient, office: Staff, engine: AsyncEngine, settings: Settings
+) -> None:
+    # given 30 sign-ins with the right password for one e-mail, six times its limit
+    assert settings.login_failures_per_account == 5
+    responses = await asyncio.gather(*(attempt(client, office.email, PASSWORD) for _ in range(30)))
+
+    # then all are let in, and the e-mail is not locked afterwards
+    assert [response.status_code for response in responses] == [200] * 30
+    by_email, _ = await throttle_rows(engine, office.email, "")
+    assert by_email is None
+    await sign_in(client, office.email)
+
+
+async def test_a_parallel_spray_from_one_address_reaches_no_more_checks_than_its_limit(
+    strict: _Served, engine: AsyncEngine
+) -> None:
+    async with from_address(strict) as (sprayer, host):
+        # given 30 guesses at as many e-mails, sent at once from an address allowing 4
+        with counted_password_checks() as checks:
+            responses = await asyncio.gather(
+                *(attempt(sprayer, unique_email("victim"), WRONG) for _ in range(30))
+            )
+
+        # then 4 passwords were checked, and the others were refused for those failures
+        assert len(checks.threads) == FEW
+        assert sorted(response.status_code for response in responses) == [400] * FEW + [429] * (
+            30 - FEW
+        )
+        for response in responses:
+            if response.status_code == 429:
+                too_many(response, range(1, WINDOW // FEW + 1))
+        _, by_address = await throttle_rows(engine, "", host)
+        assert tuple(by_address) == (FEW, 0)
+
+
+async def set_pending(engine: AsyncEngine, email: str, host: str, pending: int, age: int) -> None:
+    """As if ``pending`` attempts for ``email`` from ``host`` were being checked, the
+    latest admitted ``age`` seconds ago."""
+    async with engine.begin() as connection:
+        for table, key in (
+            ("login_throttle", email_key(email)),
+            ("address_throttle", address_key(host)),
+        ):
+            await connection.execute(
+                text(
+                    f"UPDATE {table} SET pending = :pending, "
+                    "pending_since = now() - :age * interval '1 second' WHERE key = :key"
+                ),
+                {"pending": pending, "age": age, "key": key},
+            )
+
+
+async def test_an_attempt_finding_no_room_for_its_whole_wait_is_refused_for_a_second(
+    strict: _Served, engine: AsyncEngine, office: Staff, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(throttle, "QUEUE_WAIT", 0.5)
+    async with from_address(strict) as (client, host):
+        # given an e-mail with as many attempts being checked as its limit allows
+        await fail(client, office.lawyer_email, 1)
+        await set_pending(engine, office.lawyer_email, host, 4, age=0)
+        # when its owner signs in and no room is made meanwhile
+        started = time.monotonic()
+        response = await attempt(client, office.lawyer_email, PASSWORD)
+        # then the attempt waited, and is refused for a second, counted nowhere
+        assert time.monotonic() - started >= 0.5
+        assert response.status_code == 429, response.text
+        assert response.headers["retry-after"] == "1"
+        assert response.json() == {
+            "error": "too_many_attempts",
+            "error_description": "Too many sign-ins at once: try again in 1 seconds.",
+        }
+        by_email, by_address = await throttle_rows(engine, office.lawyer_email, host)
+        assert (by_email[0], by_email[2], tuple(by_address)) == (1, 4, (1, 4))
+
+
+async def test_a_place_left_by_an_attempt_that_never_ended_stops_counting(
+    strict: _Served, engine: AsyncEngine, office: Staff
+) -> None:
+    async with from_address(strict) as (client, host):
+        # given an e-mail and an address full of attempts whose process died a minute ago
+        await fail(client, office.lawyer_email, 1)
+        await set_pending(engine, office.lawyer_email, host, 4, age=61)
+        # when its owner signs in, then the owner is let in at once
+        started = time.monotonic()
+        await sign_in(client, office.lawyer_email)
+        assert time.monotonic() - started < throttle.FIRST_PAUSE + 1
+        # and the dead attempts' places are gone
+        by_email, by_address = await throttle_rows(engine, office.lawyer_email, host)
+        assert by_email is None
+        assert tuple(by_address) == (1, 0)
+
+
+async def test_an_attempt_whose_check_breaks_gives_its_place_back_uncounted(
+    client: httpx.AsyncClient, office: Staff, engine: AsyncEngine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # given an e-mail with one failure
+    await fail(client, office.email, 1)
+
+    # when an attempt's password check breaks
+    def broken(password_hash: str | None, password: str) -> bool:
+        raise RuntimeError("the check broke")
+
+    monkeypatch.setattr(passwords, "verify_password", broken)
+    with pytest.raises(RuntimeError, match="the check broke"):
+        await attempt(client, office.email, PASSWORD)
+
+    # then its place is given back, and it counts as no failure
+    by_email, _ = await throttle_rows(engine, office.email, "")
+    assert (by_email[0], by_email[2]) == (1, 0)
 
 
 # --- password checks off the event loop ---------------------------------------------------
