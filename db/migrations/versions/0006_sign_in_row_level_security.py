@@ -66,11 +66,13 @@ POLICIES = {
 }
 
 # Row-level security cannot compare a row with its former self: the trigger refuses an
-# account's own transaction any change to who the account is and what it may do.
+# account's own transaction any change to who the account is and what it may do. Like
+# the policies, it binds the runtime role only (not the owner, who migrates).
 ACCOUNT_GUARD = """
 CREATE FUNCTION causa_account_guard() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
-  IF NOT causa_is_staff() AND (NEW.office_id, NEW.id, NEW.email, NEW.role, NEW.person_id,
+  IF row_security_active('account') AND NOT causa_is_staff()
+     AND (NEW.office_id, NEW.id, NEW.email, NEW.role, NEW.person_id,
       NEW.disabled_at) IS DISTINCT FROM (OLD.office_id, OLD.id, OLD.email, OLD.role,
       OLD.person_id, OLD.disabled_at) THEN
     RAISE EXCEPTION 'only staff change an account''s login, role, person or state'
