@@ -310,7 +310,7 @@ async def test_archives_that_are_no_office_file_and_scripts_are_refused_and_not_
             "peticao.pdf",
             "Petição \u2066final\u2069",
             "title",
-            "The title has an invisible control or formatting character "
+            "title has an invisible control or formatting character "
             "(U+2066, LEFT-TO-RIGHT ISOLATE), which can disguise what is shown; remove it.",
         ),
     ],
