@@ -7,6 +7,7 @@ from datetime import date, timedelta
 from typing import Any
 
 import httpx
+import pytest
 
 from tests.factories import Staff, data, error, gql, refused
 
@@ -376,6 +377,69 @@ async def test_update_case_with_a_null_title_is_refused(
     )
 
     assert extensions == {"code": "BAD_USER_INPUT", "field": "title"}
+
+
+@pytest.mark.parametrize("title", ["", "   "])
+async def test_update_case_with_an_empty_title_says_empty_not_null(
+    client: httpx.AsyncClient, office: Staff, title: str
+) -> None:
+    case = await create_case(client, office.token, title="Um")
+
+    body = await gql(
+        client, office.token, UPDATE_CASE, {"id": case["id"], "input": {"title": title}}
+    )
+
+    assert error(body)["extensions"] == {"code": "BAD_USER_INPUT", "field": "title"}
+    assert error(body)["message"] == "title must not be empty"
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "message"),
+    [
+        (
+            "title",
+            "a\u202eb",
+            "title has an invisible control or formatting character "
+            "(U+202E, RIGHT-TO-LEFT OVERRIDE), which can disguise what is shown; remove it.",
+        ),
+        (
+            "court",
+            "\ufeffTJSP",
+            "court has an invisible control or formatting character "
+            "(U+FEFF, ZERO WIDTH NO-BREAK SPACE), which can disguise what is shown; remove it.",
+        ),
+        ("folder", "12\n34", "folder must be a single line, without line breaks"),
+        (
+            "internalNotes",
+            "ver \u2066isolado\u2069",
+            "internalNotes has an invisible control or formatting character "
+            "(U+2066, LEFT-TO-RIGHT ISOLATE), which can disguise what is shown; remove it.",
+        ),
+    ],
+)
+async def test_update_case_refuses_hidden_characters_and_stores_nothing(
+    client: httpx.AsyncClient, office: Staff, field: str, value: str, message: str
+) -> None:
+    case = await create_case(client, office.token, title="Um")
+
+    body = await gql(client, office.token, UPDATE_CASE, {"id": case["id"], "input": {field: value}})
+
+    assert error(body)["extensions"] == {"code": "BAD_USER_INPUT", "field": field}
+    assert error(body)["message"] == message
+    fetched = data(await gql(client, office.token, CASE, {"id": case["id"]}))["case"]
+    assert (fetched["title"], fetched["folder"], fetched["internalNotes"]) == ("Um", "00001", None)
+
+
+async def test_notes_and_fee_agreement_keep_their_lines(
+    client: httpx.AsyncClient, office: Staff
+) -> None:
+    notes, fees = "Linha 1\n\tLinha 2", "30% do êxito;\r\nmínimo de R$ 5.000"
+
+    case = await create_case(
+        client, office.token, title="Um", internalNotes=notes, feeAgreement=fees
+    )
+
+    assert (case["internalNotes"], case["feeAgreement"]) == (notes, fees)
 
 
 async def test_update_case_of_another_office_is_not_found(
