@@ -276,6 +276,75 @@ async def test_claim_value_with_three_decimals_is_refused(
     assert (await list_cases(client, office.token))["totalCount"] == 0
 
 
+@pytest.mark.parametrize(
+    ("given", "kept"), [("1234.56", "1234.56"), ("0", "0.00"), ("7", "7.00"), (12.5, "12.50")]
+)
+async def test_claim_value_written_in_ascii_digits_is_read(
+    client: httpx.AsyncClient, office: Staff, given: object, kept: str
+) -> None:
+    body = await gql(
+        client, office.token, CREATE_CASE, {"input": {"title": "X", "claimValue": given}}
+    )
+
+    assert data(body)["createCase"]["claimValue"] == kept
+
+
+@pytest.mark.parametrize("given", ["\uff10\uff11", "1_000", "  1 ", "1e3", "NaN", "1.", ".5", "+1"])
+async def test_claim_value_not_written_in_ascii_digits_is_refused(
+    client: httpx.AsyncClient, office: Staff, given: str
+) -> None:
+    body = await gql(
+        client, office.token, CREATE_CASE, {"input": {"title": "X", "claimValue": given}}
+    )
+
+    assert body["data"] is None
+    assert error(body)["extensions"] == {"code": "BAD_USER_INPUT"}
+    assert error(body)["message"] == (
+        "Variable '$input' has invalid value at .claimValue: "
+        f"{given!r} is not a number: write it with ASCII digits and a point, "
+        'for example "1234.56".'
+    )
+    assert (await list_cases(client, office.token))["totalCount"] == 0
+
+
+@pytest.mark.parametrize(
+    ("given", "reason"),
+    [
+        ("20240101", "write it as YYYY-MM-DD, for example 2024-03-15"),
+        ("2024-W01-1", "write it as YYYY-MM-DD, for example 2024-03-15"),
+        ("\uff12\uff10\uff12\uff14-01-01", "write it as YYYY-MM-DD, for example 2024-03-15"),
+        ("2024-02-30", "there is no such day"),
+        ("0001-01-01", "it must lie between 1900-01-01 and 2100-12-31"),
+        ("1899-12-31", "it must lie between 1900-01-01 and 2100-12-31"),
+    ],
+)
+async def test_filed_on_must_be_an_ascii_date_in_range(
+    client: httpx.AsyncClient, office: Staff, given: str, reason: str
+) -> None:
+    body = await gql(client, office.token, CREATE_CASE, {"input": {"title": "X", "filedOn": given}})
+
+    assert body["data"] is None
+    assert error(body)["extensions"] == {"code": "BAD_USER_INPUT"}
+    assert error(body)["message"] == (
+        f"Variable '$input' has invalid value at .filedOn: {given!r} is not a date: {reason}."
+    )
+    assert (await list_cases(client, office.token))["totalCount"] == 0
+
+
+async def test_an_inline_date_in_another_format_fails_validation(
+    client: httpx.AsyncClient, office: Staff
+) -> None:
+    body = await gql(
+        client,
+        office.token,
+        'mutation { createCase(input: {title: "X", filedOn: "20240101"}) { id } }',
+    )
+
+    assert body["data"] is None
+    assert error(body)["extensions"] == {"code": "GRAPHQL_VALIDATION_FAILED"}
+    assert "'20240101' is not a date: write it as YYYY-MM-DD" in error(body)["message"]
+
+
 async def test_filed_on_in_the_future_is_refused(client: httpx.AsyncClient, office: Staff) -> None:
     tomorrow = (date.today() + timedelta(days=2)).isoformat()
 
