@@ -3,7 +3,7 @@
 Strawberry's own scalars accept whatever Python's parsers do: "20240101" and "2024-W01-1"
 as dates, full-width digits, "1_000" and " 1 " as amounts. Here a date is ASCII
 YYYY-MM-DD, a date and time is ISO 8601 in its extended form, and an amount is ASCII
-``-?digits[.digits]``; dates lie between 1900 and 2100. What each field allows beyond
+``-?digits[.digits]``; a date lies between 1900 and 2100. What each field allows beyond
 that (two decimals, no future filing date) is checked in db/.
 """
 
@@ -66,8 +66,7 @@ def parse_date_time(value: object) -> datetime:
         moment = datetime.fromisoformat(str(value))
     except ValueError:
         raise _refused("date and time", value, "there is no such day or time") from None
-    _in_range(moment.date(), "date and time", value)
-    return moment
+    return moment  # its range, once in UTC, is the field's to check (db/movements.py)
 
 
 def parse_decimal(value: object) -> Decimal:
