@@ -13,7 +13,7 @@ from sqlalchemy.dialects.postgresql import insert
 from auth.viewer import Viewer
 from db import validators
 from db.errors import InvalidValue, Missing
-from db.fields import money, past_date, required, texts
+from db.fields import money, past_date, texts
 from db.pages import Page, Window, fetch_page, fetch_pages_by
 from db.persons import get_person
 from db.scope import visible_cases, visible_parties
@@ -111,8 +111,7 @@ async def parties_of_cases(
 
 
 async def _clean(db: Db, viewer: Viewer, values: dict[str, Any]) -> dict[str, Any]:
-    cleaned = texts(values, TEXT_LIMITS)
-    required(cleaned, "title", TEXT_LIMITS["title"])
+    cleaned = texts(values, TEXT_LIMITS, required_field="title")
     if cleaned.get("cnj_number") is not None:
         cleaned["cnj_number"] = validators.cnj_number(cleaned["cnj_number"])
     if "claim_value" in cleaned:

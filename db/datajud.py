@@ -14,8 +14,9 @@ importing the same data twice add nothing. The folder's class, court division, f
 date and subject are filled from the process when empty, never overwritten.
 
 A process with bad data (a CNJ number failing its check digits, an invalid date, …) is
-rejected whole and reported; data that is not JSON, is cut short, or is not shaped like
-a DataJud answer raises `NotDataJud`.
+rejected whole and reported; invisible characters in its texts (bidirectional controls,
+zero-width ones) are dropped, not refused. Data that is not JSON, is cut short, or is not
+shaped like a DataJud answer raises `NotDataJud`.
 """
 
 from __future__ import annotations
@@ -291,14 +292,17 @@ def _process(source: object, position: int) -> CourtProcess:
 
 
 def _text(value: object, what: str, limit: int) -> str | None:
-    """Trimmed text with its spaces collapsed, shortened to ``limit``; blank is None."""
+    """Trimmed text with its spaces collapsed, shortened to ``limit``; blank is None.
+    Invisible characters (bidirectional controls, zero-width ones, other controls) are
+    dropped: a court's data is not refused whole for a character nobody can see."""
     if value is None:
         return None
     if not isinstance(value, str):
         raise InvalidValue(what, f"{what} is not text: {_quoted(value)}.")
     if "\x00" in value:
         raise InvalidValue(what, f"{what} contains a NUL character.")
-    return _shorten(" ".join(value.split()), limit) or None
+    visible = validators.without_hidden_characters(" ".join(value.split()))
+    return _shorten(" ".join(visible.split()), limit) or None
 
 
 def _shorten(text: str, limit: int) -> str:

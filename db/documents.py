@@ -62,9 +62,9 @@ async def store_document(
     file_name = files.clean_file_name(upload.name)
     values = {"title": title if title is not None else file_name}
     required(values, "title", 300)
-    files.refuse_hidden_characters(values["title"], field="title", label="The title")
     size, sha256 = _measure(upload.file, max_bytes)
     content_type = files.content_type(upload.file, file_name=file_name)
+    file_name = files.stored_name(file_name, content_type)
     document_id = uuid.uuid4()
     # A key of its own, never reused: a failed upload can only ever remove its own bytes.
     key = f"{viewer.office_id}/{document_id}-{secrets.token_hex(8)}"

@@ -11,6 +11,8 @@ from db import validators
 from db.errors import InvalidValue
 
 MAX_MONEY = Decimal("99999999999999.99")
+# Free text of several lines; every other text field is one line (names, titles, codes).
+MULTILINE = frozenset({"notes", "internal_notes", "fee_agreement", "description"})
 
 
 def camel(name: str) -> str:
@@ -44,13 +46,18 @@ def parse_id(value: str, *, field: str) -> uuid.UUID:
         raise InvalidValue(field, f"{field} is not a valid id: {value!r}.") from None
 
 
-def texts(values: dict[str, Any], limits: dict[str, int]) -> dict[str, Any]:
-    """Strip the free-text fields present in ``values``; blank becomes null."""
+def texts(
+    values: dict[str, Any], limits: dict[str, int], *, required_field: str | None = None
+) -> dict[str, Any]:
+    """Strip the free-text fields present in ``values``; blank becomes null, but for
+    ``required_field``, which must not be null or blank ("" is empty, not null)."""
     cleaned = dict(values)
+    if required_field is not None:
+        required(cleaned, required_field, limits[required_field])
     for name, limit in limits.items():
-        if name in cleaned:
+        if name in cleaned and name != required_field:
             cleaned[name] = validators.optional_text(
-                cleaned[name], field=camel(name), max_length=limit
+                cleaned[name], field=camel(name), max_length=limit, multiline=name in MULTILINE
             )
     return cleaned
 
@@ -60,4 +67,6 @@ def required(values: dict[str, Any], name: str, limit: int = 500) -> None:
     if name in values:
         if values[name] is None:
             raise InvalidValue(camel(name), f"{camel(name)} must not be null.")
-        values[name] = validators.required_text(values[name], field=camel(name), max_length=limit)
+        values[name] = validators.required_text(
+            values[name], field=camel(name), max_length=limit, multiline=name in MULTILINE
+        )

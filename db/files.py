@@ -12,6 +12,7 @@ from typing import IO
 import puremagic
 
 from db.errors import InvalidValue
+from db.validators import refuse_hidden_characters
 
 SNIFF_BYTES = 8192
 # Types told by their first bytes. Office files are ZIP archives, told apart by what they hold.
@@ -40,16 +41,36 @@ ODF_TYPES = frozenset(
     }
 )
 ALLOWED_TYPES = SNIFFED_TYPES | frozenset(OOXML_TYPES.values()) | ODF_TYPES
+# The extensions a name may end in for each type (the first is added to a name with none),
+# and what the type is called in a message. Plain text keeps to data and notes: a script
+# (.cmd, .bat, .vbs, .js, .ps1, .sh, .hta, …) is text too, and runs when opened.
+EXTENSIONS: dict[str, tuple[tuple[str, ...], str]] = {
+    "application/pdf": ((".pdf",), "a PDF"),
+    "image/png": ((".png",), "a PNG image"),
+    "image/jpeg": ((".jpg", ".jpeg"), "a JPEG image"),
+    "image/gif": ((".gif",), "a GIF image"),
+    "image/tiff": ((".tif", ".tiff"), "a TIFF image"),
+    "image/webp": ((".webp",), "a WebP image"),
+    "application/rtf": ((".rtf",), "an RTF document"),
+    "text/plain": ((".txt", ".csv", ".tsv", ".md", ".log"), "plain text"),
+    OOXML_TYPES["word/"]: ((".docx",), "a Word document"),
+    OOXML_TYPES["xl/"]: ((".xlsx",), "an Excel spreadsheet"),
+    OOXML_TYPES["ppt/"]: ((".pptx",), "a PowerPoint presentation"),
+    "application/vnd.oasis.opendocument.text": ((".odt",), "an OpenDocument text"),
+    "application/vnd.oasis.opendocument.spreadsheet": ((".ods",), "an OpenDocument spreadsheet"),
+    "application/vnd.oasis.opendocument.presentation": (
+        (".odp",),
+        "an OpenDocument presentation",
+    ),
+}
 MAX_NAME_LENGTH = 200
 MIN_CONFIDENCE = 0.3
 # A ZIP's table of contents is parsed whole; a real office file's is a few kilobytes.
 MAX_ZIP_DIRECTORY_BYTES = 1 << 20
 MAX_ODF_MIMETYPE_BYTES = 100
 _ZIP_STARTS = (b"PK\x03\x04", b"PK\x05\x06")
+_ZIP_END = b"PK\x05\x06"
 _RESERVED = re.compile(r'[<>:"|?*]')
-# Controls, format characters (bidirectional overrides, zero-width ones, BOM), lone
-# surrogates and line/paragraph separators: invisible, or able to reorder what is shown.
-_HIDDEN_CATEGORIES = frozenset({"Cc", "Cf", "Cs", "Zl", "Zp"})
 
 # The ZIP end records (APPNOTE 4.3.16, 4.3.15, 4.3.14), found the way zipfile finds them.
 _END = struct.Struct("<4s4H2LH")
@@ -68,6 +89,11 @@ def content_type(file: IO[bytes], *, file_name: str) -> str:
         raise InvalidValue("file", "Scripts are not accepted: the file starts with “#!”.")
     if head.startswith(_ZIP_STARTS):
         return _archive_type(file)
+    if _ends_in_archive(file):
+        raise InvalidValue(
+            "file",
+            "The file carries an archive inside: a ZIP (or JAR) is appended to its content.",
+        )
     try:
         found = puremagic.magic_string(head, filename=file_name)
     except puremagic.PureError:
@@ -83,6 +109,15 @@ def content_type(file: IO[bytes], *, file_name: str) -> str:
     if head and b"\x00" not in head and _is_text(head):
         return "text/plain"
     raise InvalidValue("file", "The file's contents are not of a known document type.")
+
+
+def _ends_in_archive(file: IO[bytes]) -> bool:
+    """Whether the file's tail holds a ZIP end record, as a PDF or PNG with a JAR appended
+    does (``java -jar`` runs it). A ZIP reader looks for that record only within the last
+    64 KiB and 22 bytes, so that is all that is read."""
+    file.seek(0, io.SEEK_END)
+    file.seek(max(0, file.tell() - (_END.size + _MAX_COMMENT)))
+    return _ZIP_END in file.read()
 
 
 def _is_text(head: bytes) -> bool:
@@ -178,33 +213,40 @@ def _damaged() -> InvalidValue:
     )
 
 
-def hidden_character(text: str) -> str | None:
-    """The first character of ``text`` that is invisible or reorders the text around it
-    (``"a\\u202egpj.exe"`` shows as "aexe.jpg"), described for a message; None if none."""
-    for character in text:
-        if unicodedata.category(character) in _HIDDEN_CATEGORIES:
-            name = unicodedata.name(character, "a control character")
-            return f"U+{ord(character):04X}, {name}"
-    return None
-
-
-def refuse_hidden_characters(text: str, *, field: str, label: str) -> None:
-    found = hidden_character(text)
-    if found is not None:
+def stored_name(file_name: str, media_type: str) -> str:
+    """The name to keep for a file whose bytes are ``media_type``: its extension must be
+    one of that type's; a name without one gets the type's usual extension."""
+    extensions, kind = EXTENSIONS[media_type]
+    _, dot, extension = file_name.rpartition(".")
+    if not dot:
+        return file_name[: MAX_NAME_LENGTH - len(extensions[0])] + extensions[0]
+    extension = f".{extension.casefold()}"
+    if extension not in extensions:
         raise InvalidValue(
-            field,
-            f"{label} has an invisible control or formatting character ({found}), "
-            "which can disguise what is shown; remove it.",
+            "file",
+            f"The file's name ends in {extension[:12]} but its content is {kind}; "
+            f"name it with {_listed(extensions)}.",
         )
+    return file_name
+
+
+def _listed(extensions: tuple[str, ...]) -> str:
+    return (
+        " or ".join((", ".join(extensions[:-1]), extensions[-1]))
+        if extensions[1:]
+        else extensions[0]
+    )
 
 
 def clean_file_name(name: str | None) -> str:
     """The name as given, normalised; a path in it (``../x``, ``C:\\x``) is refused."""
     text = unicodedata.normalize("NFC", (name or "").strip())
-    if not text:
-        return "documento"
     if "/" in text or "\\" in text or text in {".", ".."}:
         raise InvalidValue("file", f"The file name must not be a path: {text[:80]!r}.")
+    # Windows drops a name's trailing dots and spaces: "a.exe." would be saved as "a.exe".
+    text = text.rstrip(". ")
+    if not text:
+        return "documento"
     refuse_hidden_characters(text, field="file", label="The file name")
     if _RESERVED.search(text):
         raise InvalidValue("file", 'The file name has reserved characters (< > : " | ? *).')

@@ -14,7 +14,7 @@ from sqlalchemy.dialects.postgresql import insert
 from auth.viewer import Viewer
 from db import validators
 from db.errors import InvalidValue, Missing
-from db.fields import required, texts
+from db.fields import texts
 from db.pages import Page, Window, fetch_page
 from db.scope import visible_persons
 from db.search import matching
@@ -50,8 +50,7 @@ async def get_person(db: Db, *, viewer: Viewer, person_id: uuid.UUID) -> RowMapp
 
 
 def _clean(values: dict[str, Any], *, kind: PersonKind) -> dict[str, Any]:
-    cleaned = texts(values, TEXT_LIMITS)
-    required(cleaned, "name", TEXT_LIMITS["name"])
+    cleaned = texts(values, TEXT_LIMITS, required_field="name")
     if cleaned.get("email") is not None:
         cleaned["email"] = validators.email(cleaned["email"])
     if cleaned.get("tax_id") is not None:

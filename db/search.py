@@ -20,7 +20,9 @@ def matching(
 ) -> sa.ColumnElement[bool]:
     """Rows where a ``text`` column contains ``term`` (any case), or, when ``term`` has
     at least ``min_digits`` digits, where those digits appear in ``digits_of`` with its
-    punctuation ignored ("123.456" finds "123.456.789-09", and so does "123456")."""
+    punctuation ignored ("123.456" finds "123.456.789-09", and so does "123456"). Letters
+    count too, in any case, when ``term`` mixes them with digits: "12abc" finds the
+    alphanumeric CNPJ "12.ABC.345/01DE-35"."""
     if "\x00" in term:  # PostgreSQL text cannot hold NUL, so nothing matches
         return sa.false()
     validators.encodable(term, field="search")
@@ -28,8 +30,13 @@ def matching(
     conditions: list[sa.ColumnElement[bool]] = [
         column.ilike(pattern, escape="\\") for column in text
     ]
-    digits = re.sub(r"\D", "", term)
+    digits = re.sub(r"[^0-9]", "", term)
     if len(digits) >= min_digits:
-        bare = sa.func.regexp_replace(digits_of, r"\D", "", "g")
+        bare = sa.func.regexp_replace(digits_of, "[^0-9]", "", "g")
         conditions.append(bare.contains(digits, autoescape=True))
+    characters = re.sub(r"[^0-9A-Za-z]", "", term).upper()
+    if digits and len(characters) >= min_digits and characters != digits:
+        # An alphanumeric CNPJ (stored in upper case) is found by its letters too, in any case.
+        bare = sa.func.regexp_replace(sa.func.upper(digits_of), "[^0-9A-Z]", "", "g")
+        conditions.append(bare.contains(characters, autoescape=True))
     return sa.or_(*conditions)

