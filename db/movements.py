@@ -19,6 +19,7 @@ from db.scope import visible_documents, visible_movements
 from db.session import Db
 from db.tables import documents, movements
 
+EARLIEST_YEAR = 1900  # as for dates (schema/scalars.py)
 FUTURE_TOLERANCE = timedelta(days=1)
 
 
@@ -58,9 +59,13 @@ async def add_movement(
     if occurred_at.tzinfo is None:
         raise InvalidValue("occurredAt", "occurredAt needs a time zone offset, e.g. -03:00.")
     try:
-        occurred_at.astimezone(UTC)
+        in_utc = occurred_at.astimezone(UTC)
     except OverflowError:
-        raise InvalidValue("occurredAt", f"occurredAt is out of range ({occurred_at}).") from None
+        in_utc = None
+    if in_utc is None or in_utc.year < EARLIEST_YEAR:
+        raise InvalidValue(
+            "occurredAt", f"occurredAt must be after {EARLIEST_YEAR}, not {occurred_at}."
+        )
     if occurred_at > datetime.now(UTC) + FUTURE_TOLERANCE:
         raise InvalidValue("occurredAt", f"occurredAt cannot be in the future ({occurred_at}).")
     code = cleaned.get("code")

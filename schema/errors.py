@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import enum
 import logging
+import re
 from collections.abc import Iterator
 
 from graphql import GraphQLError
@@ -72,4 +73,22 @@ def _coded(error: GraphQLError) -> GraphQLError:
         )
     else:  # raised before execution starts: a bad variable value (wrapping a GraphQLError)
         error.extensions = {**(error.extensions or {}), "code": ErrorCode.BAD_USER_INPUT.value}
+        field = _variable_field(error.message)
+        if field is not None:
+            error.extensions["field"] = field
     return error
+
+
+# graphql-core names the place of a bad variable value only in its message:
+# "Variable '$input' has invalid value at .filedOn: …", "Variable '$input' of required …".
+_BAD_VARIABLE = re.compile(r"^Variable '\$(\w+)'(?: has invalid value at ([\w.\[\]]*))?")
+
+
+def _variable_field(message: str) -> str | None:
+    """The input field (or the variable) at fault in a bad variable value's message."""
+    found = _BAD_VARIABLE.match(message)
+    if found is None:
+        return None
+    names = re.findall(r"\w+", found.group(2) or "")
+    named = [name for name in names if not name.isdigit()]
+    return named[-1] if named else found.group(1)

@@ -198,7 +198,7 @@ async def test_a_wrong_variable_type_is_bad_user_input(
     body = await gql(client, office.token, PERSONS_FIRST, {"first": "ten"})
 
     assert body["data"] is None
-    assert error(body)["extensions"] == {"code": "BAD_USER_INPUT"}
+    assert error(body)["extensions"] == {"code": "BAD_USER_INPUT", "field": "first"}
     assert error(body)["message"].startswith("Variable '$first' has invalid value")
 
 
@@ -218,7 +218,7 @@ async def test_a_variable_value_its_scalar_refuses_is_bad_user_input_not_interna
     body = await gql(client, office.token, CREATE_CASE, {"input": {"title": "X", field: value}})
 
     assert body["data"] is None
-    assert error(body)["extensions"] == {"code": "BAD_USER_INPUT"}
+    assert error(body)["extensions"] == {"code": "BAD_USER_INPUT", "field": field}
     assert data(await gql(client, office.token, CASE_TITLES))["cases"]["totalCount"] == 0
 
 
@@ -240,7 +240,7 @@ async def test_a_bad_movement_variable_is_bad_user_input_not_internal(
     )
 
     assert body["data"] is None
-    assert error(body)["extensions"] == {"code": "BAD_USER_INPUT"}
+    assert error(body)["extensions"] == {"code": "BAD_USER_INPUT", "field": field}
 
 
 async def test_a_missing_required_variable_is_bad_user_input(
@@ -249,7 +249,7 @@ async def test_a_missing_required_variable_is_bad_user_input(
     body = await gql(client, office.token, CREATE_CASE, {})
 
     assert body["data"] is None
-    assert error(body)["extensions"] == {"code": "BAD_USER_INPUT"}
+    assert error(body)["extensions"] == {"code": "BAD_USER_INPUT", "field": "input"}
 
 
 async def test_a_text_with_a_nul_character_is_bad_user_input_not_internal(

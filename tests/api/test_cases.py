@@ -298,7 +298,7 @@ async def test_claim_value_not_written_in_ascii_digits_is_refused(
     )
 
     assert body["data"] is None
-    assert error(body)["extensions"] == {"code": "BAD_USER_INPUT"}
+    assert error(body)["extensions"] == {"code": "BAD_USER_INPUT", "field": "claimValue"}
     assert error(body)["message"] == (
         "Variable '$input' has invalid value at .claimValue: "
         f"{given!r} is not a number: write it with ASCII digits and a point, "
@@ -324,7 +324,7 @@ async def test_filed_on_must_be_an_ascii_date_in_range(
     body = await gql(client, office.token, CREATE_CASE, {"input": {"title": "X", "filedOn": given}})
 
     assert body["data"] is None
-    assert error(body)["extensions"] == {"code": "BAD_USER_INPUT"}
+    assert error(body)["extensions"] == {"code": "BAD_USER_INPUT", "field": "filedOn"}
     assert error(body)["message"] == (
         f"Variable '$input' has invalid value at .filedOn: {given!r} is not a date: {reason}."
     )
