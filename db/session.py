@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from typing import Any, TypeVar
 
 import sqlalchemy as sa
-from sqlalchemy import Executable, RowMapping
+from sqlalchemy import Executable, RowMapping, exc
 from sqlalchemy.engine import CursorResult
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncTransaction
 
@@ -18,6 +18,10 @@ from auth.mail import Letter
 from auth.viewer import Viewer
 
 T = TypeVar("T")
+
+
+class ConnectionLost(ConnectionError):
+    """The database connection was lost before the transaction could end."""
 
 
 class TransactionEnded(RuntimeError):
@@ -137,11 +141,16 @@ async def transaction(engine: AsyncEngine) -> AsyncIterator[Db]:
     async with engine.connect() as connection:
         db = Db(connection)
         try:
-            async with connection.begin():
-                try:
-                    yield db
-                finally:
-                    await db.end()
+            try:
+                async with connection.begin():
+                    try:
+                        yield db
+                    finally:
+                        await db.end()
+            except exc.PendingRollbackError as error:
+                if connection.invalidated:  # the server went away during the request
+                    raise ConnectionLost("the connection to the database was lost") from error
+                raise
         except BaseException:
             for step in db.on_rollback:
                 await step()

@@ -1,0 +1,35 @@
+"""The request's transaction when the server goes away under it."""
+
+from __future__ import annotations
+
+import contextlib
+
+import pytest
+import sqlalchemy as sa
+from sqlalchemy.exc import DBAPIError
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from db.engine import unreachable
+from db.session import ConnectionLost, transaction
+
+
+async def terminate(owner_engine: AsyncEngine, pid: int) -> None:
+    async with owner_engine.connect() as connection:
+        await connection.execute(sa.select(sa.func.pg_terminate_backend(pid)))
+
+
+async def test_a_connection_lost_inside_a_savepoint_ends_as_lost_not_as_a_bug(
+    engine: AsyncEngine, owner_engine: AsyncEngine
+) -> None:
+    with pytest.raises(ConnectionLost) as lost:
+        async with transaction(engine) as db:
+            pid = await db.scalar(sa.select(sa.func.pg_backend_pid()))
+            with contextlib.suppress(DBAPIError):  # as when GraphQL records a field's error
+                async with db.atomic():
+                    await terminate(owner_engine, pid)
+    assert unreachable(lost.value)  # so every endpoint answers 503, never 500
+
+
+async def test_the_pool_serves_again_after_a_lost_connection(engine: AsyncEngine) -> None:
+    async with transaction(engine) as db:
+        assert await db.scalar(sa.select(sa.literal(1))) == 1
