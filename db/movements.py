@@ -19,6 +19,7 @@ from db.scope import visible_documents, visible_movements
 from db.session import Db
 from db.tables import documents, movements
 
+DESCRIPTION_LIMIT = 10_000  # characters
 EARLIEST_YEAR = 1900  # as for dates (schema/scalars.py)
 FUTURE_TOLERANCE = timedelta(days=1)
 
@@ -54,7 +55,7 @@ async def add_movement(
 ) -> RowMapping:
     await require_case(db, viewer, case_id)
     cleaned = dict(values)
-    required(cleaned, "description", 10_000)
+    required(cleaned, "description", DESCRIPTION_LIMIT)
     occurred_at: datetime = cleaned["occurred_at"]
     if occurred_at.tzinfo is None:
         raise InvalidValue("occurredAt", "occurredAt needs a time zone offset, e.g. -03:00.")

@@ -9,6 +9,9 @@ from typing import Any
 import sqlalchemy as sa
 
 from db import validators
+from db.errors import InvalidValue
+
+MAX_TERM = 200  # characters: longer than any name, title or number searched for
 
 
 def matching(
@@ -23,6 +26,10 @@ def matching(
     punctuation ignored ("123.456" finds "123.456.789-09", and so does "123456"). Letters
     count too, in any case, when ``term`` mixes them with digits: "12abc" finds the
     alphanumeric CNPJ "12.ABC.345/01DE-35"."""
+    if len(term) > MAX_TERM:  # each row is matched against the whole pattern
+        raise InvalidValue(
+            "search", f"search must be at most {MAX_TERM} characters long, not {len(term)}."
+        )
     if "\x00" in term:  # PostgreSQL text cannot hold NUL, so nothing matches
         return sa.false()
     validators.encodable(term, field="search")

@@ -17,10 +17,11 @@ stack, so a long chain of fragments cannot exhaust Python's.
   limit when ``first`` is a variable (validation, cached per document, never sees its
   value); a list without pages (``parties``, ``tasks``, ``staffMembers``)
   ``LIST_FACTOR`` items; the list inside a page (``edges``) 1, its items being the page
-  already counted. Sibling fields add up, aliases included; introspection costs 1
-  (graphql-core's MaxIntrospectionDepthRule bounds it). A long text field counts one
-  value per ``TEXT_UNIT`` characters it may hold (``TEXT_WEIGHTS``), so that the limit
-  bounds the answer's size too: 100 cases' internal notes are not 100 values.
+  already counted. Sibling fields add up, aliases included; introspection counts a
+  fixed ``INTROSPECTION_COST`` (graphql-core's MaxIntrospectionDepthRule bounds its
+  depth). A long text field counts one value per ``TEXT_UNIT`` characters it may hold
+  (``TEXT_WEIGHTS``), so that the limit bounds the answer's size too: 100 cases'
+  internal notes are not 100 values.
 
 Fragment cycles and unknown fragments add nothing here: the specified rules
 (NoFragmentCycles, KnownFragmentNames) refuse them.
@@ -57,6 +58,7 @@ from graphql.language import SKIP, VisitorAction
 from graphql.validation import ASTValidationRule, ValidationRule
 
 from db.cases import TEXT_LIMITS as CASE_TEXT
+from db.movements import DESCRIPTION_LIMIT as MOVEMENT_DESCRIPTION
 from db.persons import TEXT_LIMITS as PERSON_TEXT
 from schema.errors import ErrorCode
 from schema.pagination import DEFAULT_PAGE_SIZE
@@ -72,11 +74,14 @@ TEXT_WEIGHTS = {
         ("Case", "internalNotes", CASE_TEXT["internal_notes"]),
         ("Case", "feeAgreement", CASE_TEXT["fee_agreement"]),
         ("Person", "notes", PERSON_TEXT["notes"]),
+        ("Movement", "description", MOVEMENT_DESCRIPTION),
     )
 }
-"""Long text fields, by (type, field): the values each counts, one per TEXT_UNIT characters.
-Staff's own notes, which may be long; a movement's description, though it may hold
-10 000 characters, is a line or two of court text, and every folder read asks for it."""
+"""Long text fields, by (type, field): the values each counts, one per TEXT_UNIT characters."""
+
+INTROSPECTION_COST = {"__schema": 10_000, "__type": 100}
+"""What introspection counts, whatever it selects: the whole schema's description is some
+thousands of values (one is all GraphiQL asks for), one type's some dozens."""
 
 MAX_COST = 2**53 - 1  # what a JSON number keeps exactly; a measure never says more
 
@@ -109,7 +114,7 @@ class _Use:
 
     def around(self, inner: Measure) -> Measure:
         if self.introspection:
-            return Measure(0, inner.aliases + self.alias, 1)
+            return Measure(0, inner.aliases + self.alias, self.items)
         cost = min(1 + self.items * inner.cost, MAX_COST)
         return Measure(inner.depth + 1, inner.aliases + self.alias, cost)
 
@@ -187,7 +192,8 @@ class Measurer:
     def _use(self, node: FieldNode, parent: GraphQLNamedType | None) -> _Use:
         alias = 1 if node.alias else 0
         if node.name.value.startswith("__"):
-            return _Use(alias, 1, introspection=node.name.value in INTROSPECTION)
+            cost = INTROSPECTION_COST.get(node.name.value, 1)
+            return _Use(alias, cost, introspection=node.name.value in INTROSPECTION)
         definition = _field(parent, node.name.value)
         if definition is None:  # FieldsOnCorrectType refuses it
             return _Use(alias, 1, introspection=False)

@@ -188,3 +188,18 @@ async def test_a_court_payload_past_any_json_limit_is_refused_before_graphql(
     )
 
     assert body["errors"][0]["message"] == "The JSON nests deeper than 64 levels."
+
+
+async def test_a_search_longer_than_any_name_is_refused(
+    client: httpx.AsyncClient, office: Staff
+) -> None:
+    document = "query($s: String) { cases(search: $s) { totalCount } }"
+    body = await gql(client, office.token, document, {"s": "a%_" * 100})
+
+    assert body["data"] is None
+    assert _refused(body) == {
+        "field": "search",
+        "message": "search must be at most 200 characters long, not 300.",
+    }
+    found = await gql(client, office.token, document, {"s": "a" * 200})
+    assert found["data"]["cases"]["totalCount"] == 0

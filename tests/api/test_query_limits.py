@@ -38,7 +38,7 @@ ALIASED_PAGES_COST = 48 * (1 + 100 * (3 + 100 * 3))
 # node, and two pages of 50 times edges, node and two fields.
 CLIENT_PAGES = """
 { cases(first: 50) { edges { node {
-  movements(first: 50) { edges { node { id description } } }
+  movements(first: 50) { edges { node { id occurredAt } } }
   documents(first: 50) { edges { node { id title } } }
 } } } }
 """
@@ -241,3 +241,25 @@ async def test_a_cost_past_what_json_keeps_exactly_is_reported_at_that_ceiling(
 
     costly = [e for e in body["errors"] if e["extensions"]["code"] == "QUERY_TOO_COSTLY"]
     assert costly[0]["extensions"]["cost"] == 2**53 - 1
+
+
+async def test_introspection_repeated_under_aliases_is_refused(
+    client: httpx.AsyncClient, office: Staff
+) -> None:
+    document = "{ " + " ".join(f"s{n}: __schema {{ types {{ name }} }}" for n in range(4)) + " }"
+
+    body = await gql(client, office.token, document)
+
+    assert body["data"] is None
+    assert error(body)["extensions"] == {
+        "code": "QUERY_TOO_COSTLY",
+        "cost": 40_000,
+        "limit": 30_000,
+    }
+
+
+async def test_graphiqls_introspection_passes_for_staff_and_clients(
+    client: httpx.AsyncClient, office: Staff, docket: Docket
+) -> None:
+    for token in (office.token, docket.client.token):
+        assert data(await gql(client, token, get_introspection_query()))["__schema"]["types"]

@@ -18,15 +18,21 @@ async def terminate(owner_engine: AsyncEngine, pid: int) -> None:
         await connection.execute(sa.select(sa.func.pg_terminate_backend(pid)))
 
 
+async def lose_the_connection_in_a_savepoint(
+    engine: AsyncEngine, owner_engine: AsyncEngine
+) -> None:
+    async with transaction(engine) as db:
+        pid = await db.scalar(sa.select(sa.func.pg_backend_pid()))
+        with contextlib.suppress(DBAPIError):  # as when GraphQL records a field's error
+            async with db.atomic():
+                await terminate(owner_engine, pid)
+
+
 async def test_a_connection_lost_inside_a_savepoint_ends_as_lost_not_as_a_bug(
     engine: AsyncEngine, owner_engine: AsyncEngine
 ) -> None:
     with pytest.raises(ConnectionLost) as lost:
-        async with transaction(engine) as db:
-            pid = await db.scalar(sa.select(sa.func.pg_backend_pid()))
-            with contextlib.suppress(DBAPIError):  # as when GraphQL records a field's error
-                async with db.atomic():
-                    await terminate(owner_engine, pid)
+        await lose_the_connection_in_a_savepoint(engine, owner_engine)
     assert unreachable(lost.value)  # so every endpoint answers 503, never 500
 
 

@@ -108,9 +108,16 @@ def test_a_list_without_pages_counts_a_fixed_number_of_items() -> None:
     assert measure(document).cost == 1 + (1 + LIST_FACTOR * (1 + 2))
 
 
-def test_introspection_is_left_out_of_depth_and_cost() -> None:
+def test_introspection_is_left_out_of_depth_and_counted_at_a_fixed_cost() -> None:
     document = "{ __schema { types { name fields { name type { name ofType { name } } } } } }"
-    assert measure(document) == Measure(depth=0, aliases=0, cost=1)
+    assert measure(document) == Measure(depth=0, aliases=0, cost=10_000)
+    assert measure('{ __type(name: "Case") { fields { name } } }').cost == 100
+
+
+def test_a_long_text_counts_by_its_length() -> None:
+    one = measure("{ cases(first: 10) { edges { node { title } } } }").cost
+    notes = measure("{ cases(first: 10) { edges { node { internalNotes } } } }").cost
+    assert notes - one == 10 * (20 - 1)  # 20 000 characters: 20 values, not 1
 
 
 def test_the_rules_are_made_once_so_that_the_validation_cache_recognises_them() -> None:
