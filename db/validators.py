@@ -56,10 +56,19 @@ _CNPJ_WEIGHTS_2 = (6, 5, 4, 3, 2, 9, 8, 7, 6, 5, 4, 3, 2)
 _QUOTE_LIMIT = 60
 # Controls, format characters (bidirectional overrides, zero-width ones, BOM), lone
 # surrogates and line/paragraph separators: invisible, or able to reorder what is shown.
-_HIDDEN_CATEGORIES = frozenset({"Cc", "Cf", "Cs", "Zl", "Zp"})
+# Controls, formatting, surrogates, line and paragraph separators, private use and
+# unassigned code points (noncharacters among them)...
+_HIDDEN_CATEGORIES = frozenset({"Cc", "Cf", "Cs", "Zl", "Zp", "Co", "Cn"})
+# ...and letters or marks that print as nothing: the combining grapheme joiner, the Hangul
+# fillers, the braille blank, the Khmer inherent vowels and the variation selectors.
+_BLANK_LOOKING = frozenset(
+    "\u034f\u115f\u1160\u3164\uffa0\u2800\u17b4\u17b5"
+    + "".join(map(chr, range(0xFE00, 0xFE10)))
+    + "".join(map(chr, range(0xE0100, 0xE01F0)))
+)
 # What a text of several lines may hold besides: its line breaks and tabs, and the
-# zero-width joiner that binds an emoji sequence (👨‍👩‍👧) into one picture.
-_MULTILINE_ALLOWED = frozenset("\n\r\t\u200d")
+# zero-width joiner and emoji presentation selector that make an emoji sequence (👨‍👩‍👧, ❤️).
+_MULTILINE_ALLOWED = frozenset("\n\r\t\u200d\ufe0f")
 
 
 class InvalidValue(ValueError):
@@ -285,15 +294,24 @@ def hidden_character(text: str, *, allowed: frozenset[str] = frozenset()) -> str
     """The first character of ``text`` that is invisible or reorders the text around it
     (``"a\\u202egpj.exe"`` shows as "aexe.jpg"), described for a message; None if none."""
     for character in text:
-        if unicodedata.category(character) in _HIDDEN_CATEGORIES and character not in allowed:
-            name = unicodedata.name(character, "a control character")
+        if _hidden(character) and character not in allowed:
+            unnamed = (
+                "a control character"
+                if unicodedata.category(character) == "Cc"
+                else "an unassigned or private-use character"
+            )
+            name = unicodedata.name(character, unnamed)
             return f"U+{ord(character):04X}, {name}"
     return None
 
 
+def _hidden(character: str) -> bool:
+    return unicodedata.category(character) in _HIDDEN_CATEGORIES or character in _BLANK_LOOKING
+
+
 def without_hidden_characters(text: str) -> str:
     """``text`` with the characters `hidden_character` finds taken out."""
-    return "".join(c for c in text if unicodedata.category(c) not in _HIDDEN_CATEGORIES)
+    return "".join(c for c in text if not _hidden(c))
 
 
 def refuse_hidden_characters(

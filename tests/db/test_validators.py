@@ -496,6 +496,12 @@ def test_optional_text_rejects_text_longer_than_max_length() -> None:
         ("a\u200bb", "U+200B, ZERO WIDTH SPACE"),
         ("a\x9bb", "U+009B, a control character"),
         ("a\u2028b", "U+2028, LINE SEPARATOR"),
+        ("admin\u034f", "U+034F, COMBINING GRAPHEME JOINER"),
+        ("\u3164", "U+3164, HANGUL FILLER"),
+        ("\u2800", "U+2800, BRAILLE PATTERN BLANK"),
+        ("a\ue000", "U+E000, an unassigned or private-use character"),
+        ("a\uffff", "U+FFFF, an unassigned or private-use character"),
+        ("a\U000e0080", "U+E0080, an unassigned or private-use character"),
     ],
 )
 def test_text_with_invisible_or_reordering_characters_is_refused(text: str, described: str) -> None:
