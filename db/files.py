@@ -192,11 +192,13 @@ def _refuse_binary_text(file: IO[bytes]) -> None:
     file.seek(0)
     at = 0
     while chunk := file.read(_CHUNK):
+        nul = chunk.find(b"\x00")
+        pending = len(decoder.getstate()[0])  # a character's first bytes, from the last chunk
         try:
-            decoder.decode(chunk)
+            decoder.decode(chunk if nul < 0 else chunk[:nul])
         except UnicodeDecodeError as cut:
-            raise _binary_in_text(at + cut.start) from None
-        if (nul := chunk.find(b"\x00")) >= 0:
+            raise _binary_in_text(at - pending + cut.start) from None
+        if nul >= 0:
             raise _binary_in_text(at + nul)
         at += len(chunk)
     try:
@@ -271,6 +273,8 @@ def _archive_type(file: IO[bytes]) -> str:
                 else None
             )
             declares_macros = not encrypted and _declares_macros(archive)
+    except InvalidValue:
+        raise
     except (zipfile.BadZipFile, OSError, EOFError, ValueError, NotImplementedError) as broken:
         # ValueError also stands for an undecodable member name, NotImplementedError for
         # an unknown compression method.
