@@ -95,11 +95,11 @@ _PADDING = b"\x00\t\n\x0c\r "
 _CHUNK = 1 << 16
 _IEND = b"\x00\x00\x00\x00IEND\xaeB`\x82"  # its length, type and (fixed) checksum
 # How each format with a clear end ends: the last of these bytes (an incremental update
-# appends a section that ends in its own "%%EOF"; a JPEG's thumbnail and the pictures
-# cameras store after the main one end in their own FFD9).
+# appends a section that ends in its own "%%EOF"). A JPEG is not held to its end: phones
+# store a motion photo's video or their own records after the picture, and a ZIP carried
+# there is still found by its end record.
 _LAST_MARKER = {
     "application/pdf": (b"%%EOF", "its last “%%EOF”"),
-    "image/jpeg": (b"\xff\xd9", "the marker FFD9"),
     "image/gif": (b"\x3b", "the byte 3B"),
     "application/rtf": (b"}", "“}”"),
 }
