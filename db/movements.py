@@ -59,15 +59,13 @@ async def add_movement(
     occurred_at: datetime = cleaned["occurred_at"]
     if occurred_at.tzinfo is None:
         raise InvalidValue("occurredAt", "occurredAt needs a time zone offset, e.g. -03:00.")
-    try:
-        in_utc = occurred_at.astimezone(UTC)
-    except OverflowError:
-        in_utc = None
-    if in_utc is None or in_utc.year < EARLIEST_YEAR:
+    if occurred_at.year < EARLIEST_YEAR:
         raise InvalidValue(
             "occurredAt", f"occurredAt must be after {EARLIEST_YEAR}, not {occurred_at}."
         )
-    if occurred_at > datetime.now(UTC) + FUTURE_TOLERANCE:
+    now = datetime.now(UTC)
+    # (the year first: near year 9999, converting to UTC to compare would overflow)
+    if occurred_at.year > now.year + 1 or occurred_at > now + FUTURE_TOLERANCE:
         raise InvalidValue("occurredAt", f"occurredAt cannot be in the future ({occurred_at}).")
     code = cleaned.get("code")
     if code is not None and not 0 < code < 1_000_000:

@@ -214,6 +214,9 @@ IN_THREE_DAYS = (datetime.now(UTC) + timedelta(days=3)).isoformat()
             {"occurredAt": "0001-01-01T00:00:00+14:00"}, "occurredAt", id="overflows-in-utc"
         ),
         pytest.param({"occurredAt": "0002-01-01T00:00:00Z"}, "occurredAt", id="before-1900"),
+        pytest.param(
+            {"occurredAt": "9999-12-31T23:59:59-23:59"}, "occurredAt", id="overflows-future"
+        ),
         pytest.param({"code": 0}, "code", id="code-not-positive"),
         pytest.param({"description": " "}, "description", id="blank-description"),
     ],
