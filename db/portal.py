@@ -24,7 +24,7 @@ from db.errors import Missing
 from db.invitations import InvitationPolicy, Issued, issue, withdraw
 from db.persons import get_person
 from db.session import Db
-from db.tables import Role, accounts
+from db.tables import Role, accounts, persons
 
 ACCESS_COLUMNS = (
     accounts.c.id,
@@ -65,6 +65,13 @@ async def grant_portal_access(
     if person is None:
         raise Missing("personId", f"No person with the id {person_id}.")
     login = validators.email(email).lower()
+    # Grants for one person take turns, so that the second of two at once renews the
+    # account the first made, rather than taking its login for another's.
+    await db.execute(
+        sa.select(persons.c.id)
+        .where(persons.c.office_id == viewer.office_id, persons.c.id == person_id)
+        .with_for_update()
+    )
     holder = await db.row(
         sa.select(accounts.c.person_id).where(
             accounts.c.office_id == viewer.office_id, accounts.c.email == login

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 from datetime import UTC, datetime, timedelta
 
@@ -331,3 +332,19 @@ async def test_a_client_refresh_token_used_twice_ends_the_client_session(
     await gql(client, fresh_access, "{ viewer { role } }", status=401)
     again = {"grant_type": "refresh_token", "refresh_token": rotated.json()["refresh_token"]}
     assert (await client.post("/auth/token", data=again)).status_code == 400
+
+
+async def test_grants_of_one_person_at_once_all_succeed_and_leave_one_account(
+    client: httpx.AsyncClient, office: Staff
+) -> None:
+    person_id = await create_person(client, office.token, "Cliente Concorrente")
+    email = unique_email("concorrente")
+
+    invitations = await asyncio.gather(
+        *(grant(client, office.token, person_id, email) for _ in range(8))
+    )
+
+    assert {invitation["access"]["login"] for invitation in invitations} == {email}
+    live = [invitation for invitation in invitations if invitation["token"]]
+    accepted = [await accept(client, invitation["token"], CLIENT_PASSWORD) for invitation in live]
+    assert [response.status_code for response in accepted].count(200) == 1  # the last one
