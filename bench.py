@@ -29,6 +29,7 @@ import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import httpx
 
@@ -83,6 +84,29 @@ def server(env: dict[str, str]) -> Iterator[tuple[str, subprocess.Popen[bytes]]]
         process.wait(timeout=30)
 
 
+def _sign_in(http: httpx.Client) -> dict[str, Any]:
+    """The bench admin's grant: access and refresh tokens."""
+    grant: dict[str, Any] = http.post(
+        "/auth/token", data={"grant_type": "password", "username": EMAIL, "password": PASSWORD}
+    ).json()
+    return grant
+
+
+def _new_case(http: httpx.Client, headers: dict[str, str], cnj_number: str | None = None) -> str:
+    created = http.post(
+        "/graphql",
+        json={
+            "query": "mutation($n: String) { createCase(input: "
+            '{title: "Bench", cnjNumber: $n}) { id } }',
+            "variables": {"n": cnj_number},
+        },
+        headers=headers,
+    )
+    created.raise_for_status()
+    case_id: str = created.json()["data"]["createCase"]["id"]
+    return case_id
+
+
 def documents(megabytes: int) -> None:
     with tempfile.TemporaryDirectory(prefix="causa-bench-") as folder:
         env = {
@@ -97,19 +121,11 @@ def documents(megabytes: int) -> None:
             out.write(b"%PDF-1.7\n")
             for _ in range(megabytes):
                 out.write(os.urandom(1024 * 1024))
+            out.write(b"\n%%EOF\n")  # a PDF ends there: nothing may follow
         size = big.stat().st_size
         with server(env) as (base, process), httpx.Client(base_url=base, timeout=600) as http:
-            token = http.post(
-                "/auth/token",
-                data={"grant_type": "password", "username": EMAIL, "password": PASSWORD},
-            ).json()["access_token"]
-            headers = {"Authorization": f"Bearer {token}"}
-            created = http.post(
-                "/graphql",
-                json={"query": 'mutation { createCase(input: {title: "Bench"}) { id } }'},
-                headers=headers,
-            ).json()
-            case_id = created["data"]["createCase"]["id"]
+            headers = {"Authorization": f"Bearer {_sign_in(http)['access_token']}"}
+            case_id = _new_case(http, headers)
             idle = _peak_megabytes(process.pid)
             operations = {"query": UPLOAD, "variables": {"f": None, "c": case_id}}
             started = time.perf_counter()
@@ -121,6 +137,7 @@ def documents(megabytes: int) -> None:
                     headers=headers,
                 ).json()
             upload_seconds = time.perf_counter() - started
+            assert answer.get("data"), answer
             document = answer["data"]["uploadDocument"]
             assert document["sizeBytes"] == size, answer
             url = document["downloadUrl"].replace("http://127.0.0.1", base)
@@ -183,20 +200,9 @@ def datajud(processes: int, movements: int) -> None:
         env = {**os.environ, "CAUSA_DATA_DIR": folder}
         env.pop("CAUSA_DATABASE_URL", None)
         with server(env) as (base, _), httpx.Client(base_url=base, timeout=60) as http:
-            token = http.post(
-                "/auth/token",
-                data={"grant_type": "password", "username": EMAIL, "password": PASSWORD},
-            ).json()["access_token"]
+            headers = {"Authorization": f"Bearer {_sign_in(http)['access_token']}"}
             for number in numbers:
-                http.post(
-                    "/graphql",
-                    json={
-                        "query": "mutation($n: String!) { createCase(input: "
-                        '{title: "Bench", cnjNumber: $n}) { id } }',
-                        "variables": {"n": number},
-                    },
-                    headers={"Authorization": f"Bearer {token}"},
-                ).raise_for_status()
+                _new_case(http, headers, number)
         path = Path(folder) / "datajud.json"
         _datajud_file(path, numbers, movements)
         megabytes = path.stat().st_size / 2**20
@@ -239,17 +245,9 @@ def slow_uploads(uploads: int) -> None:
         env = {**os.environ, "CAUSA_DATA_DIR": folder}
         env.pop("CAUSA_DATABASE_URL", None)
         with server(env) as (base, _), httpx.Client(base_url=base, timeout=120) as http:
-            grant = http.post(
-                "/auth/token",
-                data={"grant_type": "password", "username": EMAIL, "password": PASSWORD},
-            ).json()
+            grant = _sign_in(http)
             headers = {"Authorization": f"Bearer {grant['access_token']}"}
-            created = http.post(
-                "/graphql",
-                json={"query": 'mutation { createCase(input: {title: "Bench"}) { id } }'},
-                headers=headers,
-            ).json()
-            case_id = created["data"]["createCase"]["id"]
+            case_id = _new_case(http, headers)
 
             def latencies(rounds: int) -> tuple[list[float], list[int]]:
                 times, statuses = [], []
