@@ -323,7 +323,7 @@ async def _reserve_address(db: Db, attempt: Attempt) -> None:
             set_={
                 "failures": failures,
                 "successes": successes,
-                "counted_at": NOW,
+                "counted_at": _counted_now(table),
                 "pending": pending + 1,
                 "pending_since": NOW,
             },
@@ -351,7 +351,7 @@ async def _address_failed(db: Db, attempt: Attempt) -> None:
             set_={
                 "failures": failures + 1,
                 "successes": successes,
-                "counted_at": NOW,
+                "counted_at": _counted_now(table),
                 "pending": _given_back(table),
             },
         )
@@ -367,15 +367,22 @@ async def _address_succeeded(db: Db, attempt: Attempt) -> None:
         .values(
             failures=failures,
             successes=sa.func.least(float(limits.per_address), successes + 1),
-            counted_at=NOW,
+            counted_at=_counted_now(table),
             pending=_given_back(table),
         )
     )
 
 
 def _faded(count: sa.ColumnElement[float], limits: Limits) -> sa.ColumnElement[float]:
-    elapsed = sa.extract("epoch", NOW - address_throttles.c.counted_at)
+    # now() is when this transaction began, which may be before a concurrent one
+    # counted: time never runs backwards here, so a count never grows by fading.
+    elapsed = sa.func.greatest(0.0, sa.extract("epoch", NOW - address_throttles.c.counted_at))
     return sa.func.greatest(0.0, count - elapsed * limits.fade_per_second)
+
+
+def _counted_now(table: sa.Table) -> sa.ColumnElement[datetime]:
+    """The time a count is as of once this transaction has updated it."""
+    return sa.func.greatest(table.c.counted_at, NOW)
 
 
 async def _refuse(db: Db, remaining: sa.Select[Any]) -> None:

@@ -550,6 +550,26 @@ async def test_failures_fade_out_of_the_window_one_by_one(
         await address_retry(engine, client, host, unique_email("typo"))
 
 
+async def test_a_count_made_after_this_attempt_began_does_not_grow_by_fading(
+    strict: _Served, engine: AsyncEngine
+) -> None:
+    async with from_address(strict) as (client, host):
+        # given an address at its limit, counted by a transaction that began after the
+        # next attempt's (concurrent attempts commit out of order)
+        await spray(client, FEW)
+        async with engine.begin() as connection:
+            await connection.execute(
+                text(
+                    "UPDATE address_throttle SET counted_at = now() + interval '30 seconds' "
+                    "WHERE key = :key"
+                ),
+                {"key": address_key(host)},
+            )
+        # then the next attempt waits for one failure to fade, and no longer
+        response = await attempt(client, unique_email("typo"), WRONG)
+        too_many(response, range(1, WINDOW // FEW + 1))
+
+
 async def test_colleagues_signing_in_make_room_for_each_others_typos(
     strict: _Served, engine: AsyncEngine, office: Staff
 ) -> None:
