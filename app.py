@@ -25,24 +25,25 @@ from starlette.staticfiles import StaticFiles
 from starlette.types import ExceptionHandler
 from strawberry.asgi import GraphQL
 
-from auth import downloads as download_routes
-from auth import invitations as invitation_routes
-from auth import routes as auth_routes
-from auth.downloads import DownloadLinks
-from auth.mail import Mailer
-from auth.requests import media_type, read_body
 from auth.tokens import InvalidToken, Signer
-from auth.viewer import STAFF_ROLES
-from db import accounts, embedded, migrate, outbox
+from db import accounts, migrate, outbox
 from db.engine import DATABASE_ERRORS, RETRY_AFTER, create_engine, unreachable
 from db.invitations import InvitationPolicy
 from db.roles import check_runtime_role
 from db.session import transaction
-from db.storage import open_store
-from resolvers.context import Context
-from schema.build import client_schema, staff_schema
+from domain.viewer import STAFF_ROLES
+from endpoints import downloads as download_routes
+from endpoints import invitations as invitation_routes
+from endpoints import token as auth_routes
+from endpoints.downloads import DownloadLinks
+from endpoints.requests import media_type, read_body
+from mail.letters import Mailer
+from postgres import embedded
+from resolvers.views import client_schema, staff_schema
+from schema.context import Context
 from schema.errors import ErrorCode
 from settings import Settings
+from storage.stores import open_store
 
 logger = logging.getLogger("causa")
 STATIC = Path(__file__).parent / "static"

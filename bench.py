@@ -193,7 +193,7 @@ def _run_measured(command: list[str], env: dict[str, str]) -> tuple[float, float
 
 
 def datajud(processes: int, movements: int) -> None:
-    from db.validators import make_cnj
+    from domain.validators import make_cnj
 
     numbers = [make_cnj(n + 1, 2023, 8, 26, 100) for n in range(processes)]
     with tempfile.TemporaryDirectory(prefix="causa-bench-") as folder:

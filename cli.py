@@ -18,7 +18,7 @@ if TYPE_CHECKING:
     from sqlalchemy.ext.asyncio import AsyncEngine
     from tqdm import tqdm
 
-    from db.datajud import ImportReport
+    from court.datajud import ImportReport
 
 T = TypeVar("T")
 IMPORT_BATCH = 200  # processes per transaction of import-datajud
@@ -140,7 +140,7 @@ def create_admin(settings: Settings, args: argparse.Namespace) -> None:
 
 
 def seed_demo(settings: Settings, args: argparse.Namespace) -> None:
-    from db import demo
+    from demo import seed as demo
 
     logins = _in_transaction(settings, demo.seed)
     print("Demo office ready. Sign in with:")
@@ -193,7 +193,7 @@ def import_datajud(settings: Settings, args: argparse.Namespace) -> None:
 
 
 def _importer(stream: _Progress, slug: str) -> Callable[[AsyncEngine], Awaitable[ImportReport]]:
-    from db import datajud
+    from court import datajud
     from db.session import act_as, transaction
 
     async def work(engine: AsyncEngine) -> ImportReport:
@@ -237,7 +237,7 @@ def _print_report(report: ImportReport) -> None:
 
 
 def export_schema(settings: Settings, args: argparse.Namespace) -> None:
-    from schema.build import client_schema, staff_schema
+    from resolvers.views import client_schema, staff_schema
 
     schema = client_schema() if args.view == "client" else staff_schema()
     sys.stdout.write(schema.as_str() + "\n")
@@ -313,9 +313,9 @@ def main(argv: Sequence[str] | None = None) -> None:
     except Exception as error:
         from sqlalchemy.exc import DBAPIError
 
-        from db.errors import InvalidValue
         from db.migrate import MigrationRefused, NotMigrated
         from db.roles import UnsafeRole
+        from domain.errors import InvalidValue
 
         if isinstance(error, InvalidValue | NotMigrated | UnsafeRole | MigrationRefused):
             raise SystemExit(f"causa: {error}") from None

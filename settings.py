@@ -12,8 +12,8 @@ from typing import Annotated
 from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
-from auth.mail import Mailer
 from db.roles import Urls, urls
+from mail.letters import Mailer
 
 WEAK_KEYS = frozenset({"changeme", "change-me", "secret", "dev", "development", "causa"})
 MIN_KEY_LENGTH = 32

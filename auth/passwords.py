@@ -17,7 +17,7 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from zxcvbn import zxcvbn
 
-from db.validators import InvalidValue
+from domain.validators import InvalidValue
 
 MIN_LENGTH = 10
 MAX_LENGTH = 128

@@ -10,10 +10,10 @@ import sqlalchemy as sa
 from sqlalchemy import RowMapping
 
 from auth.tokens import AccessClaims, OpaqueToken
-from auth.viewer import Viewer
-from db.errors import InvalidValue
 from db.session import Db
 from db.tables import Role, accounts, auth_sessions, refresh_tokens
+from domain.errors import InvalidValue
+from domain.viewer import Viewer
 
 
 def login_taken(login: str) -> InvalidValue:

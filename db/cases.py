@@ -10,10 +10,6 @@ import sqlalchemy as sa
 from sqlalchemy import RowMapping
 from sqlalchemy.dialects.postgresql import insert
 
-from auth.viewer import Viewer
-from db import validators
-from db.errors import InvalidValue, Missing
-from db.fields import money, past_date, texts
 from db.pages import Page, Window, fetch_page, fetch_pages_by
 from db.persons import get_person
 from db.scope import visible_cases, visible_parties
@@ -21,6 +17,10 @@ from db.search import matching
 from db.session import Db
 from db.staff import require_staff
 from db.tables import CaseStatus, PartyRole, case_parties, cases, offices, persons
+from domain import validators
+from domain.errors import InvalidValue, Missing
+from domain.fields import money, past_date, texts
+from domain.viewer import Viewer
 
 TEXT_LIMITS = {
     "folder": 40,

@@ -12,15 +12,15 @@ from typing import IO
 import sqlalchemy as sa
 from sqlalchemy import RowMapping
 
-from auth.viewer import Viewer
-from db import files
 from db.cases import require_case
-from db.errors import InvalidValue
-from db.fields import required
 from db.scope import visible_documents
 from db.session import Db
-from db.storage import CHUNK, Store
 from db.tables import Source, documents
+from domain.errors import InvalidValue
+from domain.fields import required
+from domain.viewer import Viewer
+from storage import files
+from storage.stores import CHUNK, Store
 
 
 @dataclass(frozen=True, slots=True)

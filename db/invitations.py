@@ -14,16 +14,16 @@ from datetime import UTC, datetime, timedelta
 import sqlalchemy as sa
 from sqlalchemy import RowMapping
 
-from auth import mail
-from auth.mail import Letter
 from auth.passwords import check_strength, new_hash
 from auth.tokens import OpaqueToken
 from db import outbox
 from db.accounts import act_for_account, end_sessions
-from db.errors import InvalidValue
 from db.outbox import Renewal
 from db.session import Db
 from db.tables import Role, accounts, invitations, offices
+from domain.errors import InvalidValue
+from mail import letters as mail
+from mail.letters import Letter
 
 Compose = Callable[..., Letter]
 

@@ -10,14 +10,14 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy import RowMapping
 
-from auth.viewer import Viewer
 from db.cases import require_case
-from db.errors import InvalidValue
-from db.fields import required
 from db.pages import Page, Window, fetch_pages_by
 from db.scope import visible_documents, visible_movements
 from db.session import Db
 from db.tables import documents, movements
+from domain.errors import InvalidValue
+from domain.fields import required
+from domain.viewer import Viewer
 
 DESCRIPTION_LIMIT = 10_000  # characters
 EARLIEST_YEAR = 1900  # as for dates (schema/scalars.py)

@@ -11,11 +11,11 @@ from sqlalchemy import RowMapping
 from sqlalchemy.dialects.postgresql import insert
 
 from auth.passwords import check_strength, new_hash
-from db import validators
 from db.accounts import act_for_office
-from db.errors import InvalidValue
 from db.session import Db
 from db.tables import Role, accounts, offices
+from domain import validators
+from domain.errors import InvalidValue
 
 
 def slugify(name: str) -> str:

@@ -14,13 +14,13 @@ import sqlalchemy as sa
 from sqlalchemy import RowMapping
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from auth.mail import DeliveryError, Letter, Mailer
-from auth.viewer import Viewer
 from db.accounts import act_for_office
-from db.errors import InvalidValue, Missing
 from db.pages import Page, Window, fetch_page
 from db.session import Db, transaction
 from db.tables import OutboxStatus, Role, outbox_messages
+from domain.errors import InvalidValue, Missing
+from domain.viewer import Viewer
+from mail.letters import DeliveryError, Letter, Mailer
 
 logger = logging.getLogger("causa.mail")
 MAX_ERROR_LENGTH = 1_000

@@ -11,15 +11,15 @@ import sqlalchemy as sa
 from sqlalchemy import RowMapping
 from sqlalchemy.dialects.postgresql import insert
 
-from auth.viewer import Viewer
-from db import validators
-from db.errors import InvalidValue, Missing
-from db.fields import texts
 from db.pages import Page, Window, fetch_page
 from db.scope import visible_persons
 from db.search import matching
 from db.session import Db
 from db.tables import PersonKind, persons
+from domain import validators
+from domain.errors import InvalidValue, Missing
+from domain.fields import texts
+from domain.viewer import Viewer
 
 TEXT_LIMITS = {"name": 300, "phone": 40, "notes": 10_000}
 

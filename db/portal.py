@@ -16,15 +16,15 @@ from sqlalchemy import RowMapping
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.exc import IntegrityError
 
-from auth import mail
-from auth.viewer import Viewer
-from db import validators
 from db.accounts import end_sessions, login_taken
-from db.errors import Missing
 from db.invitations import InvitationPolicy, Issued, issue, withdraw
 from db.persons import get_person
 from db.session import Db
 from db.tables import Role, accounts, persons
+from domain import validators
+from domain.errors import Missing
+from domain.viewer import Viewer
+from mail import letters as mail
 
 ACCESS_COLUMNS = (
     accounts.c.id,

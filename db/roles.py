@@ -30,7 +30,7 @@ class Urls:
 def urls(database_url: str | None, migration_url: str | None, data_dir: Path) -> Urls:
     """The configured server's URLs, or the embedded server's (started on demand)."""
     if database_url is None:
-        from db import embedded
+        from postgres import embedded
 
         return embedded.start(data_dir)
     return Urls(owner=migration_url or database_url, runtime=database_url)

@@ -10,8 +10,8 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from auth.viewer import Viewer
 from db.tables import Source, case_parties, cases, documents, movements, persons, tasks
+from domain.viewer import Viewer
 
 
 def client_case_ids(viewer: Viewer) -> sa.Select[Any]:

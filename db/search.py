@@ -8,8 +8,8 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from db import validators
-from db.errors import InvalidValue
+from domain import validators
+from domain.errors import InvalidValue
 
 MAX_TERM = 200  # characters: longer than any name, title or number searched for
 

@@ -14,8 +14,8 @@ from sqlalchemy import Executable, RowMapping, exc
 from sqlalchemy.engine import CursorResult
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncTransaction
 
-from auth.mail import Letter
-from auth.viewer import Viewer
+from domain.viewer import Viewer
+from mail.letters import Letter
 
 T = TypeVar("T")
 

@@ -9,14 +9,14 @@ import sqlalchemy as sa
 from sqlalchemy import RowMapping
 from sqlalchemy.dialects.postgresql import insert
 
-from auth import mail
-from auth.viewer import STAFF_ROLES, Viewer
-from db import validators
 from db.accounts import end_sessions, login_taken
-from db.errors import InvalidValue, Missing
 from db.invitations import InvitationPolicy, Issued, issue, withdraw
 from db.session import Db
 from db.tables import Role, accounts
+from domain import validators
+from domain.errors import InvalidValue, Missing
+from domain.viewer import STAFF_ROLES, Viewer
+from mail import letters as mail
 
 STAFF_COLUMNS = (
     accounts.c.id,

@@ -9,13 +9,13 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy import RowMapping
 
-from auth.viewer import Viewer
 from db.cases import require_case
-from db.fields import required
 from db.scope import visible_tasks
 from db.session import Db
 from db.staff import require_staff
 from db.tables import tasks
+from domain.fields import required
+from domain.viewer import Viewer
 
 
 async def tasks_of_cases(

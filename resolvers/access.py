@@ -6,8 +6,8 @@ import strawberry
 from strawberry.types import Info
 
 from db import invitations, outbox, portal, staff
-from db.fields import parse_id
-from resolvers.context import Context
+from domain.fields import parse_id
+from schema.context import Context
 from schema.inputs import StaffMemberInput
 from schema.permissions import ADMIN_ONLY, STAFF_ONLY
 from schema.portal import (

@@ -6,9 +6,9 @@ import strawberry
 from strawberry.scalars import JSON
 from strawberry.types import Info
 
-from db import datajud
-from db.fields import parse_id
-from resolvers.context import Context
+from court import datajud
+from domain.fields import parse_id
+from schema.context import Context
 from schema.court import CourtImport, court_import
 from schema.permissions import STAFF_ONLY
 

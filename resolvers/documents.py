@@ -10,10 +10,10 @@ from strawberry.file_uploads import Upload
 from strawberry.types import Info
 
 from db import documents
-from db.errors import InvalidValue
-from db.fields import parse_id
-from resolvers.context import Context
+from domain.errors import InvalidValue
+from domain.fields import parse_id
 from schema.case import Document
+from schema.context import Context
 from schema.enums import Source
 from schema.permissions import STAFF_ONLY
 from schema.rows import from_row

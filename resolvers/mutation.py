@@ -6,12 +6,12 @@ import strawberry
 from strawberry.types import Info
 
 from db import cases, movements, persons, tasks
-from db.fields import parse_id
+from domain.fields import parse_id
 from resolvers.access import AccessMutation
-from resolvers.context import Context
 from resolvers.court import CourtMutation
 from resolvers.documents import DocumentMutation
 from schema.case import Case, CaseParty, Movement, Task, party
+from schema.context import Context
 from schema.enums import PartyRole
 from schema.inputs import (
     CaseInput,

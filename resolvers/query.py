@@ -6,9 +6,9 @@ import strawberry
 from strawberry.types import Info
 
 from db import cases, outbox, persons, staff
-from db.fields import parse_id
-from resolvers.context import Context
+from domain.fields import parse_id
 from schema.case import Case
+from schema.context import Context
 from schema.directives import PRINCIPAL
 from schema.enums import CaseStatus, OutboxStatus
 from schema.pagination import Connection, connection, window

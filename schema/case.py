@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 import strawberry
 from strawberry.types import Info
 
-from resolvers.context import Context
+from schema.context import Context
 from schema.directives import PRINCIPAL
 from schema.enums import CaseStatus, LossRisk, PartyRole, Source
 from schema.pagination import Connection, connection, window

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import strawberry
 
-from db.datajud import CaseImport
+from court.datajud import CaseImport
 from schema.case import Case
 from schema.permissions import STAFF_ONLY
 from schema.rows import from_row

@@ -11,7 +11,7 @@ from graphql import GraphQLError
 from strawberry.extensions import SchemaExtension
 
 from db.engine import unreachable
-from db.errors import InvalidValue, Missing
+from domain.errors import InvalidValue, Missing
 
 logger = logging.getLogger("causa.graphql")
 

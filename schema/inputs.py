@@ -10,7 +10,7 @@ from typing import Any
 import strawberry
 from strawberry import UNSET
 
-from db.fields import parse_id
+from domain.fields import parse_id
 from schema.enums import CaseStatus, LossRisk, PersonKind, Role, Source
 
 REFERENCES = {"responsible_lawyer_id": "responsibleLawyerId", "assignee_id": "assigneeId"}

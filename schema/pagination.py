@@ -11,8 +11,8 @@ from typing import Generic, TypeVar
 import strawberry
 from sqlalchemy import RowMapping
 
-from db.errors import InvalidValue
 from db.pages import Page, Window
+from domain.errors import InvalidValue
 from schema.directives import PRINCIPAL
 
 DEFAULT_PAGE_SIZE = 20

@@ -5,8 +5,8 @@ import uuid
 import strawberry
 from strawberry.types import Info
 
-from resolvers.context import Context
 from schema.case import Case
+from schema.context import Context
 from schema.directives import PRINCIPAL
 from schema.enums import PersonKind
 from schema.pagination import Connection, connection, window

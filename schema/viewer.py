@@ -5,7 +5,7 @@ import uuid
 import strawberry
 from strawberry.types import Info
 
-from resolvers.context import Context
+from schema.context import Context
 from schema.directives import PRINCIPAL
 from schema.enums import Role
 from schema.person import Person

@@ -26,9 +26,10 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from starlette.types import Receive, Scope, Send
 
 from app import create_app
-from db import embedded, migrate, roles
+from db import migrate, roles
 from db.engine import create_engine
 from db.roles import Urls
+from postgres import embedded
 from settings import Settings
 from tests.factories import Credentials, Staff, StatementCounter, new_admin, new_office
 from tests.mailbox import Mailbox

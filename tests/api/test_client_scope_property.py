@@ -16,7 +16,7 @@ from graphql import GraphQLList, GraphQLNonNull, GraphQLObjectType, GraphQLOutpu
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from schema.build import client_schema
+from resolvers.views import client_schema
 from tests.conftest import _Served, http_client
 from tests.factories import (
     Staff,

@@ -9,9 +9,9 @@ import pytest
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from auth.viewer import Viewer
 from db.session import act_as, transaction
 from db.tables import Role, cases
+from domain.viewer import Viewer
 from schema.permissions import IsStaff
 from settings import Settings
 from tests.conftest import _Served

@@ -15,7 +15,7 @@ from typing import Any
 import httpx
 import pytest
 
-from db.embedded import postmaster
+from postgres.embedded import postmaster
 from tests.factories import CREATE_PERSON, PASSWORD, data, gql, sign_in
 from tests.processes import ROOT, causa_env, causa_serving, server_processes
 

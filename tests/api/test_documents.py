@@ -14,14 +14,14 @@ import httpx
 import pytest
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from auth.downloads import DownloadLinks
 from auth.tokens import Signer
-from auth.viewer import Viewer
 from db import documents
 from db.session import act_as, transaction
-from db.storage import LocalStore
 from db.tables import Role, Source
+from domain.viewer import Viewer
+from endpoints.downloads import DownloadLinks
 from settings import Settings
+from storage.stores import LocalStore
 from tests.conftest import _Served, http_client, serving
 from tests.db.test_files import DOCX, JAR, ODT, PPTX, XLSX, archive, odf, ooxml
 from tests.factories import (

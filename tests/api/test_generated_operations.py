@@ -43,7 +43,7 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from db.engine import create_engine
-from schema.build import client_schema, staff_schema
+from resolvers.views import client_schema, staff_schema
 from tests.conftest import _Served, http_client
 from tests.factories import (
     Staff,

@@ -10,7 +10,7 @@ import httpx
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from auth.mail import WITHHELD_LINK
+from mail.letters import WITHHELD_LINK
 from settings import Settings
 from tests.conftest import http_client, serving
 from tests.factories import (

@@ -8,7 +8,7 @@ from typing import Any
 import httpx
 import pytest
 
-from db.validators import make_cpf
+from domain.validators import make_cpf
 from tests.factories import Staff, data, error, gql
 
 PERSON_FIELDS = "id name kind taxId email phone notes"

@@ -9,10 +9,10 @@ import httpx
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from auth.viewer import Viewer
 from db import cases, movements, persons, tasks
 from db.session import act_as, transaction
 from db.tables import PartyRole, Role, Source, documents
+from domain.viewer import Viewer
 from tests.factories import (
     CLIENT_PASSWORD,
     Staff,

@@ -10,7 +10,7 @@ import httpx
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from auth.mail import WITHHELD_LINK
+from mail.letters import WITHHELD_LINK
 from tests.factories import (
     CLIENT_PASSWORD,
     GRANT,

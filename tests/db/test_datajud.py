@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from db.datajud import (
+from court.datajud import (
     SHAPE,
     CourtProcess,
     NotDataJud,

@@ -18,7 +18,6 @@ import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from auth.passwords import verify_password
-from db import demo, validators
 from db.engine import create_engine
 from db.offices import slugify
 from db.session import Db
@@ -34,6 +33,8 @@ from db.tables import (
     persons,
     tasks,
 )
+from demo import seed as demo
+from domain import validators
 
 CHILD_TABLES = (accounts, persons, cases, case_parties, movements, tasks)
 

@@ -17,9 +17,9 @@ import pytest
 from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError
 
-from db import embedded
-from db.embedded import EmbeddedServer, postmaster
 from db.engine import create_engine
+from postgres import embedded
+from postgres.embedded import EmbeddedServer, postmaster
 from tests.processes import ROOT, causa_env, causa_serving, server_processes
 
 

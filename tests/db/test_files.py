@@ -9,8 +9,8 @@ import zipfile
 
 import pytest
 
-from db.errors import InvalidValue
-from db.files import MAX_ZIP_DIRECTORY_BYTES, clean_file_name, content_type, stored_name
+from domain.errors import InvalidValue
+from storage.files import MAX_ZIP_DIRECTORY_BYTES, clean_file_name, content_type, stored_name
 
 DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"

@@ -17,12 +17,12 @@ import pytest
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from auth.viewer import Viewer
 from db import cases, movements
 from db.pages import Window
 from db.roles import UnsafeRole, check_runtime_role
 from db.session import Db, act_as, transaction
 from db.tables import Role, Source
+from domain.viewer import Viewer
 from tests.factories import (
     Docket,
     PortalClient,

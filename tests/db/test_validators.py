@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from db.validators import (
+from domain.validators import (
     InvalidValue,
     cnj_number,
     cnpj,

@@ -5,7 +5,7 @@ from __future__ import annotations
 from graphql import OperationDefinitionNode, parse
 from strawberry.extensions import AddValidationRules
 
-from schema.build import client_schema, staff_schema
+from resolvers.views import client_schema, staff_schema
 from schema.limits import LIST_FACTOR, Measure, Measurer
 from settings import CLIENT_LIMITS, STAFF_LIMITS, Settings
 

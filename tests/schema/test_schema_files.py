@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from schema.build import client_schema, staff_schema
+from resolvers.views import client_schema, staff_schema
 
 ROOT = Path(__file__).parent.parent.parent
 CONTRACT_NAMES = [

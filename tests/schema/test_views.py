@@ -7,7 +7,7 @@ from collections.abc import Iterator
 from graphql import GraphQLField, GraphQLInterfaceType, GraphQLObjectType, GraphQLSchema
 from strawberry.types.field import StrawberryField
 
-from schema.build import client_schema, staff_schema
+from resolvers.views import client_schema, staff_schema
 from schema.directives import is_principal
 from schema.permissions import IsStaff
 

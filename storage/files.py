@@ -12,8 +12,8 @@ from typing import IO
 
 import puremagic
 
-from db.errors import InvalidValue
-from db.validators import refuse_hidden_characters
+from domain.errors import InvalidValue
+from domain.validators import refuse_hidden_characters
 
 SNIFF_BYTES = 8192
 # Types told by their first bytes. Office files are ZIP archives, told apart by what they hold.

@@ -9,12 +9,12 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from auth.requests import media_type, read_body
-from auth.routes import NO_STORE, OAuthError
 from auth.tokens import InvalidToken, OpaqueToken
 from db import invitations
-from db.errors import InvalidValue
 from db.session import transaction
+from domain.errors import InvalidValue
+from endpoints.requests import media_type, read_body
+from endpoints.token import NO_STORE, OAuthError
 
 MAX_BODY = 4_096
 

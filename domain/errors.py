@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from db.validators import InvalidValue
+from domain.validators import InvalidValue
 
 __all__ = ["InvalidValue", "Missing"]
 

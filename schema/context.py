@@ -12,15 +12,15 @@ from sqlalchemy import RowMapping
 from starlette.requests import Request
 from strawberry.dataloader import DataLoader
 
-from auth.downloads import DownloadLinks
-from auth.mail import Mailer
-from auth.viewer import Viewer
 from db import cases, movements, persons, portal, staff, tasks
 from db.invitations import InvitationPolicy
 from db.pages import Page, Window
 from db.session import Db
-from db.storage import Store
+from domain.viewer import Viewer
+from endpoints.downloads import DownloadLinks
+from mail.letters import Mailer
 from settings import Settings
+from storage.stores import Store
 
 K = TypeVar("K")
 WindowedFetch = Callable[..., Awaitable[dict[uuid.UUID, Page]]]

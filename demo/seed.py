@@ -16,8 +16,6 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from auth.viewer import Viewer
-from db import validators
 from db.cases import add_party, create_case
 from db.movements import add_movement
 from db.offices import create_account, ensure_office, slugify
@@ -35,6 +33,8 @@ from db.tables import (
     persons,
 )
 from db.tasks import create_task
+from domain import validators
+from domain.viewer import Viewer
 
 OFFICE_NAME = "Escritório Demonstração"
 SEED = 2026

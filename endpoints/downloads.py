@@ -23,11 +23,11 @@ from starlette.responses import JSONResponse, Response, StreamingResponse
 from starlette.routing import Route
 
 from auth.tokens import AccessClaims, InvalidToken
-from auth.viewer import Viewer
 from db import accounts, documents
 from db.session import transaction
-from db.storage import Store
 from db.tables import Role
+from domain.viewer import Viewer
+from storage.stores import Store
 
 _RANGE = re.compile(r"bytes=(\d*)-(\d*)")
 

@@ -13,11 +13,11 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from auth.passwords import has_control_characters, matches
-from auth.requests import media_type, read_body
 from auth.tokens import AccessClaims, InvalidToken, OpaqueToken, Signer
 from db import accounts, throttle
 from db.session import Db, transaction
 from db.tables import Role
+from endpoints.requests import media_type, read_body
 from settings import Settings
 
 NO_STORE = {"Cache-Control": "no-store", "Pragma": "no-cache"}

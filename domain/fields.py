@@ -7,8 +7,8 @@ from datetime import date
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from db import validators
-from db.errors import InvalidValue
+from domain import validators
+from domain.errors import InvalidValue
 
 MAX_MONEY = Decimal("99999999999999.99")
 # Free text of several lines; every other text field is one line (names, titles, codes).

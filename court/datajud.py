@@ -36,15 +36,15 @@ import sqlalchemy as sa
 from sqlalchemy import RowMapping
 from sqlalchemy.dialects.postgresql import ARRAY, insert
 
-from auth.viewer import Viewer
-from db import validators
 from db.cases import TEXT_LIMITS, get_case
-from db.errors import InvalidValue, Missing
-from db.fields import past_date
 from db.movements import FUTURE_TOLERANCE
 from db.scope import visible_cases
 from db.session import Db
 from db.tables import Role, Source, cases, movements, offices
+from domain import validators
+from domain.errors import InvalidValue, Missing
+from domain.fields import past_date
+from domain.viewer import Viewer
 
 DESCRIPTION_LIMIT = 10_000
 MAX_DEPTH = 32  # a DataJud answer nests about 7 levels; recursion over more is refused
