@@ -26,7 +26,7 @@ from starlette.types import ExceptionHandler
 from strawberry.asgi import GraphQL
 
 from auth.tokens import InvalidToken, Signer
-from db import accounts, migrate, outbox
+from db import accounts, migrate
 from db.engine import DATABASE_ERRORS, RETRY_AFTER, create_engine, unreachable
 from db.invitations import InvitationPolicy
 from db.roles import check_runtime_role
@@ -37,7 +37,8 @@ from endpoints import invitations as invitation_routes
 from endpoints import token as auth_routes
 from endpoints.downloads import DownloadLinks
 from endpoints.requests import media_type, read_body
-from mail.letters import Mailer
+from mail import delivery
+from mail.smtp import Mailer, configured_mailer
 from postgres import embedded
 from resolvers.views import client_schema, staff_schema
 from schema.context import Context
@@ -93,7 +94,7 @@ async def graphql(request: Request) -> Response:
         mailer: Mailer | None = request.state.mailer
         if db.queued_mail and mailer is not None:
             response.background = BackgroundTask(
-                outbox.deliver_after_commit, request.state.engine, mailer, db.queued_mail
+                delivery.deliver_after_commit, request.state.engine, mailer, db.queued_mail
             )
         return response
     except (GraphQLHTTPException, HTTPException) as error:  # a malformed body
@@ -306,7 +307,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
                 "settings": settings,
                 "engine": engine,
                 "signer": Signer(settings.signing_key, settings.access_token_ttl),
-                "mailer": settings.mailer,
+                "mailer": configured_mailer(settings),
                 "invitations": InvitationPolicy(settings.base_url, settings.invitation_ttl),
                 "views": {
                     True: _view(staff_schema(settings.staff_limits), uploads=True),

@@ -72,9 +72,10 @@ def serve(settings: Settings, args: argparse.Namespace) -> None:
     import uvicorn
 
     from app import create_app
+    from mail.smtp import configured_mailer
 
     settings.signing_key  # noqa: B018  (refuses a missing or weak key before anything starts)
-    settings.mailer  # noqa: B018  (and a malformed CAUSA_SMTP_URL)
+    configured_mailer(settings)  # and a malformed CAUSA_SMTP_URL
     if args.demo:
         seed_demo(settings, args)
     elif settings.database_url:
@@ -117,7 +118,7 @@ def make_migration(settings: Settings, args: argparse.Namespace) -> None:
 def create_admin(settings: Settings, args: argparse.Namespace) -> None:
     from db import offices
     from db.session import Db
-    from db.tables import Role
+    from domain.viewer import Role
 
     password = args.password or os.environ.get("CAUSA_ADMIN_PASSWORD")
     if not password:
@@ -193,19 +194,20 @@ def import_datajud(settings: Settings, args: argparse.Namespace) -> None:
 
 
 def _importer(stream: _Progress, slug: str) -> Callable[[AsyncEngine], Awaitable[ImportReport]]:
-    from court import datajud
+    from court import datajud, imports
+    from db import court
     from db.session import act_as, transaction
 
     async def work(engine: AsyncEngine) -> ImportReport:
         async with transaction(engine) as db:
-            viewer = await datajud.office_importer(db, slug=slug)
+            viewer = await court.office_importer(db, slug=slug)
         report = datajud.ImportReport()
         processes = datajud.read_stream(stream)
         try:
             while batch := list(islice(processes, IMPORT_BATCH)):
                 async with transaction(engine) as db:
                     await act_as(db, viewer)
-                    await datajud.import_processes(
+                    await imports.import_processes(
                         db, viewer=viewer, processes=batch, report=report
                     )
         except datajud.NotDataJud as error:

@@ -13,7 +13,6 @@ from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from db.roles import Urls, urls
-from mail.letters import Mailer
 
 WEAK_KEYS = frozenset({"changeme", "change-me", "secret", "dev", "development", "causa"})
 MIN_KEY_LENGTH = 32
@@ -123,16 +122,6 @@ class Settings(BaseSettings):
     def base_url(self) -> str:
         """Where clients reach Causa, for the links in e-mails (never taken from a request)."""
         return self.public_url.rstrip("/")
-
-    @cached_property
-    def mailer(self) -> Mailer | None:
-        """The SMTP server for outgoing e-mail; None keeps e-mails in the outbox only."""
-        if self.smtp_url is None:
-            return None
-        try:
-            return Mailer.from_url(self.smtp_url.get_secret_value(), sender=self.mail_from)
-        except ValueError as error:
-            raise ConfigurationError(str(error)) from None
 
     def database_urls(self) -> Urls:
         """The owner's URL (migrations) and the runtime role's (everything else)."""

@@ -12,7 +12,7 @@ from joserfc import jwt
 from joserfc.errors import JoseError
 from joserfc.jwk import OctKey
 
-from db.tables import Role
+from domain.viewer import Role
 
 ALGORITHM = "HS256"
 ISSUER = "causa"

@@ -1,4 +1,4 @@
-"""DataJud, the CNJ's public API: reading its answers and importing their court movements.
+"""DataJud, the CNJ's public API: reading its answers (court/imports.py imports them).
 
 An answer is ``{"hits": {"hits": [{"_source": PROCESS}, …]}}``; a file may also hold a
 list of processes, or one process. Files are read as a stream (ijson), one process at a
@@ -24,27 +24,19 @@ from __future__ import annotations
 import hashlib
 import json
 import re
-import uuid
-from collections import defaultdict
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from typing import Any, Protocol
 
 import ijson
-import sqlalchemy as sa
 from sqlalchemy import RowMapping
-from sqlalchemy.dialects.postgresql import ARRAY, insert
 
-from db.cases import TEXT_LIMITS, get_case
+from db.cases import TEXT_LIMITS
 from db.movements import FUTURE_TOLERANCE
-from db.scope import visible_cases
-from db.session import Db
-from db.tables import Role, Source, cases, movements, offices
 from domain import validators
-from domain.errors import InvalidValue, Missing
+from domain.errors import InvalidValue
 from domain.fields import past_date
-from domain.viewer import Viewer
 
 DESCRIPTION_LIMIT = 10_000
 MAX_DEPTH = 32  # a DataJud answer nests about 7 levels; recursion over more is refused
@@ -58,7 +50,6 @@ SHAPE = (
     'This is not a DataJud answer: expected {"hits": {"hits": [{"_source": {…}}, …]}}, '
     "a list of processes, or one process (an object with numeroProcesso)."
 )
-NO_ACCOUNT = uuid.UUID(int=0)
 _COMPACT = re.compile(r"[0-9]{14}")  # 20210315102030, as some courts send dataHora
 _DIGITS = re.compile(r"[0-9]+")
 _OPEN, _CLOSE = {"start_map", "start_array"}, {"end_map", "end_array"}
@@ -426,167 +417,3 @@ def _complements(value: object, where: str) -> list[tuple[str, str | None]]:
         identity = [str(item.get("codigo")), str(item.get("valor")), name]
         result.append((json.dumps(identity, ensure_ascii=False), name))
     return result
-
-
-# --- Importing ----------------------------------------------------------------------
-
-
-async def office_importer(db: Db, *, slug: str) -> Viewer:
-    """The viewer the command line imports as: staff of the office, with no account.
-
-    Court movements have no author, so nothing it writes refers to the account.
-    """
-    office_id = await db.scalar(sa.select(offices.c.id).where(offices.c.slug == slug))
-    if office_id is None:
-        raise InvalidValue(
-            "office", f"No office has the slug {slug!r} (`causa create-admin` prints it)."
-        )
-    return Viewer(
-        account_id=NO_ACCOUNT,
-        office_id=office_id,
-        role=Role.LAWYER,
-        email="",
-        name="DataJud import",
-        session_id=NO_ACCOUNT,
-    )
-
-
-async def import_processes(
-    db: Db, *, viewer: Viewer, processes: Iterable[CourtProcess | Rejected], report: ImportReport
-) -> None:
-    """Import a batch of processes into every folder of the office with their CNJ number.
-
-    Each process is one savepoint: it lands whole or not at all. The transaction must act
-    as ``viewer`` (db/session.py: act_as) for row-level security.
-    """
-    batch = list(processes)
-    numbers = {p.cnj_number for p in batch if isinstance(p, CourtProcess)}
-    folders = await _folders_by_number(db, viewer, numbers)
-    for process in batch:
-        report.processes += 1
-        if isinstance(process, Rejected):
-            report.errors.append(process)
-            continue
-        targets = folders.get(process.cnj_number)
-        if not targets:
-            report.not_matched(process.cnj_number)
-            continue
-        async with db.atomic():
-            outcomes = [await _import_into(db, viewer, folder, process) for folder in targets]
-        report.matched += 1
-        for added, filled in outcomes:
-            report.movements_added += added
-            report.movements_present += len(process.movements) - added
-            report.fields_filled += len(filled)
-
-
-async def import_into_case(
-    db: Db, *, viewer: Viewer, case_id: uuid.UUID, payload: object
-) -> CaseImport:
-    """Import a DataJud answer about this folder's process (and no other) into the folder."""
-    case = await get_case(db, viewer=viewer, case_id=case_id)
-    if case is None:
-        raise Missing("caseId", f"No case with the id {case_id}.")
-    if case["cnj_number"] is None:
-        raise InvalidValue("caseId", "The case has no CNJ number to match court data with.")
-    processes = [_about(process, case["cnj_number"]) for process in read_payload(payload)]
-    if not processes:
-        raise InvalidValue("payload", "The payload holds no process.")
-    folder = dict(case)
-    added = present = 0
-    filled: list[str] = []
-    for process in processes:
-        count, fields = await _import_into(db, viewer, folder, process)
-        added, present = added + count, present + len(process.movements) - count
-        filled.extend(CASE_FIELDS[name] for name in fields)
-    updated = await get_case(db, viewer=viewer, case_id=case_id)
-    assert updated is not None
-    return CaseImport(updated, added, present, tuple(filled))
-
-
-def _about(process: CourtProcess | Rejected, cnj_number: str) -> CourtProcess:
-    """The process, if it is sound and has this number."""
-    if isinstance(process, Rejected):
-        raise InvalidValue("payload", f"The payload's {process}")
-    if process.cnj_number != cnj_number:
-        raise InvalidValue(
-            "payload",
-            f"The payload is about process {process.cnj_number}, not this case's {cnj_number}.",
-        )
-    return process
-
-
-async def _folders_by_number(
-    db: Db, viewer: Viewer, numbers: set[str]
-) -> dict[str, list[dict[str, Any]]]:
-    if not numbers:
-        return {}
-    rows = await db.rows(
-        sa.select(cases.c.id, cases.c.cnj_number, *(cases.c[name] for name in CASE_FIELDS))
-        .where(visible_cases(viewer), cases.c.cnj_number.in_(numbers))
-        .order_by(cases.c.created_at, cases.c.id)
-    )
-    found: dict[str, list[dict[str, Any]]] = defaultdict(list)
-    for row in rows:
-        found[row["cnj_number"]].append(dict(row))
-    return found
-
-
-async def _import_into(
-    db: Db, viewer: Viewer, folder: dict[str, Any], process: CourtProcess
-) -> tuple[int, tuple[str, ...]]:
-    """Movements added, and the fields filled (``folder`` is updated to match)."""
-    added = 0
-    if process.movements:
-        result = await db.execute(_insert_movements(viewer.office_id, folder["id"], process))
-        added = len(result.all())
-    empty = {k: v for k, v in process.case_fields().items() if folder[k] is None}
-    if empty:
-        await db.execute(
-            sa.update(cases)
-            .where(visible_cases(viewer), cases.c.id == folder["id"])
-            .values(
-                {name: sa.func.coalesce(cases.c[name], value) for name, value in empty.items()}
-                | {"updated_at": sa.func.now()}
-            )
-        )
-        folder.update(empty)
-    return added, tuple(empty)
-
-
-def _array(values: list[Any], item: sa.types.TypeEngine[Any]) -> sa.ColumnElement[Any]:
-    """A parameter holding a list (asyncpg passes it typed, as ``$1::type[]``)."""
-    return sa.literal(values, ARRAY(item))
-
-
-def _insert_movements(office_id: uuid.UUID, case_id: uuid.UUID, process: CourtProcess) -> sa.Insert:
-    """One statement for all the movements of a process: its columns passed as arrays.
-
-    The statement is the same whatever their number, so it is compiled once.
-    """
-    given = sa.func.unnest(
-        _array([m.occurred_at for m in process.movements], sa.DateTime(timezone=True)),
-        _array([m.description for m in process.movements], sa.String()),
-        _array([m.code for m in process.movements], sa.Integer()),
-        _array([m.key for m in process.movements], sa.LargeBinary()),
-    ).table_valued("occurred_at", "description", "code", "court_key")
-    given = given.render_derived(name="given")
-    columns = ["office_id", "case_id", "source", "occurred_at", "description", "code", "court_key"]
-    rows = sa.select(
-        sa.literal(office_id, sa.Uuid()),
-        sa.literal(case_id, sa.Uuid()),
-        sa.literal(Source.COURT.value, sa.String()),
-        given.c.occurred_at,
-        given.c.description,
-        given.c.code,
-        given.c.court_key,
-    )
-    return (
-        insert(movements)
-        .from_select(columns, rows, include_defaults=False)  # the server numbers the ids
-        .on_conflict_do_nothing(
-            index_elements=["office_id", "case_id", "court_key"],
-            index_where=movements.c.court_key.is_not(None),
-        )
-        .returning(movements.c.id)
-    )

@@ -11,9 +11,9 @@ from sqlalchemy import RowMapping
 
 from auth.tokens import AccessClaims, OpaqueToken
 from db.session import Db
-from db.tables import Role, accounts, auth_sessions, refresh_tokens
+from db.tables import accounts, auth_sessions, refresh_tokens
 from domain.errors import InvalidValue
-from domain.viewer import Viewer
+from domain.viewer import Role, Viewer
 
 
 def login_taken(login: str) -> InvalidValue:

@@ -20,8 +20,9 @@ from db import outbox
 from db.accounts import act_for_account, end_sessions
 from db.outbox import Renewal
 from db.session import Db
-from db.tables import Role, accounts, invitations, offices
+from db.tables import accounts, invitations, offices
 from domain.errors import InvalidValue
+from domain.viewer import Role
 from mail import letters as mail
 from mail.letters import Letter
 

@@ -13,9 +13,10 @@ from sqlalchemy.dialects.postgresql import insert
 from auth.passwords import check_strength, new_hash
 from db.accounts import act_for_office
 from db.session import Db
-from db.tables import Role, accounts, offices
+from db.tables import accounts, offices
 from domain import validators
 from domain.errors import InvalidValue
+from domain.viewer import Role
 
 
 def slugify(name: str) -> str:

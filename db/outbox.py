@@ -1,4 +1,5 @@
-"""The outbox: every e-mail is recorded first, then sent after the commit that made it.
+"""The outbox's rows: every e-mail is recorded first, then sent (mail/delivery.py) after
+the commit that made it.
 
 With no SMTP server configured, messages stay QUEUED for staff to read and pass on.
 A message that failed stays FAILED, with the server's answer, until it is sent again.
@@ -6,23 +7,19 @@ A message that failed stays FAILED, with the server's answer, until it is sent a
 
 from __future__ import annotations
 
-import logging
 import uuid
 from collections.abc import Awaitable, Callable
 
 import sqlalchemy as sa
 from sqlalchemy import RowMapping
-from sqlalchemy.ext.asyncio import AsyncEngine
 
-from db.accounts import act_for_office
 from db.pages import Page, Window, fetch_page
-from db.session import Db, transaction
-from db.tables import OutboxStatus, Role, outbox_messages
-from domain.errors import InvalidValue, Missing
-from domain.viewer import Viewer
-from mail.letters import DeliveryError, Letter, Mailer
+from db.session import Db
+from db.tables import OutboxStatus, outbox_messages
+from domain.errors import Missing
+from domain.viewer import Role, Viewer
+from mail.letters import Letter
 
-logger = logging.getLogger("causa.mail")
 MAX_ERROR_LENGTH = 1_000
 # The message whole, sent again with a fresh secret (db/invitations.py), or None.
 Renewal = Callable[[Db, uuid.UUID, uuid.UUID], Awaitable[Letter | None]]
@@ -79,87 +76,44 @@ async def list_messages(
     return await fetch_page(db, query.order_by(*order), window)
 
 
-async def deliver(
-    db: Db,
-    *,
-    office_id: uuid.UUID,
-    message_id: uuid.UUID,
-    mailer: Mailer,
-    again: bool = False,
-    letter: Letter | None = None,
-) -> RowMapping | None:
-    """Send one message (one already sent only ``again``); None when there is no such message.
-
-    ``letter`` is the message whole, with the secret that the outbox does not keep; without
-    it, the message is sent as kept. The row stays locked while the server is spoken to,
-    so two replicas never send the same message twice.
-    """
+async def lock_message(db: Db, *, office_id: uuid.UUID, message_id: uuid.UUID) -> RowMapping | None:
+    """The message, locked while its server is spoken to, so that two replicas never send
+    the same message twice; None when there is no such message."""
     where = (outbox_messages.c.office_id == office_id, outbox_messages.c.id == message_id)
-    row = await db.row(sa.select(outbox_messages).where(*where).with_for_update())
-    if row is None or (row["status"] == OutboxStatus.SENT and not again):
-        return row
-    outcome: dict[str, object]
-    try:
-        await mailer.send(letter or Letter(row["recipient"], row["subject"], row["body"]))
-    except DeliveryError as error:
-        logger.warning("e-mail %s to %s failed: %s", message_id, row["recipient"], error)
-        reason = (str(error) or type(error).__name__)[:MAX_ERROR_LENGTH]
-        outcome = {"status": OutboxStatus.FAILED, "last_error": reason}
-    else:
-        outcome = {"status": OutboxStatus.SENT, "last_error": None, "sent_at": sa.func.now()}
-    return await db.row(
+    return await db.row(sa.select(outbox_messages).where(*where).with_for_update())
+
+
+async def record_sent(db: Db, *, office_id: uuid.UUID, message_id: uuid.UUID) -> RowMapping:
+    return await _record(
+        db, office_id, message_id, status=OutboxStatus.SENT, last_error=None, sent_at=sa.func.now()
+    )
+
+
+async def record_failed(
+    db: Db, *, office_id: uuid.UUID, message_id: uuid.UUID, reason: str
+) -> RowMapping:
+    return await _record(
+        db, office_id, message_id, status=OutboxStatus.FAILED, last_error=reason[:MAX_ERROR_LENGTH]
+    )
+
+
+async def _record(
+    db: Db, office_id: uuid.UUID, message_id: uuid.UUID, **outcome: object
+) -> RowMapping:
+    row = await db.row(
         sa.update(outbox_messages)
-        .where(*where)
+        .where(outbox_messages.c.office_id == office_id, outbox_messages.c.id == message_id)
         .values(attempts=outbox_messages.c.attempts + 1, **outcome)
         .returning(*outbox_messages.c)
-    )
-
-
-async def send_again(
-    db: Db,
-    *,
-    viewer: Viewer,
-    message_id: uuid.UUID,
-    mailer: Mailer | None,
-    renew: Renewal,
-) -> RowMapping:
-    """Send a message again, now. ``renew`` gives an invitation e-mail a new link (the one
-    sent before is not kept), or None for a message sent as kept."""
-    if mailer is None:
-        raise InvalidValue(
-            "id", "No SMTP server is configured (CAUSA_SMTP_URL): pass the message on by hand."
-        )
-    visible = await db.scalar(
-        sa.select(outbox_messages.c.id).where(_visible(viewer), outbox_messages.c.id == message_id)
-    )
-    if visible is None:
-        raise Missing("id", f"No message with the id {message_id}.")
-    letter = await renew(db, viewer.office_id, message_id)
-    row = await deliver(
-        db,
-        office_id=viewer.office_id,
-        message_id=message_id,
-        mailer=mailer,
-        again=True,
-        letter=letter,
     )
     assert row is not None
     return row
 
 
-async def deliver_after_commit(
-    engine: AsyncEngine, mailer: Mailer, messages: list[QueuedMail]
-) -> None:
-    """Send messages that a committed request queued, each in its own transaction.
-
-    Each is sent as the office's own work, not the request's viewer's.
-    """
-    for office_id, message_id, letter in messages:
-        try:
-            async with transaction(engine) as db:
-                await act_for_office(db, office_id=office_id)
-                await deliver(
-                    db, office_id=office_id, message_id=message_id, mailer=mailer, letter=letter
-                )
-        except Exception:  # the message stays QUEUED; staff can send it again
-            logger.exception("e-mail %s was not delivered", message_id)
+async def require_message(db: Db, *, viewer: Viewer, message_id: uuid.UUID) -> None:
+    """Raise Missing unless the viewer may see the message."""
+    visible = await db.scalar(
+        sa.select(outbox_messages.c.id).where(_visible(viewer), outbox_messages.c.id == message_id)
+    )
+    if visible is None:
+        raise Missing("id", f"No message with the id {message_id}.")

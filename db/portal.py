@@ -20,10 +20,10 @@ from db.accounts import end_sessions, login_taken
 from db.invitations import InvitationPolicy, Issued, issue, withdraw
 from db.persons import get_person
 from db.session import Db
-from db.tables import Role, accounts, persons
+from db.tables import accounts, persons
 from domain import validators
 from domain.errors import Missing
-from domain.viewer import Viewer
+from domain.viewer import Role, Viewer
 from mail import letters as mail
 
 ACCESS_COLUMNS = (

@@ -12,10 +12,10 @@ from sqlalchemy.dialects.postgresql import insert
 from db.accounts import end_sessions, login_taken
 from db.invitations import InvitationPolicy, Issued, issue, withdraw
 from db.session import Db
-from db.tables import Role, accounts
+from db.tables import accounts
 from domain import validators
 from domain.errors import InvalidValue, Missing
-from domain.viewer import STAFF_ROLES, Viewer
+from domain.viewer import STAFF_ROLES, Role, Viewer
 from mail import letters as mail
 
 STAFF_COLUMNS = (

@@ -16,11 +16,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlmodel import Field, SQLModel
 
-
-class Role(enum.StrEnum):
-    ADMIN = "ADMIN"
-    LAWYER = "LAWYER"
-    CLIENT = "CLIENT"
+from domain.viewer import Role
 
 
 class PersonKind(enum.StrEnum):

@@ -26,7 +26,6 @@ from db.tables import (
     LossRisk,
     PartyRole,
     PersonKind,
-    Role,
     Source,
     accounts,
     offices,
@@ -34,7 +33,7 @@ from db.tables import (
 )
 from db.tasks import create_task
 from domain import validators
-from domain.viewer import Viewer
+from domain.viewer import Role, Viewer
 
 OFFICE_NAME = "Escritório Demonstração"
 SEED = 2026

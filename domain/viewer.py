@@ -2,10 +2,16 @@
 
 from __future__ import annotations
 
+import enum
 import uuid
 from dataclasses import dataclass
 
-from db.tables import Role
+
+class Role(enum.StrEnum):
+    ADMIN = "ADMIN"
+    LAWYER = "LAWYER"
+    CLIENT = "CLIENT"
+
 
 STAFF_ROLES = frozenset({Role.ADMIN, Role.LAWYER})
 

@@ -25,8 +25,7 @@ from starlette.routing import Route
 from auth.tokens import AccessClaims, InvalidToken
 from db import accounts, documents
 from db.session import transaction
-from db.tables import Role
-from domain.viewer import Viewer
+from domain.viewer import Role, Viewer
 from storage.stores import Store
 
 _RANGE = re.compile(r"bytes=(\d*)-(\d*)")

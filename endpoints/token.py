@@ -16,7 +16,7 @@ from auth.passwords import has_control_characters, matches
 from auth.tokens import AccessClaims, InvalidToken, OpaqueToken, Signer
 from db import accounts, throttle
 from db.session import Db, transaction
-from db.tables import Role
+from domain.viewer import Role
 from endpoints.requests import media_type, read_body
 from settings import Settings
 

@@ -1,22 +1,12 @@
-"""The e-mails Causa sends, and their delivery over SMTP (``CAUSA_SMTP_URL``)."""
+"""The e-mails Causa sends: what each says, and the copy the outbox keeps."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from email.message import EmailMessage
-from email.utils import parseaddr
-from urllib.parse import unquote, urlsplit
 from zoneinfo import ZoneInfo
 
-import aiosmtplib
-
 BRASILIA = ZoneInfo("America/Sao_Paulo")
-SEND_TIMEOUT = 10.0
-DEFAULT_PORTS = {"smtp": 25, "smtp+starttls": 587, "smtps": 465}
-
-DeliveryError = (aiosmtplib.SMTPException, OSError, TimeoutError)
-
 
 # In place of a single-use link, in the copy of an e-mail that the outbox keeps.
 WITHHELD_LINK = "[link de uso único: enviado somente ao destinatário]"
@@ -36,57 +26,6 @@ class Letter:
         if self.secret is None:
             return self.body
         return self.body.replace(self.secret, WITHHELD_LINK)
-
-
-@dataclass(frozen=True, slots=True)
-class Mailer:
-    """An SMTP server: ``smtp://`` (STARTTLS when offered), ``smtp+starttls://`` or ``smtps://``."""
-
-    sender: str
-    hostname: str
-    port: int
-    username: str | None = None
-    password: str | None = None
-    use_tls: bool = False
-    start_tls: bool | None = None
-
-    @classmethod
-    def from_url(cls, url: str, *, sender: str) -> Mailer:
-        parts = urlsplit(url)
-        if parts.scheme not in DEFAULT_PORTS or not parts.hostname:
-            raise ValueError(
-                "CAUSA_SMTP_URL must look like smtp://user:password@host:port "
-                "(or smtp+starttls://, smtps://)"
-            )
-        if "@" not in parseaddr(sender)[1]:
-            raise ValueError(f"CAUSA_MAIL_FROM is not an e-mail address: {sender!r}")
-        return cls(
-            sender=sender,
-            hostname=parts.hostname,
-            port=parts.port or DEFAULT_PORTS[parts.scheme],
-            username=unquote(parts.username) if parts.username else None,
-            password=unquote(parts.password) if parts.password else None,
-            use_tls=parts.scheme == "smtps",
-            start_tls=True if parts.scheme == "smtp+starttls" else None,
-        )
-
-    async def send(self, letter: Letter) -> None:
-        """Raises one of ``DeliveryError`` when the server refuses or cannot be reached."""
-        message = EmailMessage()
-        message["From"] = self.sender
-        message["To"] = letter.recipient
-        message["Subject"] = letter.subject
-        message.set_content(letter.body)
-        await aiosmtplib.send(
-            message,
-            hostname=self.hostname,
-            port=self.port,
-            username=self.username,
-            password=self.password,
-            use_tls=self.use_tls,
-            start_tls=self.start_tls,
-            timeout=SEND_TIMEOUT,
-        )
 
 
 def _one_line(text: str) -> str:

@@ -5,8 +5,9 @@ from __future__ import annotations
 import strawberry
 from strawberry.types import Info
 
-from db import invitations, outbox, portal, staff
+from db import invitations, portal, staff
 from domain.fields import parse_id
+from mail import delivery
 from schema.context import Context
 from schema.inputs import StaffMemberInput
 from schema.permissions import ADMIN_ONLY, STAFF_ONLY
@@ -114,7 +115,7 @@ class AccessMutation:
         self, info: Info[Context, None], id: strawberry.ID
     ) -> OutboxMessage:
         context = info.context
-        row = await outbox.send_again(
+        row = await delivery.send_again(
             context.db,
             viewer=context.viewer,
             message_id=parse_id(id, field="id"),

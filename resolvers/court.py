@@ -6,7 +6,7 @@ import strawberry
 from strawberry.scalars import JSON
 from strawberry.types import Info
 
-from court import datajud
+from court import imports
 from domain.fields import parse_id
 from schema.context import Context
 from schema.court import CourtImport, court_import
@@ -26,7 +26,7 @@ class CourtMutation:
         self, info: Info[Context, None], case_id: strawberry.ID, payload: JSON
     ) -> CourtImport:
         db, viewer = info.context.db, info.context.viewer
-        result = await datajud.import_into_case(
+        result = await imports.import_into_case(
             db, viewer=viewer, case_id=parse_id(case_id, field="caseId"), payload=payload
         )
         return court_import(result)

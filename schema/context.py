@@ -18,7 +18,7 @@ from db.pages import Page, Window
 from db.session import Db
 from domain.viewer import Viewer
 from endpoints.downloads import DownloadLinks
-from mail.letters import Mailer
+from mail.smtp import Mailer
 from settings import Settings
 from storage.stores import Store
 

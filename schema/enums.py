@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import strawberry
 
-from db.tables import CaseStatus, LossRisk, OutboxStatus, PartyRole, PersonKind, Role, Source
+from db.tables import CaseStatus, LossRisk, OutboxStatus, PartyRole, PersonKind, Source
+from domain.viewer import Role
 
 for kind in (CaseStatus, LossRisk, OutboxStatus, PartyRole, PersonKind, Role, Source):
     strawberry.enum(kind)

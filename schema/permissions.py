@@ -7,7 +7,7 @@ from typing import Any
 from strawberry.permission import BasePermission
 from strawberry.types import Info
 
-from db.tables import Role
+from domain.viewer import Role
 from schema.errors import ErrorCode
 
 

@@ -14,7 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from db import offices
 from db.engine import create_engine
 from db.session import transaction
-from db.tables import Role
+from domain.viewer import Role
 
 PASSWORD = "correct horse battery"
 _numbers = itertools.count(1)

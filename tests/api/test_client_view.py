@@ -10,8 +10,8 @@ import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from db.session import act_as, transaction
-from db.tables import Role, cases
-from domain.viewer import Viewer
+from db.tables import cases
+from domain.viewer import Role, Viewer
 from schema.permissions import IsStaff
 from settings import Settings
 from tests.conftest import _Served

@@ -17,8 +17,8 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from auth.tokens import Signer
 from db import documents
 from db.session import act_as, transaction
-from db.tables import Role, Source
-from domain.viewer import Viewer
+from db.tables import Source
+from domain.viewer import Role, Viewer
 from endpoints.downloads import DownloadLinks
 from settings import Settings
 from storage.stores import LocalStore

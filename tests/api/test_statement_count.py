@@ -11,8 +11,8 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from db import cases, movements, persons, tasks
 from db.session import act_as, transaction
-from db.tables import PartyRole, Role, Source, documents
-from domain.viewer import Viewer
+from db.tables import PartyRole, Source, documents
+from domain.viewer import Role, Viewer
 from tests.factories import (
     CLIENT_PASSWORD,
     Staff,

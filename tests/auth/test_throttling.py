@@ -24,8 +24,8 @@ from auth import passwords
 from cli import forwarded_headers
 from db import offices, throttle
 from db.session import transaction
-from db.tables import Role
 from db.throttle import address_key, email_key
+from domain.viewer import Role
 from settings import Settings
 from tests.conftest import _Served, http_client, serving
 from tests.factories import PASSWORD, Staff, sign_in, unique_email

@@ -10,8 +10,8 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from db import offices
 from db.session import transaction
-from db.tables import Role
 from db.throttle import email_key
+from domain.viewer import Role
 from settings import Settings
 from tests.factories import PASSWORD, Staff, data, error, gql, sign_in
 

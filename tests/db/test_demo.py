@@ -23,7 +23,6 @@ from db.offices import slugify
 from db.session import Db
 from db.tables import (
     PersonKind,
-    Role,
     Source,
     accounts,
     case_parties,
@@ -35,6 +34,7 @@ from db.tables import (
 )
 from demo import seed as demo
 from domain import validators
+from domain.viewer import Role
 
 CHILD_TABLES = (accounts, persons, cases, case_parties, movements, tasks)
 

@@ -21,8 +21,8 @@ from db import cases, movements
 from db.pages import Window
 from db.roles import UnsafeRole, check_runtime_role
 from db.session import Db, act_as, transaction
-from db.tables import Role, Source
-from domain.viewer import Viewer
+from db.tables import Source
+from domain.viewer import Role, Viewer
 from tests.factories import (
     Docket,
     PortalClient,

@@ -1,0 +1,95 @@
+"""Sending what the outbox holds: after the commit that queued it, or again on request."""
+
+from __future__ import annotations
+
+import logging
+import uuid
+
+from sqlalchemy import RowMapping
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from db import outbox
+from db.accounts import act_for_office
+from db.outbox import QueuedMail, Renewal
+from db.session import Db, transaction
+from db.tables import OutboxStatus
+from domain.errors import InvalidValue
+from domain.viewer import Viewer
+from mail.letters import Letter
+from mail.smtp import DeliveryError, Mailer
+
+logger = logging.getLogger("causa.mail")
+
+
+async def deliver(
+    db: Db,
+    *,
+    office_id: uuid.UUID,
+    message_id: uuid.UUID,
+    mailer: Mailer,
+    again: bool = False,
+    letter: Letter | None = None,
+) -> RowMapping | None:
+    """Send one message (one already sent only ``again``); None when there is no such message.
+
+    ``letter`` is the message whole, with the secret that the outbox does not keep; without
+    it, the message is sent as kept.
+    """
+    row = await outbox.lock_message(db, office_id=office_id, message_id=message_id)
+    if row is None or (row["status"] == OutboxStatus.SENT and not again):
+        return row
+    try:
+        await mailer.send(letter or Letter(row["recipient"], row["subject"], row["body"]))
+    except DeliveryError as error:
+        logger.warning("e-mail %s to %s failed: %s", message_id, row["recipient"], error)
+        reason = str(error) or type(error).__name__
+        return await outbox.record_failed(
+            db, office_id=office_id, message_id=message_id, reason=reason
+        )
+    return await outbox.record_sent(db, office_id=office_id, message_id=message_id)
+
+
+async def send_again(
+    db: Db,
+    *,
+    viewer: Viewer,
+    message_id: uuid.UUID,
+    mailer: Mailer | None,
+    renew: Renewal,
+) -> RowMapping:
+    """Send a message again, now. ``renew`` gives an invitation e-mail a new link (the one
+    sent before is not kept), or None for a message sent as kept."""
+    if mailer is None:
+        raise InvalidValue(
+            "id", "No SMTP server is configured (CAUSA_SMTP_URL): pass the message on by hand."
+        )
+    await outbox.require_message(db, viewer=viewer, message_id=message_id)
+    letter = await renew(db, viewer.office_id, message_id)
+    row = await deliver(
+        db,
+        office_id=viewer.office_id,
+        message_id=message_id,
+        mailer=mailer,
+        again=True,
+        letter=letter,
+    )
+    assert row is not None
+    return row
+
+
+async def deliver_after_commit(
+    engine: AsyncEngine, mailer: Mailer, messages: list[QueuedMail]
+) -> None:
+    """Send messages that a committed request queued, each in its own transaction.
+
+    Each is sent as the office's own work, not the request's viewer's.
+    """
+    for office_id, message_id, letter in messages:
+        try:
+            async with transaction(engine) as db:
+                await act_for_office(db, office_id=office_id)
+                await deliver(
+                    db, office_id=office_id, message_id=message_id, mailer=mailer, letter=letter
+                )
+        except Exception:  # the message stays QUEUED; staff can send it again
+            logger.exception("e-mail %s was not delivered", message_id)
