@@ -9,7 +9,6 @@ from starlette.datastructures import UploadFile
 from strawberry.file_uploads import Upload
 from strawberry.types import Info
 
-from db import documents
 from domain.errors import InvalidValue
 from domain.fields import parse_id
 from schema.case import Document
@@ -18,6 +17,7 @@ from schema.enums import Source
 from schema.permissions import STAFF_ONLY
 from schema.rows import from_row
 from settings import Settings
+from storage import uploads
 
 
 @strawberry.type
@@ -40,11 +40,11 @@ class DocumentMutation:
         settings: Settings = context.request.state.settings
         if not isinstance(file, UploadFile):  # a value in the JSON, not a multipart part
             raise InvalidValue("file", "Send the file as a part of a multipart request.")
-        row = await documents.store_document(
+        row = await uploads.store_document(
             context.db,
             viewer=context.viewer,
             case_id=parse_id(case_id, field="caseId"),
-            upload=documents.Upload(file=file.file, name=file.filename),
+            upload=uploads.Upload(file=file.file, name=file.filename),
             title=title,
             source=origin,
             store=context.store,

@@ -15,12 +15,12 @@ import pytest
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from auth.tokens import Signer
-from db import documents
 from db.session import act_as, transaction
 from db.tables import Source
 from domain.viewer import Role, Viewer
 from endpoints.downloads import DownloadLinks
 from settings import Settings
+from storage import uploads
 from storage.stores import LocalStore
 from tests.conftest import _Served, http_client, serving
 from tests.db.test_files import DOCX, JAR, ODT, PPTX, XLSX, archive, odf, ooxml
@@ -494,7 +494,7 @@ async def test_when_the_row_cannot_be_written_the_stored_file_goes_too(
     # given a stored document, and a second upload whose row would reuse its id
     first = data(await upload(client, office.token, docket.own, PDF))["uploadDocument"]
     files_before = stored_files(settings)
-    monkeypatch.setattr("db.documents.uuid.uuid4", lambda: uuid.UUID(first["id"]))
+    monkeypatch.setattr("storage.uploads.uuid.uuid4", lambda: uuid.UUID(first["id"]))
     replaced = await upload(client, office.token, docket.own, PDF + b"%second\n%%EOF\n")
 
     # then the upload fails whole: no second row, and the first file is intact
@@ -524,11 +524,11 @@ async def test_a_stored_file_goes_when_the_transaction_does_not_commit(
     async def store_then_fail() -> None:
         async with transaction(engine) as db:
             await act_as(db, viewer)
-            await documents.store_document(
+            await uploads.store_document(
                 db,
                 viewer=viewer,
                 case_id=uuid.UUID(docket.own),
-                upload=documents.Upload(file=io.BytesIO(PDF), name="a.pdf"),
+                upload=uploads.Upload(file=io.BytesIO(PDF), name="a.pdf"),
                 title=None,
                 source=Source.COURT,
                 store=store,
