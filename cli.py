@@ -28,8 +28,9 @@ def _with_engine(settings: Settings, work: Callable[[AsyncEngine], Awaitable[T]]
     """Run ``work`` on an engine of the runtime role (the embedded server migrated)."""
     from db import migrate
     from db.engine import create_engine
+    from postgres.embedded import database_urls
 
-    urls = settings.database_urls()
+    urls = database_urls(settings)
     if settings.embedded:
         migrate.upgrade(urls.owner)
 
@@ -102,15 +103,17 @@ def forwarded_headers(settings: Settings) -> dict[str, Any]:
 
 def migrate_command(settings: Settings, args: argparse.Namespace) -> None:
     from db import migrate
+    from postgres.embedded import database_urls
 
-    migrate.upgrade(settings.database_urls().owner)
+    migrate.upgrade(database_urls(settings).owner)
     print("The database is up to date.")
 
 
 def make_migration(settings: Settings, args: argparse.Namespace) -> None:
     from db import migrate
+    from postgres.embedded import database_urls
 
-    url = settings.database_urls().owner
+    url = database_urls(settings).owner
     migrate.upgrade(url)
     migrate.make_revision(url, args.message)
 

@@ -12,7 +12,7 @@ from typing import Annotated
 from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
-from db.roles import Urls, urls
+from domain.viewer import STAFF_ROLES, Role
 
 WEAK_KEYS = frozenset({"changeme", "change-me", "secret", "dev", "development", "causa"})
 MIN_KEY_LENGTH = 32
@@ -118,14 +118,14 @@ class Settings(BaseSettings):
     def client_limits(self) -> Limits:
         return CLIENT_LIMITS.at_most(self.staff_limits)
 
+    def limits_for(self, role: Role) -> Limits:
+        """What one request of a viewer in ``role`` may ask for."""
+        return self.staff_limits if role in STAFF_ROLES else self.client_limits
+
     @property
     def base_url(self) -> str:
         """Where clients reach Causa, for the links in e-mails (never taken from a request)."""
         return self.public_url.rstrip("/")
-
-    def database_urls(self) -> Urls:
-        """The owner's URL (migrations) and the runtime role's (everything else)."""
-        return urls(self.database_url, self.migration_database_url, self.data_dir)
 
     @property
     def embedded(self) -> bool:

@@ -7,9 +7,6 @@ login role the API connects as is a member of it (``causa_app`` in the embedded 
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from pathlib import Path
-
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncEngine
 
@@ -19,21 +16,6 @@ EMBEDDED_RUNTIME_USER = "causa_app"
 
 class UnsafeRole(RuntimeError):
     """The API would connect as a role that row-level security does not bind."""
-
-
-@dataclass(frozen=True, slots=True)
-class Urls:
-    owner: str  # migrations
-    runtime: str  # the API and the command line's work
-
-
-def urls(database_url: str | None, migration_url: str | None, data_dir: Path) -> Urls:
-    """The configured server's URLs, or the embedded server's (started on demand)."""
-    if database_url is None:
-        from postgres import embedded
-
-        return embedded.start(data_dir)
-    return Urls(owner=migration_url or database_url, runtime=database_url)
 
 
 async def check_runtime_role(engine: AsyncEngine) -> None:

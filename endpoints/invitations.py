@@ -1,12 +1,13 @@
-"""``POST /auth/invitations/accept``: set a password from an invitation."""
+"""The invitation page, and ``POST /auth/invitations/accept``: a password set from an invitation."""
 
 from __future__ import annotations
 
 import json
+from pathlib import Path
 from typing import Any
 
 from starlette.requests import Request
-from starlette.responses import JSONResponse, Response
+from starlette.responses import FileResponse, JSONResponse, Response
 from starlette.routing import Route
 
 from auth.tokens import InvalidToken, OpaqueToken
@@ -15,11 +16,17 @@ from db.session import transaction
 from domain.errors import InvalidValue
 from endpoints.requests import media_type, read_body
 from endpoints.token import NO_STORE, OAuthError
+from schema.context import State
 
 MAX_BODY = 4_096
+PAGE = Path(__file__).parent.parent / "static" / "invitation" / "index.html"
 
 
-async def _fields(request: Request) -> tuple[str, str]:
+async def page(request: Request[State]) -> Response:
+    return FileResponse(PAGE, headers={"Cache-Control": "no-cache"})
+
+
+async def _fields(request: Request[State]) -> tuple[str, str]:
     if media_type(request) != "application/json":
         raise OAuthError("invalid_request", "Send a JSON object with token and password.")
     body = await read_body(request, MAX_BODY)
@@ -41,14 +48,14 @@ def _text(document: dict[str, Any], name: str) -> str:
     return value
 
 
-async def accept(request: Request) -> Response:
+async def accept(request: Request[State]) -> Response:
     try:
         token, password = await _fields(request)
         try:
             parsed = OpaqueToken.parse(token)
         except InvalidToken:
             raise invitations.UNKNOWN from None
-        async with transaction(request.state.engine) as db:
+        async with transaction(request.state["engine"]) as db:
             account = await invitations.accept(db, token=parsed, password=password)
     except invitations.InvitationRefused as refusal:
         return OAuthError(refusal.error, refusal.description).response()
@@ -59,4 +66,7 @@ async def accept(request: Request) -> Response:
     return JSONResponse({"login": account["email"], "office": account["office"]}, headers=NO_STORE)
 
 
-routes = [Route("/auth/invitations/accept", accept, methods=["POST"])]
+routes = [
+    Route("/invitation", page),
+    Route("/auth/invitations/accept", accept, methods=["POST"]),
+]

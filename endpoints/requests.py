@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from starlette.requests import Request
 
 
-def media_type(request: Request) -> str:
+def media_type(request: Request[Any]) -> str:
     """The Content-Type without its parameters (``application/json; charset=utf-8``)."""
     return request.headers.get("content-type", "").split(";")[0].strip().lower()
 
 
-async def read_body(request: Request, limit: int) -> bytes | None:
+async def read_body(request: Request[Any], limit: int) -> bytes | None:
     """The request body, or None when it is longer than ``limit`` bytes."""
     declared = request.headers.get("content-length", "")
     if declared.isdigit() and int(declared) > limit:

@@ -18,7 +18,7 @@ from db import accounts, throttle
 from db.session import Db, transaction
 from domain.viewer import Role
 from endpoints.requests import media_type, read_body
-from settings import Settings
+from schema.context import State
 
 NO_STORE = {"Cache-Control": "no-store", "Pragma": "no-cache"}
 FORM = "application/x-www-form-urlencoded"
@@ -50,7 +50,7 @@ BAD_REFRESH = OAuthError("invalid_grant", "The refresh token is invalid, expired
 Outcome = dict[str, Any] | OAuthError  # a grant, or a refusal to send after the commit
 
 
-async def _form(request: Request) -> FormData:
+async def _form(request: Request[State]) -> FormData:
     """The form's parameters, each once, in UTF-8 and free of control characters."""
     if media_type(request) != FORM:
         raise OAuthError("invalid_request", f"Send the parameters as {FORM}.")
@@ -90,7 +90,7 @@ def _param(form: FormData, name: str) -> str:
     return value
 
 
-async def token(request: Request) -> Response:
+async def token(request: Request[State]) -> Response:
     try:
         form = await _form(request)
         grant_type = _param(form, "grant_type")
@@ -109,8 +109,8 @@ async def token(request: Request) -> Response:
     return JSONResponse(outcome, headers=NO_STORE)
 
 
-def _attempt(request: Request, email: str) -> throttle.Attempt:
-    settings: Settings = request.state.settings
+def _attempt(request: Request[State], email: str) -> throttle.Attempt:
+    settings = request.state["settings"]
     limits = throttle.Limits(
         per_email=settings.login_failures_per_account,
         per_address=settings.login_failures_per_address,
@@ -121,11 +121,11 @@ def _attempt(request: Request, email: str) -> throttle.Attempt:
     return throttle.Attempt(throttle.email_key(email), throttle.address_key(address), limits)
 
 
-async def _password_grant(request: Request, form: FormData) -> Outcome:
+async def _password_grant(request: Request[State], form: FormData) -> Outcome:
     email, password = _param(form, "username"), _param(form, "password")
     office = form.get("office")
     attempt = _attempt(request, email)
-    engine = request.state.engine
+    engine = request.state["engine"]
     # The attempt takes its place among those being checked, committed, before any
     # password is checked: attempts arriving together cannot all slip under the limits.
     # No connection is held while the passwords are checked.
@@ -172,30 +172,30 @@ async def _password_grant(request: Request, form: FormData) -> Outcome:
             office_id=account["office_id"],
             account_id=account["id"],
             refresh=refresh,
-            refresh_ttl=request.state.settings.refresh_token_ttl,
+            refresh_ttl=request.state["settings"].refresh_token_ttl,
             address=request.client.host if request.client else None,
             user_agent=request.headers.get("user-agent"),
         )
     claims = AccessClaims(account["id"], account["office_id"], Role(account["role"]), session_id)
-    return _grant(request.state.signer, claims, refresh_token)
+    return _grant(request.state["signer"], claims, refresh_token)
 
 
-async def _refresh_grant(request: Request, form: FormData) -> Outcome:
+async def _refresh_grant(request: Request[State], form: FormData) -> Outcome:
     try:
         used = OpaqueToken.parse(_param(form, "refresh_token"))
     except InvalidToken:
         raise BAD_REFRESH from None
     refresh_token, replacement = OpaqueToken.new(used.office_id)
-    async with transaction(request.state.engine) as db:
+    async with transaction(request.state["engine"]) as db:
         claims = await accounts.rotate_refresh(
-            db, used=used, replacement=replacement, ttl=request.state.settings.refresh_token_ttl
+            db, used=used, replacement=replacement, ttl=request.state["settings"].refresh_token_ttl
         )
     if claims is None:
         return BAD_REFRESH
-    return _grant(request.state.signer, claims, refresh_token)
+    return _grant(request.state["signer"], claims, refresh_token)
 
 
-GRANTS: dict[str, Callable[[Request, FormData], Awaitable[Outcome]]] = {
+GRANTS: dict[str, Callable[[Request[State], FormData], Awaitable[Outcome]]] = {
     "password": _password_grant,
     "refresh_token": _refresh_grant,
 }
@@ -210,14 +210,14 @@ def _grant(signer: Signer, claims: AccessClaims, refresh_token: str) -> dict[str
     }
 
 
-async def revoke(request: Request) -> Response:
+async def revoke(request: Request[State]) -> Response:
     """Ends the session of an access or refresh token. Unknown tokens are fine (§2.2)."""
     try:
         value = _param(await _form(request), "token")
     except OAuthError as error:
         return error.response()
-    async with transaction(request.state.engine) as db:
-        await _revoke(db, request.state.signer, value)
+    async with transaction(request.state["engine"]) as db:
+        await _revoke(db, request.state["signer"], value)
     return Response(status_code=200, headers=NO_STORE)
 
 

@@ -24,13 +24,15 @@ import signal
 import threading
 import warnings
 from collections.abc import AsyncIterator, Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any
 
 import psutil
 from sqlalchemy.engine import make_url
 
-from db.roles import EMBEDDED_RUNTIME_USER, RUNTIME_GROUP, Urls
+from db.roles import EMBEDDED_RUNTIME_USER, RUNTIME_GROUP
+from settings import Settings
 
 log = logging.getLogger("causa.embedded")
 
@@ -47,6 +49,24 @@ DO $$ BEGIN
 END $$;
 """  # noqa: S608  (made of constants, not of input)
 STOP_TIMEOUT = 30.0  # seconds of fast shutdown before an immediate one
+
+
+@dataclass(frozen=True, slots=True)
+class Urls:
+    owner: str  # migrations
+    runtime: str  # the API and the command line's work
+
+
+def urls(database_url: str | None, migration_url: str | None, data_dir: Path) -> Urls:
+    """The configured server's URLs, or the embedded server's (started on demand)."""
+    if database_url is None:
+        return start(data_dir)
+    return Urls(owner=migration_url or database_url, runtime=database_url)
+
+
+def database_urls(settings: Settings) -> Urls:
+    """The owner's URL (migrations) and the runtime role's (everything else)."""
+    return urls(settings.database_url, settings.migration_database_url, settings.data_dir)
 
 
 class EmbeddedServer:

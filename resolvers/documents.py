@@ -16,7 +16,6 @@ from schema.context import Context
 from schema.enums import Source
 from schema.permissions import STAFF_ONLY
 from schema.rows import from_row
-from settings import Settings
 from storage import uploads
 
 
@@ -37,7 +36,7 @@ class DocumentMutation:
         title: str | None = None,
     ) -> Document:
         context = info.context
-        settings: Settings = context.request.state.settings
+        settings = context.request.state["settings"]
         if not isinstance(file, UploadFile):  # a value in the JSON, not a multipart part
             raise InvalidValue("file", "Send the file as a part of a multipart request.")
         row = await uploads.store_document(

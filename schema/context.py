@@ -1,4 +1,5 @@
-"""Per-request state: the transaction, the viewer and the DataLoaders."""
+"""What a request works with: what the lifespan made once (``State``), and per request
+the transaction, the viewer and the DataLoaders (``Context``)."""
 
 from __future__ import annotations
 
@@ -6,18 +7,21 @@ import uuid
 from collections import defaultdict
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Any, TypeVar
+from typing import Any, TypedDict, TypeVar
 
 from sqlalchemy import RowMapping
+from sqlalchemy.ext.asyncio import AsyncEngine
 from starlette.requests import Request
+from strawberry.asgi import GraphQL
 from strawberry.dataloader import DataLoader
 
+from auth.links import DownloadLinks
+from auth.tokens import Signer
 from db import cases, movements, persons, portal, staff, tasks
 from db.invitations import InvitationPolicy
 from db.pages import Page, Window
 from db.session import Db
 from domain.viewer import Viewer
-from endpoints.downloads import DownloadLinks
 from mail.smtp import Mailer
 from settings import Settings
 from storage.stores import Store
@@ -78,9 +82,22 @@ class Loaders:
         self.person_cases = _windowed(db, viewer, cases.cases_of_persons, "person_ids")
 
 
+class State(TypedDict):
+    """Made once by the lifespan (app.py), read by every request as ``request.state``."""
+
+    settings: Settings
+    engine: AsyncEngine
+    signer: Signer
+    mailer: Mailer | None
+    invitations: InvitationPolicy
+    views: dict[bool, GraphQL[Context, None]]  # by viewer.is_staff
+    store: Store
+    downloads: DownloadLinks
+
+
 @dataclass
 class Context:
-    request: Request
+    request: Request[State]
     db: Db
     viewer: Viewer
     loaders: Loaders = field(init=False)
@@ -90,25 +107,19 @@ class Context:
 
     def __post_init__(self) -> None:
         self.loaders = Loaders(self.db, self.viewer)
-        settings: Settings = self.request.state.settings
-        limits = settings.staff_limits if self.viewer.is_staff else settings.client_limits
-        self.page_size = limits.page_size
+        self.page_size = self.request.state["settings"].limits_for(self.viewer.role).page_size
 
     @property
     def invitations(self) -> InvitationPolicy:
-        policy: InvitationPolicy = self.request.state.invitations
-        return policy
+        return self.request.state["invitations"]
 
     @property
     def mailer(self) -> Mailer | None:
-        mailer: Mailer | None = self.request.state.mailer
-        return mailer
+        return self.request.state["mailer"]
 
     @property
     def store(self) -> Store:
-        store: Store = self.request.state.store
-        return store
+        return self.request.state["store"]
 
     def download_url(self, document_id: uuid.UUID) -> str:
-        links: DownloadLinks = self.request.state.downloads
-        return links.url(self.viewer, document_id)
+        return self.request.state["downloads"].url(self.viewer, document_id)

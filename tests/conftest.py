@@ -26,10 +26,10 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from starlette.types import Receive, Scope, Send
 
 from app import create_app
-from db import migrate, roles
+from db import migrate
 from db.engine import create_engine
-from db.roles import Urls
 from postgres import embedded
+from postgres.embedded import Urls
 from settings import Settings
 from tests.factories import Credentials, Staff, StatementCounter, new_admin, new_office
 from tests.mailbox import Mailbox
@@ -46,7 +46,7 @@ def database_urls() -> Iterator[Urls]:
     """
     external = os.environ.get("CAUSA_DATABASE_URL")
     folder = Path(tempfile.mkdtemp(prefix="causa-test-"))
-    urls = roles.urls(external, os.environ.get("CAUSA_MIGRATION_DATABASE_URL"), folder / "data")
+    urls = embedded.urls(external, os.environ.get("CAUSA_MIGRATION_DATABASE_URL"), folder / "data")
     migrate.upgrade(urls.owner)
     yield urls
     if external is None:

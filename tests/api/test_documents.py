@@ -14,11 +14,11 @@ import httpx
 import pytest
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from auth.links import DownloadLinks
 from auth.tokens import Signer
 from db.session import act_as, transaction
 from db.tables import Source
 from domain.viewer import Role, Viewer
-from endpoints.downloads import DownloadLinks
 from settings import Settings
 from storage import uploads
 from storage.stores import LocalStore

@@ -1,0 +1,207 @@
+"""``/graphql``: the token checked, the body bounded, then the viewer's view of the schema."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any, cast
+
+import strawberry
+from cross_web import HTTPException as GraphQLHTTPException
+from starlette.background import BackgroundTask
+from starlette.datastructures import FormData, UploadFile
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.responses import FileResponse, JSONResponse, Response
+from strawberry.asgi import GraphQL
+
+from auth.tokens import InvalidToken
+from db import accounts
+from db.session import transaction
+from domain.viewer import STAFF_ROLES, Role
+from endpoints.requests import media_type, read_body
+from mail import delivery
+from schema.context import Context, State
+from schema.errors import ErrorCode
+
+GRAPHIQL_PAGE = Path(__file__).parent.parent / "static" / "graphiql" / "index.html"
+MULTIPART_OVERHEAD = 1024 * 1024  # the operations, the map and the part headers
+
+
+def graphql_error(status: int, message: str, code: ErrorCode, **headers: str) -> JSONResponse:
+    body = {"errors": [{"message": message, "extensions": {"code": code.value}}]}
+    return JSONResponse(body, status_code=status, headers=headers)
+
+
+def unauthenticated(message: str, error: str | None = None) -> JSONResponse:
+    challenge = 'Bearer realm="causa"' + (f', error="{error}"' if error else "")
+    return graphql_error(401, message, ErrorCode.UNAUTHENTICATED, **{"WWW-Authenticate": challenge})
+
+
+async def graphql(request: Request[State]) -> Response:
+    if request.method == "GET":
+        if "text/html" in request.headers.get("accept", ""):
+            return FileResponse(GRAPHIQL_PAGE, headers={"Cache-Control": "no-cache"})
+        return graphql_error(
+            405, "Send GraphQL operations with POST.", ErrorCode.BAD_USER_INPUT, Allow="POST"
+        )
+    scheme, _, token = request.headers.get("authorization", "").partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        return unauthenticated("Sign in: send Authorization: Bearer <access token>.")
+    try:
+        claims = request.state["signer"].read(token.strip())
+    except InvalidToken:
+        return unauthenticated("The access token is invalid or expired.", "invalid_token")
+    try:
+        refusal = await _check_body(request, claims.role)
+        if refusal is not None:
+            return refusal
+        async with transaction(request.state["engine"]) as db:
+            viewer = await accounts.active_viewer(db, claims)
+            if viewer is None:
+                return unauthenticated("The session has ended; sign in again.", "invalid_token")
+            # The viewer's role picks the view: a client's has only @principal fields.
+            view = request.state["views"][viewer.is_staff]
+            context = Context(request, db, viewer)
+            response = await view.run(
+                cast(Request, request), context=context
+            )  # typed for any state
+            if context.database_error is not None:
+                raise context.database_error
+        mailer = request.state["mailer"]
+        if db.queued_mail and mailer is not None:
+            response.background = BackgroundTask(
+                delivery.deliver_after_commit, request.state["engine"], mailer, db.queued_mail
+            )
+        return response
+    except (GraphQLHTTPException, HTTPException) as error:  # a malformed body
+        status = error.status_code
+        reason = error.reason if isinstance(error, GraphQLHTTPException) else str(error.detail)
+        return graphql_error(status, reason, ErrorCode.BAD_USER_INPUT)
+    finally:
+        await request.close()  # the temporary files of an upload
+
+
+async def _check_body(request: Request[State], role: Role) -> Response | None:
+    """A refusal when the body is too large for the viewer, else None.
+
+    An upload (multipart, staff only) is capped by its declared length and spooled to
+    temporary files here, before the request takes a database connection: a slow sender
+    holds no connection while its bytes arrive. Any other body is read within its limit.
+    """
+    settings = request.state["settings"]
+    if role in STAFF_ROLES and media_type(request) == "multipart/form-data":
+        declared = request.headers.get("content-length", "")
+        limit = settings.max_upload_bytes + MULTIPART_OVERHEAD
+        if not declared.isdigit():
+            return graphql_error(
+                411, "Send uploads with a Content-Length.", ErrorCode.BAD_USER_INPUT
+            )
+        if int(declared) > limit:
+            return graphql_error(
+                413,
+                f"The upload exceeds the limit of {settings.max_upload_bytes:,} bytes.",
+                ErrorCode.BAD_USER_INPUT,
+            )
+        await request.form()  # kept by the request, for the GraphQL view to read
+        return None
+    limits = settings.limits_for(role)
+    if await read_body(request, limits.body_bytes) is None:
+        return graphql_error(
+            413, f"The request body exceeds {limits.body_bytes} bytes.", ErrorCode.BAD_USER_INPUT
+        )
+    return None
+
+
+class GraphQLView(GraphQL[Context, None]):
+    """Strawberry's HTTP view, answering 400 to any body that is not a GraphQL request."""
+
+    def parse_json(self, data: str | bytes) -> dict[str, Any]:
+        """A JSON object (the request, or a multipart upload's operations and map)."""
+        try:
+            value = json.loads(data)
+        except UnicodeDecodeError:
+            raise GraphQLHTTPException(400, "The body is not valid UTF-8.") from None
+        except RecursionError:
+            raise GraphQLHTTPException(400, TOO_DEEP) from None
+        except ValueError as error:  # JSONDecodeError, or a number of over 4,300 digits
+            raise GraphQLHTTPException(400, f"The body cannot be read as JSON: {error}") from None
+        if not isinstance(value, dict):
+            raise GraphQLHTTPException(400, REQUEST_SHAPE)
+        if _nesting(value) > MAX_JSON_NESTING:
+            raise GraphQLHTTPException(400, TOO_DEEP)
+        return value
+
+    async def parse_multipart(self, request: Any) -> dict[str, Any]:
+        form = (await request.get_form_data()).form
+        operations = self.parse_json(_text(form.get("operations"), "operations"))
+        files_map = self.parse_json(_text(form.get("map"), "map"))
+        return _with_files(operations, files_map, form)
+
+
+REQUEST_SHAPE = 'Send a JSON object: {"query": "…", "variables": {…}, "operationName": "…"}.'
+MAX_JSON_NESTING = 64
+TOO_DEEP = f"The JSON nests deeper than {MAX_JSON_NESTING} levels."
+
+
+def _text(value: Any, name: str) -> str:
+    if not isinstance(value, str):
+        raise GraphQLHTTPException(400, f"The multipart field {name!r} is required, as JSON.")
+    return value
+
+
+def _nesting(value: object) -> int:
+    """How deeply lists and objects nest in ``value``, counted without recursion."""
+    deepest, pending = 0, [(value, 1)]
+    while pending and deepest <= MAX_JSON_NESTING:
+        item, depth = pending.pop()
+        children = (
+            item.values() if isinstance(item, dict) else item if isinstance(item, list) else ()
+        )
+        if children:
+            deepest = max(deepest, depth)
+            pending.extend((child, depth + 1) for child in children)
+    return deepest
+
+
+def _with_files(
+    operations: dict[str, Any], files_map: dict[str, Any], form: FormData
+) -> dict[str, Any]:
+    """The operations with each file put where the map says (the GraphQL multipart
+    request spec): ``{"0": ["variables.file"]}`` puts the part named 0 at $file."""
+    for part, paths in files_map.items():
+        upload = form.get(part)
+        if not isinstance(upload, UploadFile):
+            raise GraphQLHTTPException(
+                400, f"The map names the part {part!r}, which is not a file."
+            )
+        if not isinstance(paths, list) or not all(isinstance(path, str) for path in paths):
+            raise GraphQLHTTPException(400, f"The map's entry {part!r} must be a list of paths.")
+        for path in paths:
+            _put(operations, path, upload)
+    return operations
+
+
+def _put(operations: dict[str, Any], path: str, upload: UploadFile) -> None:
+    *parents, last = path.split(".")
+    if parents[:1] != ["variables"]:
+        raise GraphQLHTTPException(400, f"The map's path {path!r} must start with 'variables.'.")
+    target: Any = operations
+    try:
+        for key in parents:
+            target = target[int(key)] if isinstance(target, list) else target[key]
+        if isinstance(target, list):
+            target[int(last)] = upload
+        elif isinstance(target, dict) and last in target:
+            target[last] = upload
+        else:
+            raise KeyError(last)
+    except (KeyError, IndexError, ValueError, TypeError):
+        raise GraphQLHTTPException(400, f"The map's path {path!r} names no variable.") from None
+
+
+def _view(schema: strawberry.Schema, *, uploads: bool) -> GraphQL[Context, None]:
+    # Uploads come with a Bearer token, never a cookie: multipart is no CSRF risk here.
+    return GraphQLView(
+        schema, graphql_ide=None, allow_queries_via_get=False, multipart_uploads_enabled=uploads
+    )
