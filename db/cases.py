@@ -190,7 +190,7 @@ def _folder_taken(folder: str) -> InvalidValue:
     return InvalidValue("folder", f"The folder {folder} is already used by another case.")
 
 
-async def require_case(db: Db, viewer: Viewer, case_id: uuid.UUID) -> None:
+async def require_case(db: Db, *, viewer: Viewer, case_id: uuid.UUID) -> None:
     if await get_case(db, viewer=viewer, case_id=case_id) is None:
         raise Missing("caseId", f"No case with the id {case_id}.")
 
@@ -205,7 +205,7 @@ async def add_party(
     is_client: bool,
 ) -> Mapping[str, Any]:
     """Adds the person to the case, or changes their role and client tag if already there."""
-    await require_case(db, viewer, case_id)
+    await require_case(db, viewer=viewer, case_id=case_id)
     person = await get_person(db, viewer=viewer, person_id=person_id)
     if person is None:
         raise Missing("personId", f"No person with the id {person_id}.")
@@ -228,7 +228,7 @@ async def add_party(
 
 
 async def remove_party(db: Db, *, viewer: Viewer, case_id: uuid.UUID, person_id: uuid.UUID) -> bool:
-    await require_case(db, viewer, case_id)
+    await require_case(db, viewer=viewer, case_id=case_id)
     removed = await db.scalar(
         sa.delete(case_parties)
         .where(

@@ -53,7 +53,7 @@ async def documents_of_cases(
 async def add_movement(
     db: Db, *, viewer: Viewer, case_id: uuid.UUID, values: dict[str, Any]
 ) -> RowMapping:
-    await require_case(db, viewer, case_id)
+    await require_case(db, viewer=viewer, case_id=case_id)
     cleaned = dict(values)
     required(cleaned, "description", DESCRIPTION_LIMIT)
     occurred_at: datetime = cleaned["occurred_at"]

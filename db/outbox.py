@@ -14,10 +14,11 @@ import sqlalchemy as sa
 from sqlalchemy import RowMapping
 
 from db.pages import Page, Window, fetch_page
+from db.scope import visible_outbox_messages
 from db.session import Db
 from db.tables import OutboxStatus, outbox_messages
 from domain.errors import Missing
-from domain.viewer import Role, Viewer
+from domain.viewer import Viewer
 from mail.letters import Letter
 
 MAX_ERROR_LENGTH = 1_000
@@ -26,14 +27,6 @@ Renewal = Callable[[Db, uuid.UUID, uuid.UUID], Awaitable[Letter | None]]
 
 
 QueuedMail = tuple[uuid.UUID, uuid.UUID, Letter]  # office, message, the e-mail as sent
-
-
-def _visible(viewer: Viewer) -> sa.ColumnElement[bool]:
-    """The office's messages; to a lawyer, not those that carry an admin's secret."""
-    same_office = outbox_messages.c.office_id == viewer.office_id
-    if viewer.role == Role.ADMIN:
-        return same_office
-    return sa.and_(same_office, sa.not_(outbox_messages.c.admin_only))
 
 
 async def queue(db: Db, *, office_id: uuid.UUID, letter: Letter) -> RowMapping:
@@ -69,7 +62,7 @@ async def rewrite(db: Db, *, office_id: uuid.UUID, message_id: uuid.UUID, letter
 async def list_messages(
     db: Db, *, viewer: Viewer, status: OutboxStatus | None, window: Window
 ) -> Page:
-    query = sa.select(outbox_messages).where(_visible(viewer))
+    query = sa.select(outbox_messages).where(visible_outbox_messages(viewer))
     if status is not None:
         query = query.where(outbox_messages.c.status == status)
     order = (outbox_messages.c.created_at.desc(), outbox_messages.c.id.desc())
@@ -113,7 +106,9 @@ async def _record(
 async def require_message(db: Db, *, viewer: Viewer, message_id: uuid.UUID) -> None:
     """Raise Missing unless the viewer may see the message."""
     visible = await db.scalar(
-        sa.select(outbox_messages.c.id).where(_visible(viewer), outbox_messages.c.id == message_id)
+        sa.select(outbox_messages.c.id).where(
+            visible_outbox_messages(viewer), outbox_messages.c.id == message_id
+        )
     )
     if visible is None:
         raise Missing("id", f"No message with the id {message_id}.")

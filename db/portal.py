@@ -19,6 +19,7 @@ from sqlalchemy.exc import IntegrityError
 from db.accounts import end_sessions, login_taken
 from db.invitations import InvitationPolicy, Issued, issue, withdraw
 from db.persons import get_person
+from db.scope import in_office, visible_portal_accounts
 from db.session import Db
 from db.tables import accounts, persons
 from domain import validators
@@ -38,7 +39,7 @@ ACCESS_COLUMNS = (
 
 
 def _client_of(viewer: Viewer, person_id: uuid.UUID) -> sa.ColumnElement[bool]:
-    return sa.and_(accounts.c.office_id == viewer.office_id, accounts.c.person_id == person_id)
+    return sa.and_(visible_portal_accounts(viewer), accounts.c.person_id == person_id)
 
 
 async def access_of_persons(
@@ -46,7 +47,7 @@ async def access_of_persons(
 ) -> list[RowMapping | None]:
     rows = await db.rows(
         sa.select(*ACCESS_COLUMNS).where(
-            accounts.c.office_id == viewer.office_id, accounts.c.person_id.in_(person_ids)
+            visible_portal_accounts(viewer), accounts.c.person_id.in_(person_ids)
         )
     )
     by_person = {row["person_id"]: row for row in rows}
@@ -69,12 +70,12 @@ async def grant_portal_access(
     # account the first made, rather than taking its login for another's.
     await db.execute(
         sa.select(persons.c.id)
-        .where(persons.c.office_id == viewer.office_id, persons.c.id == person_id)
+        .where(in_office(viewer, persons), persons.c.id == person_id)
         .with_for_update()
     )
     holder = await db.row(
         sa.select(accounts.c.person_id).where(
-            accounts.c.office_id == viewer.office_id, accounts.c.email == login
+            in_office(viewer, accounts), accounts.c.email == login
         )
     )
     if holder is not None and holder["person_id"] != person_id:

@@ -1,7 +1,9 @@
 """What each viewer may read: the third lock, applied by every query in db/.
 
-Staff read their office. A client reads the cases where a party with their person
-carries the client tag, and of those only what came from the court.
+Every office-owned table's rule is here, and no query in db/ writes its own. Staff read
+their office. A client reads the cases where a party with their person carries the
+client tag, of those only what came from the court, and the names of the office's staff
+(a case's responsible lawyer is on its Principal tab). Another office is never visible.
 """
 
 from __future__ import annotations
@@ -10,8 +12,18 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from db.tables import Source, case_parties, cases, documents, movements, persons, tasks
-from domain.viewer import Viewer
+from db.tables import (
+    Source,
+    accounts,
+    case_parties,
+    cases,
+    documents,
+    movements,
+    outbox_messages,
+    persons,
+    tasks,
+)
+from domain.viewer import STAFF_ROLES, Role, Viewer
 
 
 def client_case_ids(viewer: Viewer) -> sa.Select[Any]:
@@ -69,3 +81,33 @@ def visible_parties(viewer: Viewer) -> sa.ColumnElement[bool]:
 def visible_tasks(viewer: Viewer) -> sa.ColumnElement[bool]:
     """Tasks are the office's own work: no client reads them."""
     return sa.and_(tasks.c.office_id == viewer.office_id, sa.literal(viewer.is_staff))
+
+
+def visible_staff(viewer: Viewer) -> sa.ColumnElement[bool]:
+    """The office's lawyers and admins (to a client, only their names are exposed)."""
+    return sa.and_(accounts.c.office_id == viewer.office_id, accounts.c.role.in_(STAFF_ROLES))
+
+
+def visible_portal_accounts(viewer: Viewer) -> sa.ColumnElement[bool]:
+    """The office's client accounts: staff business only."""
+    return sa.and_(
+        accounts.c.office_id == viewer.office_id,
+        accounts.c.person_id.is_not(None),
+        sa.literal(viewer.is_staff),
+    )
+
+
+def visible_outbox_messages(viewer: Viewer) -> sa.ColumnElement[bool]:
+    """The office's e-mails, to staff; to a lawyer, not those carrying an admin's secret."""
+    same_office = sa.and_(
+        outbox_messages.c.office_id == viewer.office_id, sa.literal(viewer.is_staff)
+    )
+    if viewer.role == Role.ADMIN:
+        return same_office
+    return sa.and_(same_office, sa.not_(outbox_messages.c.admin_only))
+
+
+def in_office(viewer: Viewer, table: sa.Table) -> sa.ColumnElement[bool]:
+    """All of the viewer's office, whatever the role: for checks that span the office
+    (a login or tax id already taken) and for rows locked before a staff-only write."""
+    return table.c.office_id == viewer.office_id

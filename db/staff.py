@@ -11,6 +11,7 @@ from sqlalchemy.dialects.postgresql import insert
 
 from db.accounts import end_sessions, login_taken
 from db.invitations import InvitationPolicy, Issued, issue, withdraw
+from db.scope import visible_staff
 from db.session import Db
 from db.tables import accounts
 from domain import validators
@@ -28,20 +29,18 @@ STAFF_COLUMNS = (
 )
 
 
-def _staff(viewer: Viewer) -> sa.ColumnElement[bool]:
-    return sa.and_(accounts.c.office_id == viewer.office_id, accounts.c.role.in_(STAFF_ROLES))
-
-
 async def staff_by_ids(
     db: Db, *, viewer: Viewer, ids: Sequence[uuid.UUID]
 ) -> list[RowMapping | None]:
-    rows = await db.rows(sa.select(*STAFF_COLUMNS).where(_staff(viewer), accounts.c.id.in_(ids)))
+    rows = await db.rows(
+        sa.select(*STAFF_COLUMNS).where(visible_staff(viewer), accounts.c.id.in_(ids))
+    )
     by_id = {row["id"]: row for row in rows}
     return [by_id.get(i) for i in ids]
 
 
 async def list_staff(db: Db, *, viewer: Viewer, include_disabled: bool) -> Sequence[RowMapping]:
-    query = sa.select(*STAFF_COLUMNS).where(_staff(viewer))
+    query = sa.select(*STAFF_COLUMNS).where(visible_staff(viewer))
     if not include_disabled:
         query = query.where(accounts.c.disabled_at.is_(None))
     return await db.rows(query.order_by(accounts.c.name, accounts.c.id))
@@ -54,7 +53,7 @@ async def require_staff(
     if account_id is None:
         return
     found = await db.scalar(
-        sa.select(accounts.c.id).where(_staff(viewer), accounts.c.id == account_id)
+        sa.select(accounts.c.id).where(visible_staff(viewer), accounts.c.id == account_id)
     )
     if found is None:
         raise Missing(field, f"No staff member of this office has the id {account_id}.")
@@ -88,7 +87,7 @@ async def invite_staff_member(
 ) -> tuple[Issued, RowMapping]:
     """A new invitation for an enabled staff account (first sign-in, or a forgotten password)."""
     account = await db.row(
-        sa.select(*STAFF_COLUMNS).where(_staff(viewer), accounts.c.id == account_id)
+        sa.select(*STAFF_COLUMNS).where(visible_staff(viewer), accounts.c.id == account_id)
     )
     if account is None:
         raise Missing("id", f"No staff member of this office has the id {account_id}.")
@@ -115,7 +114,7 @@ async def set_staff_disabled(
         raise InvalidValue("id", "You cannot disable your own account.")
     row = await db.row(
         sa.update(accounts)
-        .where(_staff(viewer), accounts.c.id == account_id)
+        .where(visible_staff(viewer), accounts.c.id == account_id)
         .values(
             disabled_at=sa.func.coalesce(accounts.c.disabled_at, sa.func.now())
             if disabled

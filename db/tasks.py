@@ -36,7 +36,7 @@ async def tasks_of_cases(
 async def create_task(
     db: Db, *, viewer: Viewer, case_id: uuid.UUID, values: dict[str, Any]
 ) -> RowMapping:
-    await require_case(db, viewer, case_id)
+    await require_case(db, viewer=viewer, case_id=case_id)
     cleaned = dict(values)
     required(cleaned, "title", 300)
     await require_staff(

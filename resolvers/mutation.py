@@ -10,7 +10,7 @@ from domain.fields import parse_id
 from resolvers.access import AccessMutation
 from resolvers.court import CourtMutation
 from resolvers.documents import DocumentMutation
-from schema.case import Case, CaseParty, Movement, Task, party
+from schema.case import Case, CaseParty, Movement, Person, Task, party
 from schema.context import Context
 from schema.enums import PartyRole
 from schema.inputs import (
@@ -23,7 +23,6 @@ from schema.inputs import (
     values,
 )
 from schema.permissions import STAFF_ONLY
-from schema.person import Person
 from schema.rows import from_row
 
 

@@ -7,13 +7,12 @@ from strawberry.types import Info
 
 from db import cases, outbox, persons, staff
 from domain.fields import parse_id
-from schema.case import Case
+from schema.case import Case, Person
 from schema.context import Context
 from schema.directives import PRINCIPAL
 from schema.enums import CaseStatus, OutboxStatus
 from schema.pagination import Connection, connection, window
 from schema.permissions import STAFF_ONLY
-from schema.person import Person
 from schema.portal import OutboxMessage
 from schema.rows import from_row
 from schema.staff import StaffMember

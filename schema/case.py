@@ -1,24 +1,25 @@
+"""A case, its parties and the persons they are: the three refer to one another, so they
+live together (a Person lists its cases; a case's parties are persons)."""
+
 from __future__ import annotations
 
 import uuid
 from collections.abc import Mapping
 from datetime import date, datetime
 from decimal import Decimal
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import Any
 
 import strawberry
 from strawberry.types import Info
 
 from schema.context import Context
 from schema.directives import PRINCIPAL
-from schema.enums import CaseStatus, LossRisk, PartyRole, Source
+from schema.enums import CaseStatus, LossRisk, PartyRole, PersonKind, Source
 from schema.pagination import Connection, connection, window
 from schema.permissions import STAFF_ONLY
+from schema.portal import PortalAccess, portal_access
 from schema.rows import from_row
 from schema.staff import StaffMember
-
-if TYPE_CHECKING:
-    from schema.person import Person
 
 
 async def _staff(info: Info[Context, None], key: uuid.UUID | None) -> StaffMember | None:
@@ -86,9 +87,7 @@ class Task:
 
 @strawberry.type(description="A person's part in a case; isClient is the client tag.")
 class CaseParty:
-    person: Annotated[Person, strawberry.lazy("schema.person")] = strawberry.field(
-        directives=PRINCIPAL
-    )
+    person: Person = strawberry.field(directives=PRINCIPAL)
     role: PartyRole = strawberry.field(directives=PRINCIPAL)
     is_client: bool = strawberry.field(directives=PRINCIPAL)
 
@@ -155,8 +154,33 @@ class Case:
 
 
 def party(row: Mapping[Any, Any]) -> CaseParty:
-    from schema.person import Person
-
     return CaseParty(
         person=from_row(Person, row, prefix="person_"), role=row["role"], is_client=row["is_client"]
     )
+
+
+@strawberry.type(description="A natural (CPF) or legal (CNPJ) person known to the office.")
+class Person:
+    key: strawberry.Private[uuid.UUID]
+    id: strawberry.ID = strawberry.field(directives=PRINCIPAL)
+    name: str = strawberry.field(directives=PRINCIPAL)
+    kind: PersonKind = strawberry.field(permission_classes=STAFF_ONLY)
+    tax_id: str | None = strawberry.field(permission_classes=STAFF_ONLY)
+    email: str | None = strawberry.field(permission_classes=STAFF_ONLY)
+    phone: str | None = strawberry.field(permission_classes=STAFF_ONLY)
+    notes: str | None = strawberry.field(permission_classes=STAFF_ONLY)
+
+    @strawberry.field(permission_classes=STAFF_ONLY)
+    async def portal_access(self, info: Info[Context, None]) -> PortalAccess | None:
+        return portal_access(await info.context.loaders.portal_access.load(self.key))
+
+    @strawberry.field(
+        permission_classes=STAFF_ONLY, description="The cases this person is a party to."
+    )
+    async def cases(
+        self, info: Info[Context, None], first: int | None = None, after: str | None = None
+    ) -> Connection[Case]:
+        page = await info.context.loaders.person_cases.load(
+            (self.key, window(first, after, max_size=info.context.page_size))
+        )
+        return connection(page, lambda row: from_row(Case, row))

@@ -5,10 +5,10 @@ import uuid
 import strawberry
 from strawberry.types import Info
 
+from schema.case import Person
 from schema.context import Context
 from schema.directives import PRINCIPAL
 from schema.enums import Role
-from schema.person import Person
 from schema.rows import from_row
 
 

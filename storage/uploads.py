@@ -57,7 +57,7 @@ async def store_document(
 ) -> RowMapping:
     """Write the file, then its row; if the row cannot be written, or the transaction
     does not commit, the file goes too."""
-    await require_case(db, viewer, case_id)
+    await require_case(db, viewer=viewer, case_id=case_id)
     file_name = files.clean_file_name(upload.name)
     values = {"title": title if title is not None else file_name}
     required(values, "title", 300)
