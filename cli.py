@@ -73,10 +73,7 @@ def serve(settings: Settings, args: argparse.Namespace) -> None:
     import uvicorn
 
     from app import create_app
-    from mail.smtp import configured_mailer
 
-    settings.signing_key  # noqa: B018  (refuses a missing or weak key before anything starts)
-    configured_mailer(settings)  # and a malformed CAUSA_SMTP_URL
     if args.demo:
         seed_demo(settings, args)
     elif settings.database_url:

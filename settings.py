@@ -5,11 +5,13 @@ from __future__ import annotations
 import ipaddress
 import secrets
 from dataclasses import astuple, dataclass
+from email.utils import parseaddr
 from functools import cached_property
 from pathlib import Path
 from typing import Annotated
+from urllib.parse import unquote, urlsplit
 
-from pydantic import Field, SecretStr, field_validator
+from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from domain.viewer import STAFF_ROLES, Role
@@ -17,6 +19,7 @@ from domain.viewer import STAFF_ROLES, Role
 WEAK_KEYS = frozenset({"changeme", "change-me", "secret", "dev", "development", "causa"})
 MIN_KEY_LENGTH = 32
 HTTP_URL = r"^https?://[^/?#\s]+(/[^?#\s]*)?$"
+SMTP_PORTS = {"smtp": 25, "smtp+starttls": 587, "smtps": 465}
 
 
 @dataclass(frozen=True, slots=True)
@@ -46,6 +49,40 @@ CLIENT_LIMITS = Limits(
 
 class ConfigurationError(RuntimeError):
     """The configuration cannot run safely; the message says what to change."""
+
+
+@dataclass(frozen=True, slots=True)
+class SmtpServer:
+    """``CAUSA_SMTP_URL``: ``smtp://`` (STARTTLS when offered), ``smtp+starttls://`` or
+    ``smtps://``, with ``CAUSA_MAIL_FROM`` as the sender."""
+
+    sender: str
+    hostname: str
+    port: int
+    username: str | None
+    password: str | None
+    use_tls: bool
+    start_tls: bool | None
+
+    @classmethod
+    def parse(cls, url: str, *, sender: str) -> SmtpServer:
+        parts = urlsplit(url)
+        if parts.scheme not in SMTP_PORTS or not parts.hostname:
+            raise ConfigurationError(
+                "CAUSA_SMTP_URL must look like smtp://user:password@host:port "
+                "(or smtp+starttls://, smtps://)"
+            )
+        if "@" not in parseaddr(sender)[1]:
+            raise ConfigurationError(f"CAUSA_MAIL_FROM is not an e-mail address: {sender!r}")
+        return cls(
+            sender=sender,
+            hostname=parts.hostname,
+            port=parts.port or SMTP_PORTS[parts.scheme],
+            username=unquote(parts.username) if parts.username else None,
+            password=unquote(parts.password) if parts.password else None,
+            use_tls=parts.scheme == "smtps",
+            start_tls=True if parts.scheme == "smtp+starttls" else None,
+        )
 
 
 class Settings(BaseSettings):
@@ -103,6 +140,34 @@ class Settings(BaseSettings):
                 raise ValueError(f"{entry!r} is not an IP address or network") from None
         return tuple(trusted)
 
+    @model_validator(mode="after")
+    def _safe_to_run(self) -> Settings:
+        """Refuse at once what cannot run safely, rather than when it is first used."""
+        self._check_secret_key()
+        self.smtp_server  # noqa: B018  (parsed here, once)
+        return self
+
+    def _check_secret_key(self) -> None:
+        if self.secret_key is not None:
+            key = self.secret_key.get_secret_value()
+            if len(key) < MIN_KEY_LENGTH or key.lower() in WEAK_KEYS:
+                raise ConfigurationError(
+                    f"CAUSA_SECRET_KEY is too weak: use at least {MIN_KEY_LENGTH} random "
+                    'characters, e.g. python -c "import secrets; print(secrets.token_urlsafe(48))"'
+                )
+        elif not self.embedded:
+            raise ConfigurationError(
+                "CAUSA_SECRET_KEY must be set when CAUSA_DATABASE_URL is: every replica "
+                "needs the same strong key to accept each other's tokens"
+            )
+
+    @cached_property
+    def smtp_server(self) -> SmtpServer | None:
+        """The SMTP server for outgoing e-mail; None keeps e-mails in the outbox only."""
+        if self.smtp_url is None:
+            return None
+        return SmtpServer.parse(self.smtp_url.get_secret_value(), sender=self.mail_from)
+
     @property
     def staff_limits(self) -> Limits:
         return Limits(
@@ -133,24 +198,10 @@ class Settings(BaseSettings):
 
     @cached_property
     def signing_key(self) -> bytes:
-        """The key that signs access tokens.
-
-        With an external database a strong ``CAUSA_SECRET_KEY`` is mandatory; the
-        embedded default generates one into the data directory on first use.
-        """
+        """The key that signs access tokens: ``CAUSA_SECRET_KEY`` (checked when the settings
+        were read), or with the embedded database one generated into the data directory."""
         if self.secret_key is not None:
-            key = self.secret_key.get_secret_value()
-            if len(key) < MIN_KEY_LENGTH or key.lower() in WEAK_KEYS:
-                raise ConfigurationError(
-                    f"CAUSA_SECRET_KEY is too weak: use at least {MIN_KEY_LENGTH} random "
-                    'characters, e.g. python -c "import secrets; print(secrets.token_urlsafe(48))"'
-                )
-            return key.encode()
-        if not self.embedded:
-            raise ConfigurationError(
-                "CAUSA_SECRET_KEY must be set when CAUSA_DATABASE_URL is: every replica "
-                "needs the same strong key to accept each other's tokens"
-            )
+            return self.secret_key.get_secret_value().encode()
         key_file = self.data_dir / "secret_key"
         if not key_file.exists():
             self.data_dir.mkdir(parents=True, exist_ok=True)

@@ -1,0 +1,60 @@
+"""Settings are checked when they are read, not when first used."""
+
+from __future__ import annotations
+
+import pytest
+
+from domain.viewer import Role
+from settings import CLIENT_LIMITS, ConfigurationError, Settings
+
+STRONG = "k" * 48
+EXTERNAL = "postgresql://causa_app@db.internal/causa"
+
+
+@pytest.fixture(autouse=True)
+def _no_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Only what each test gives, whatever the test run's own CAUSA_ variables."""
+    for name in ("CAUSA_DATABASE_URL", "CAUSA_SECRET_KEY", "CAUSA_SMTP_URL", "CAUSA_MAIL_FROM"):
+        monkeypatch.delenv(name, raising=False)
+
+
+@pytest.mark.parametrize(
+    ("given", "message"),
+    [
+        ({"database_url": EXTERNAL, "secret_key": "changeme"}, "CAUSA_SECRET_KEY is too weak"),
+        ({"secret_key": "short"}, "CAUSA_SECRET_KEY is too weak"),
+        ({"database_url": EXTERNAL}, "CAUSA_SECRET_KEY must be set when CAUSA_DATABASE_URL is"),
+        ({"smtp_url": "http://mail.example"}, "CAUSA_SMTP_URL must look like smtp://"),
+        (
+            {"smtp_url": "smtp://mail.example", "mail_from": "nobody"},
+            "CAUSA_MAIL_FROM is not an e-mail address: 'nobody'",
+        ),
+    ],
+)
+def test_a_configuration_that_cannot_run_is_refused_when_read(
+    given: dict[str, str], message: str
+) -> None:
+    with pytest.raises(ConfigurationError, match=message):
+        Settings(**given)  # type: ignore[arg-type]
+
+
+def test_an_smtp_url_is_read_into_its_parts() -> None:
+    settings = Settings(smtp_url="smtps://user%40x:p%3Aw@mail.example", secret_key=STRONG)
+
+    server = settings.smtp_server
+    assert server is not None
+    assert (server.hostname, server.port, server.username, server.password) == (
+        "mail.example",
+        465,
+        "user@x",
+        "p:w",
+    )
+    assert (server.use_tls, server.start_tls) == (True, None)
+
+
+def test_limits_follow_the_role() -> None:
+    settings = Settings(max_query_depth=6)
+    assert settings.limits_for(Role.ADMIN) == settings.limits_for(Role.LAWYER)
+    assert settings.limits_for(Role.LAWYER).depth == 6
+    assert settings.limits_for(Role.CLIENT) == CLIENT_LIMITS.at_most(settings.staff_limits)
+    assert settings.limits_for(Role.CLIENT).depth == 6
