@@ -224,9 +224,8 @@ def _importer(stream: _Progress, slug: str) -> Callable[[AsyncEngine], Awaitable
 
 def _print_report(report: ImportReport) -> None:
     print(f"Processes read: {report.processes}, matched to folders: {report.matched}.")
-    print(
-        f"Movements added: {report.movements_added}, already present: {report.movements_present}."
-    )
+    added, present = report.movements_added, report.movements_already_present
+    print(f"Movements added: {added}, already present: {present}.")
     print(f"Case fields filled: {report.fields_filled}.")
     if report.unmatched:
         print(f"No folder has these CNJ numbers ({len(report.unmatched)}):")

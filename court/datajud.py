@@ -110,7 +110,7 @@ class ImportReport:
     processes: int = 0
     matched: int = 0
     movements_added: int = 0
-    movements_present: int = 0
+    movements_already_present: int = 0
     fields_filled: int = 0
     unmatched: list[str] = field(default_factory=list)  # CNJ numbers no folder carries
     errors: list[Rejected] = field(default_factory=list)
@@ -128,7 +128,7 @@ class CaseImport:
 
     case: RowMapping  # the folder as it is now
     movements_added: int
-    movements_present: int
+    movements_already_present: int
     fields_filled: tuple[str, ...]  # GraphQL names: caseClass, courtDivision, filedOn, subject
 
 

@@ -46,7 +46,7 @@ async def import_processes(
         report.matched += 1
         for added, filled in outcomes:
             report.movements_added += added
-            report.movements_present += len(process.movements) - added
+            report.movements_already_present += len(process.movements) - added
             report.fields_filled += len(filled)
 
 

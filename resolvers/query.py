@@ -16,15 +16,15 @@ from schema.permissions import STAFF_ONLY
 from schema.portal import OutboxMessage
 from schema.rows import from_row
 from schema.staff import StaffMember
-from schema.viewer import ViewerInfo
+from schema.viewer import Viewer
 
 
 @strawberry.type
 class Query:
     @strawberry.field(directives=PRINCIPAL)
-    def viewer(self, info: Info[Context, None]) -> ViewerInfo:
+    def viewer(self, info: Info[Context, None]) -> Viewer:
         viewer = info.context.viewer
-        return ViewerInfo(email=viewer.email, role=viewer.role, person_key=viewer.person_id)
+        return Viewer(email=viewer.email, role=viewer.role, person_key=viewer.person_id)
 
     @strawberry.field(
         directives=PRINCIPAL,

@@ -33,6 +33,6 @@ def court_import(result: CaseImport) -> CourtImport:
     return CourtImport(
         case=from_row(Case, result.case),
         movements_added=result.movements_added,
-        movements_already_present=result.movements_present,
+        movements_already_present=result.movements_already_present,
         fields_filled=list(result.fields_filled),
     )

@@ -37,6 +37,8 @@ NEVER_GRANTED = PortalAccess(
 def portal_access(row: RowMapping | None) -> PortalAccess:
     if row is None:
         return NEVER_GRANTED
+    # A client's portal access is their account: revoking access disables the account,
+    # as disabling a staff member does (StaffMember.disabledAt); the portal's word is kept.
     return PortalAccess(
         enabled=row["disabled_at"] is None,
         login=row["email"],

@@ -1,3 +1,6 @@
+"""The Viewer type: who is signed in, as GraphQL shows it (domain/viewer.py is the
+session behind it)."""
+
 from __future__ import annotations
 
 import uuid
@@ -12,8 +15,8 @@ from schema.enums import Role
 from schema.rows import from_row
 
 
-@strawberry.type(name="Viewer", description="Who is signed in.")
-class ViewerInfo:
+@strawberry.type(description="Who is signed in.")
+class Viewer:
     person_key: strawberry.Private[uuid.UUID | None]
     email: str = strawberry.field(directives=PRINCIPAL)
     role: Role = strawberry.field(directives=PRINCIPAL)
