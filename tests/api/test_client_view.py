@@ -15,17 +15,8 @@ from domain.viewer import Role, Viewer
 from schema.permissions import IsStaff
 from settings import Settings
 from tests.conftest import _Served
-from tests.factories import (
-    Docket,
-    Staff,
-    add_party,
-    data,
-    error,
-    gql,
-    hidden,
-    make_docket,
-    new_case,
-)
+from tests.factories import Docket, Staff, add_party, create_case, make_docket
+from tests.graphql_client import data, error, gql, hidden
 
 FOLDERS = """
 {
@@ -74,8 +65,8 @@ async def test_a_folder_out_of_scope_is_null_never_forbidden(
 async def test_a_folder_of_another_office_is_null(
     client: httpx.AsyncClient, docket: Docket, other_office: Staff
 ) -> None:
-    elsewhere = await new_case(client, other_office, "Caso de outro escritório")
-    body = await gql(client, docket.client.token, ONE_CASE, {"id": elsewhere})
+    elsewhere = await create_case(client, other_office.token, title="Caso de outro escritório")
+    body = await gql(client, docket.client.token, ONE_CASE, {"id": elsewhere["id"]})
     assert body == {"data": {"case": None}}
 
 
