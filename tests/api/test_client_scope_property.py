@@ -17,7 +17,6 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from resolvers.views import client_schema
-from tests.conftest import _Served, http_client
 from tests.factories import (
     Staff,
     add_movement,
@@ -28,6 +27,7 @@ from tests.factories import (
     new_portal_client,
 )
 from tests.graphql_client import data, gql
+from tests.serving import Served, http_client
 
 
 def _client_query_type() -> GraphQLObjectType:
@@ -87,7 +87,7 @@ async def _office_world(http: httpx.AsyncClient, office: Staff, tag: str, world:
 
 
 @pytest.fixture(scope="module")
-async def world(served: _Served) -> World:
+async def world(served: Served) -> World:
     built = World()
     async with http_client(served) as http:
         for tag in ("A", "B"):

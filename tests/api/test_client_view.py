@@ -14,9 +14,9 @@ from db.tables import cases
 from domain.viewer import Role, Viewer
 from schema.permissions import IsStaff
 from settings import Settings
-from tests.conftest import _Served
 from tests.factories import Docket, Staff, add_party, create_case, make_docket
 from tests.graphql_client import data, error, gql, hidden
+from tests.serving import Served
 
 FOLDERS = """
 {
@@ -159,7 +159,7 @@ async def test_staff_see_the_whole_schema(client: httpx.AsyncClient, office: Sta
 
 
 @pytest.fixture
-def full_schema_for_clients(served: _Served, monkeypatch: pytest.MonkeyPatch) -> None:
+def full_schema_for_clients(served: Served, monkeypatch: pytest.MonkeyPatch) -> None:
     views: dict[bool, Any] = served.state["views"]
     monkeypatch.setitem(views, False, views[True])
 

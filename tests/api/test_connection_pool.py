@@ -14,9 +14,9 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from settings import Settings
 from tests.api.test_documents import PDF
-from tests.conftest import http_client, serving
 from tests.factories import UPLOAD, Staff, create_case
 from tests.graphql_client import data, gql
+from tests.serving import http_client, serving
 
 VIEWER = "{ viewer { email } }"
 SLOW_UPLOADS = 4

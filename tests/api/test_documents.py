@@ -20,10 +20,10 @@ from domain.viewer import Role, Viewer
 from endpoints.downloads import DownloadLinks
 from settings import Settings
 from storage.stores import LocalStore
-from tests.conftest import _Served, http_client, serving
 from tests.db.test_files import DOCX, JAR, ODT, PPTX, XLSX, archive, odf, ooxml
 from tests.factories import REVOKE, Docket, Staff, create_case, make_docket, upload_document
 from tests.graphql_client import data, error, gql
+from tests.serving import Served, http_client, serving
 from tests.storage import BUCKET, s3_server
 
 CLIENT_DOCUMENTS = """
@@ -56,8 +56,8 @@ def s3_endpoint() -> Iterator[str]:
 
 @pytest.fixture(params=["local", "s3"])
 async def store_app(
-    request: pytest.FixtureRequest, served: _Served, settings: Settings
-) -> AsyncIterator[_Served]:
+    request: pytest.FixtureRequest, served: Served, settings: Settings
+) -> AsyncIterator[Served]:
     """The app with each kind of store: the local folder and an S3 bucket."""
     if request.param == "local":
         yield served
@@ -75,7 +75,7 @@ async def store_app(
 
 
 async def test_staff_upload_a_court_document_that_its_client_downloads(
-    store_app: _Served, office: Staff, docket: Docket
+    store_app: Served, office: Staff, docket: Docket
 ) -> None:
     async with http_client(store_app) as http:
         # when a lawyer uploads a PDF, sent as an opaque type

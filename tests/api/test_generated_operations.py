@@ -44,7 +44,6 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from db.engine import create_engine
 from resolvers.views import client_schema, staff_schema
-from tests.conftest import _Served, http_client
 from tests.factories import (
     Staff,
     add_movement,
@@ -55,6 +54,7 @@ from tests.factories import (
     new_office,
 )
 from tests.graphql_client import data, gql
+from tests.serving import Served, http_client
 
 OPERATIONS_PER_ROLE = 2_000
 SHARES = {  # role -> operations of each kind
@@ -208,7 +208,7 @@ async def _office_rows(http: httpx.AsyncClient, office: Staff) -> tuple[list[str
 
 
 @pytest.fixture(scope="module")
-async def world(served: _Served) -> World:
+async def world(served: Served) -> World:
     async with http_client(served) as http:
         office = await new_office(http, served.state["engine"])
         stranger = await new_office(http, served.state["engine"])

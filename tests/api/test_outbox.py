@@ -12,7 +12,6 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from mail.letters import WITHHELD_LINK
 from settings import Settings
-from tests.conftest import http_client, serving
 from tests.factories import (
     CLIENT_PASSWORD,
     Staff,
@@ -25,6 +24,7 @@ from tests.factories import (
 )
 from tests.graphql_client import data, gql, hidden, refusal
 from tests.mailbox import Mailbox
+from tests.serving import http_client, serving
 
 MESSAGE_FIELDS = "id recipient subject body status attempts lastError sentAt"
 OUTBOX = f"""
