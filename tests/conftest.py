@@ -3,19 +3,15 @@
 from __future__ import annotations
 
 import asyncio
-import itertools
 import os
 import secrets
 import shutil
-import socket
 import tempfile
 import threading
 import time
 from collections.abc import AsyncIterator, Iterator
 from concurrent.futures import ThreadPoolExecutor
-from contextlib import asynccontextmanager
 from pathlib import Path
-from typing import Any
 
 import httpx
 import pytest
@@ -23,7 +19,6 @@ import uvicorn
 from sqlalchemy import event, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine
-from starlette.types import Receive, Scope, Send
 
 from app import create_app
 from db import migrate
@@ -33,6 +28,8 @@ from postgres.embedded import Urls
 from settings import Settings
 from tests.factories import Credentials, Staff, StatementCounter, new_admin, new_office
 from tests.mailbox import Mailbox
+from tests.processes import free_port
+from tests.serving import Served, http_client, serving
 
 
 @pytest.fixture(scope="session")
@@ -96,55 +93,20 @@ def settings(
     )
 
 
-class _Served:
-    """The app with its lifespan running, as a server would host it."""
-
-    def __init__(self, settings: Settings) -> None:
-        self.app = create_app(settings)
-        self.state: dict[str, Any] = {}
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        scope["state"] = dict(self.state)
-        await self.app(scope, receive, send)
-
-
-@asynccontextmanager
-async def serving(settings: Settings) -> AsyncIterator[_Served]:
-    """The app of ``settings`` with its lifespan running."""
-    served = _Served(settings)
-    async with served.app.router.lifespan_context(served.app) as state:
-        served.state.update(state or {})
-        yield served
-
-
 @pytest.fixture(scope="session")
-async def served(settings: Settings) -> AsyncIterator[_Served]:
+async def served(settings: Settings) -> AsyncIterator[Served]:
     async with serving(settings) as served:
         yield served
 
 
 @pytest.fixture(scope="session")
-def engine(served: _Served) -> AsyncEngine:
+def engine(served: Served) -> AsyncEngine:
     result: AsyncEngine = served.state["engine"]
     return result
 
 
-_addresses = itertools.count(1)
-
-
-@asynccontextmanager
-async def http_client(app: _Served) -> AsyncIterator[httpx.AsyncClient]:
-    """A client of ``app`` from an address of its own, so that login throttling by
-    address in one test never reaches another."""
-    n = next(_addresses)
-    address = f"198.18.{n // 250 % 250}.{n % 250 + 1}"
-    transport = httpx.ASGITransport(app=app, client=(address, 50000))
-    async with httpx.AsyncClient(transport=transport, base_url="http://causa.test") as client:
-        yield client
-
-
 @pytest.fixture
-async def client(served: _Served) -> AsyncIterator[httpx.AsyncClient]:
+async def client(served: Served) -> AsyncIterator[httpx.AsyncClient]:
     async with http_client(served) as client:
         yield client
 
@@ -168,17 +130,10 @@ def statements(engine: AsyncEngine) -> Iterator[StatementCounter]:
     event.remove(engine.sync_engine, "before_cursor_execute", counter.record)
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
-
-
 @pytest.fixture(scope="session")
 def live_server(settings: Settings) -> Iterator[str]:
     """The app served by uvicorn on a loopback port, for the browser."""
-    port = _free_port()
+    port = free_port()
     server = uvicorn.Server(
         uvicorn.Config(create_app(settings), host="127.0.0.1", port=port, log_level="warning")
     )
@@ -210,7 +165,7 @@ def pytest_configure(config: pytest.Config) -> None:
 @pytest.fixture(scope="session")
 def unused_url() -> str:
     """A PostgreSQL URL on a loopback port where nothing listens."""
-    return f"postgresql://causa@127.0.0.1:{_free_port()}/causa"
+    return f"postgresql://causa@127.0.0.1:{free_port()}/causa"
 
 
 @pytest.fixture(scope="session")

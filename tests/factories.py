@@ -15,6 +15,7 @@ from db import offices
 from db.engine import create_engine
 from db.session import transaction
 from domain.viewer import Role
+from tests.graphql_client import data, gql, upload
 
 PASSWORD = "correct horse battery"
 _numbers = itertools.count(1)
@@ -107,68 +108,6 @@ async def new_office(client: httpx.AsyncClient, engine: AsyncEngine) -> Staff:
     )
 
 
-async def gql(
-    client: httpx.AsyncClient,
-    token: str,
-    query: str,
-    variables: dict[str, Any] | None = None,
-    *,
-    status: int = 200,
-) -> dict[str, Any]:
-    response = await client.post(
-        "/graphql",
-        json={"query": query, "variables": variables or {}},
-        headers={"Authorization": f"Bearer {token}"},
-    )
-    assert response.status_code == status, response.text
-    body: dict[str, Any] = response.json()
-    return body
-
-
-def data(body: dict[str, Any]) -> dict[str, Any]:
-    """The data of an answer that must have no errors."""
-    assert "errors" not in body, body["errors"]
-    result: dict[str, Any] = body["data"]
-    return result
-
-
-def error(body: dict[str, Any]) -> dict[str, Any]:
-    """The single error of an answer."""
-    assert len(body.get("errors") or []) == 1, body
-    result: dict[str, Any] = body["errors"][0]
-    return result
-
-
-async def refusal(
-    client: httpx.AsyncClient, token: str, document: str, variables: dict[str, Any]
-) -> dict[str, Any]:
-    """The message and extensions of the single error of an operation that left no data."""
-    body = await gql(client, token, document, variables)
-    assert body["data"] is None, body
-    refused = error(body)
-    return {"message": refused["message"], **refused["extensions"]}
-
-
-async def hidden(
-    client: httpx.AsyncClient, token: str, document: str, variables: dict[str, Any] | None = None
-) -> list[str]:
-    """The messages of an operation that fails validation: it names what does not exist."""
-    body = await gql(client, token, document, variables)
-    assert body["data"] is None, body
-    assert {e["extensions"]["code"] for e in body["errors"]} == {"GRAPHQL_VALIDATION_FAILED"}
-    return [e["message"] for e in body["errors"]]
-
-
-async def refused(
-    client: httpx.AsyncClient, token: str, document: str, variables: dict[str, Any]
-) -> dict[str, Any]:
-    """The extensions of the single error of a refused operation that left no data."""
-    body = await gql(client, token, document, variables)
-    assert body["data"] is None, body
-    extensions: dict[str, Any] = error(body)["extensions"]
-    return extensions
-
-
 @dataclass
 class StatementCounter:
     statements: list[str] = field(default_factory=list)
@@ -186,7 +125,12 @@ class StatementCounter:
 
 CLIENT_PASSWORD = "quiet river lantern 42"
 
-CREATE_PERSON = "mutation New($input: PersonInput!) { createPerson(input: $input) { id } }"
+PERSON_FIELDS = "id name kind taxId email phone notes"
+CREATE_PERSON = f"""
+mutation CreatePerson($input: PersonInput!) {{
+  createPerson(input: $input) {{ {PERSON_FIELDS} }}
+}}
+"""
 GRANT = """
 mutation Grant($personId: ID!, $email: String!) {
   grantPortalAccess(personId: $personId, email: $email) {
@@ -216,10 +160,14 @@ def unique_email(prefix: str = "client") -> str:
     return f"{prefix}-{uuid.uuid4().hex[:10]}@example.com.br"
 
 
-async def create_person(client: httpx.AsyncClient, token: str, name: str = "Maria Cliente") -> str:
-    body = await gql(client, token, CREATE_PERSON, {"input": {"name": name}})
-    person_id: str = data(body)["createPerson"]["id"]
-    return person_id
+async def create_person(
+    client: httpx.AsyncClient, token: str, *, name: str = "Maria Cliente", **fields: Any
+) -> dict[str, Any]:
+    """A person made by ``token``'s bearer: the node with ``PERSON_FIELDS``. ``fields`` are
+    more of PersonInput's, spelt as in GraphQL (``taxId=…``)."""
+    body = await gql(client, token, CREATE_PERSON, {"input": {"name": name, **fields}})
+    person: dict[str, Any] = data(body)["createPerson"]
+    return person
 
 
 async def grant(
@@ -240,7 +188,7 @@ async def new_portal_client(
     client: httpx.AsyncClient, office: Staff, *, name: str = "Maria Cliente"
 ) -> PortalClient:
     """A person of ``office`` with portal access, password set, signed in."""
-    person_id = await create_person(client, office.token, name)
+    person_id = (await create_person(client, office.token, name=name))["id"]
     email = unique_email()
     invitation = await grant(client, office.token, person_id, email)
     accepted = await accept(client, invitation["token"], CLIENT_PASSWORD)
@@ -255,7 +203,16 @@ async def new_portal_client(
     )
 
 
-NEW_CASE = "mutation Case($input: CaseInput!) { createCase(input: $input) { id } }"
+CASE_FIELDS = """
+id folder title cnjNumber court courtDivision district instance caseClass subject
+filedOn claimValue status phase internalNotes lossRisk feeAgreement
+responsibleLawyer { id name }
+"""
+CREATE_CASE = f"""
+mutation CreateCase($input: CaseInput!) {{
+  createCase(input: $input) {{ {CASE_FIELDS} }}
+}}
+"""
 ADD_PARTY = """
 mutation Party($caseId: ID!, $personId: ID!, $isClient: Boolean!) {
   addCaseParty(caseId: $caseId, personId: $personId, role: PLAINTIFF, isClient: $isClient) {
@@ -264,8 +221,10 @@ mutation Party($caseId: ID!, $personId: ID!, $isClient: Boolean!) {
 }
 """
 ADD_MOVEMENT = """
-mutation Movement($caseId: ID!, $input: MovementInput!) {
-  addMovement(caseId: $caseId, input: $input) { id }
+mutation AddMovement($caseId: ID!, $input: MovementInput!) {
+  addMovement(caseId: $caseId, input: $input) {
+    id occurredAt description code source createdBy { id name }
+  }
 }
 """
 
@@ -278,12 +237,14 @@ class Docket:
     others: str  # another client's folder
 
 
-async def new_case(http: httpx.AsyncClient, office: Staff, title: str, **fields: Any) -> str:
-    """A case of ``office``; ``fields`` are more of CaseInput's (``cnjNumber=…``)."""
-    case = {"title": title, "internalNotes": "x", **fields}
-    body = await gql(http, office.token, NEW_CASE, {"input": case})
-    case_id: str = data(body)["createCase"]["id"]
-    return case_id
+async def create_case(
+    client: httpx.AsyncClient, token: str, *, title: str = "Silva x Banco", **fields: Any
+) -> dict[str, Any]:
+    """A case made by ``token``'s bearer: the node with ``CASE_FIELDS``. ``fields`` are more
+    of CaseInput's, spelt as in GraphQL (``cnjNumber=…``)."""
+    body = await gql(client, token, CREATE_CASE, {"input": {"title": title, **fields}})
+    case: dict[str, Any] = data(body)["createCase"]
+    return case
 
 
 async def add_party(
@@ -293,28 +254,65 @@ async def add_party(
     data(await gql(http, office.token, ADD_PARTY, variables))
 
 
-async def add_movement(
-    http: httpx.AsyncClient, office: Staff, case_id: str, description: str, source: str
-) -> None:
-    movement = {
-        "occurredAt": "2024-05-02T10:00:00-03:00",
-        "description": description,
-        "source": source,
+def movement(**fields: Any) -> dict[str, Any]:
+    """A MovementInput: a court movement unless ``fields`` (spelt as in GraphQL) say otherwise."""
+    return {
+        "occurredAt": "2024-05-02T14:30:00-03:00",
+        "description": "Juntada de petição",
+        "source": "COURT",
+        **fields,
     }
-    data(await gql(http, office.token, ADD_MOVEMENT, {"caseId": case_id, "input": movement}))
+
+
+async def add_movement(
+    client: httpx.AsyncClient, token: str, case_id: str, **fields: Any
+) -> dict[str, Any]:
+    """A movement of a case added by ``token``'s bearer: the node. ``fields`` are the
+    MovementInput's that differ from ``movement()``'s."""
+    body = await gql(client, token, ADD_MOVEMENT, {"caseId": case_id, "input": movement(**fields)})
+    added: dict[str, Any] = data(body)["addMovement"]
+    return added
 
 
 async def make_docket(client: httpx.AsyncClient, office: Staff) -> Docket:
     """A client tagged in one folder, a mere party in another, absent from a third."""
     portal = await new_portal_client(client, office)
-    someone = await create_person(client, office.token, "Outro Cliente")
-    own = await new_case(client, office, "Ação de cobrança")
-    untagged = await new_case(client, office, "Inventário")
-    others = await new_case(client, office, "Divórcio")
+    someone = (await create_person(client, office.token, name="Outro Cliente"))["id"]
+    # notes that a client must never read: a value there makes withholding it visible
+    own, untagged, others = [
+        (await create_case(client, office.token, title=title, internalNotes="x"))["id"]
+        for title in ("Ação de cobrança", "Inventário", "Divórcio")
+    ]
     await add_party(client, office, own, portal.person_id, is_client=True)
     await add_party(client, office, own, someone, is_client=False)
     await add_party(client, office, untagged, portal.person_id, is_client=False)
     await add_party(client, office, others, someone, is_client=True)
-    await add_movement(client, office, own, "Sentença publicada", "COURT")
-    await add_movement(client, office, own, "Reunião com o cliente", "INTERNAL")
+    await add_movement(client, office.token, own, description="Sentença publicada")
+    await add_movement(
+        client, office.token, own, description="Reunião com o cliente", source="INTERNAL"
+    )
     return Docket(client=portal, own=own, untagged=untagged, others=others)
+
+
+UPLOAD = """
+mutation Upload($caseId: ID!, $file: Upload!, $source: Source!, $title: String) {
+  uploadDocument(caseId: $caseId, file: $file, source: $source, title: $title) {
+    id title fileName contentType sizeBytes sha256 source downloadUrl
+  }
+}
+"""
+
+
+async def upload_document(
+    client: httpx.AsyncClient,
+    token: str,
+    case_id: str,
+    content: bytes,
+    *,
+    name: str = "peticao.pdf",
+    source: str = "COURT",
+    title: str | None = None,
+) -> dict[str, Any]:
+    """The answer to uploading ``content`` as file ``name`` to a case, by ``token``'s bearer."""
+    variables = {"caseId": case_id, "source": source, "title": title}
+    return await upload(client, token, UPLOAD, variables, files={"file": (name, content)})

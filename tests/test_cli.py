@@ -21,11 +21,11 @@ from sqlalchemy.engine import make_url
 
 from db.engine import create_engine
 from db.roles import check_runtime_role
-from tests.factories import Staff, data, gql, sign_in
+from tests.factories import Staff, create_case, sign_in
+from tests.graphql_client import data, gql
 
 ROOT = Path(__file__).parent.parent
 SAMPLE = ROOT / "tests" / "data" / "datajud_sample.json"
-CREATE_CASE = "mutation Case($input: CaseInput!) { createCase(input: $input) { id } }"
 CASE = "query Case($id: ID!) { case(id: $id) { caseClass movements { totalCount } } }"
 
 
@@ -237,9 +237,8 @@ async def test_import_datajud_imports_the_sample_once(
     token = (await sign_in(client, email, "uma senha longa"))["access_token"]
     folders = []
     for number in ("1023456-21.2021.8.26.0100", "0804321-47.2022.4.05.8100"):
-        case = {"title": f"Processo {number}", "cnjNumber": number}
-        body = await gql(client, token, CREATE_CASE, {"input": case})
-        folders.append(data(body)["createCase"]["id"])
+        case = await create_case(client, token, title=f"Processo {number}", cnjNumber=number)
+        folders.append(case["id"])
 
     # when the sample is imported, and imported again
     first = causa(database_url, "import-datajud", str(SAMPLE), "--office", slug[1])

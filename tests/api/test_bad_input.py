@@ -8,7 +8,8 @@ import httpx
 import pytest
 
 from settings import Settings
-from tests.factories import Staff, data, error, gql
+from tests.factories import Staff
+from tests.graphql_client import data, error, gql
 
 VIEWER = "{ viewer { email role } }"
 

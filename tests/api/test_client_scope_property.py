@@ -17,18 +17,17 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from resolvers.views import client_schema
-from tests.conftest import _Served, http_client
 from tests.factories import (
     Staff,
     add_movement,
     add_party,
+    create_case,
     create_person,
-    data,
-    gql,
-    new_case,
     new_office,
     new_portal_client,
 )
+from tests.graphql_client import data, gql
+from tests.serving import Served, http_client
 
 
 def _client_query_type() -> GraphQLObjectType:
@@ -57,7 +56,7 @@ async def _office_world(http: httpx.AsyncClient, office: Staff, tag: str, world:
         clients[f"{tag}C{n}"] = portal
         world.tokens[f"{tag}C{n}"] = portal.token
         world.everything |= {f"PESSOA-{tag}C{n}", portal.person_id}
-    opponent = await create_person(http, office.token, f"PESSOA-{tag}O")
+    opponent = (await create_person(http, office.token, name=f"PESSOA-{tag}O"))["id"]
     world.everything |= {f"PESSOA-{tag}O", opponent}
     persons = {name: portal.person_id for name, portal in clients.items()} | {f"{tag}O": opponent}
     folders = {  # folder -> {party: is_client}
@@ -67,11 +66,12 @@ async def _office_world(http: httpx.AsyncClient, office: Staff, tag: str, world:
         f"{tag}K4": {f"{tag}C3": False},
     }
     for folder, parties in folders.items():
-        case_id = await new_case(http, office, f"PASTA-{folder}")
+        case_id = (await create_case(http, office.token, title=f"PASTA-{folder}"))["id"]
         world.case_ids.append(case_id)
         world.everything |= {f"PASTA-{folder}", case_id}
         for source in ("COURT", "INTERNAL"):
-            await add_movement(http, office, case_id, f"ANDAMENTO-{folder}-{source}", source)
+            description = f"ANDAMENTO-{folder}-{source}"
+            await add_movement(http, office.token, case_id, description=description, source=source)
             world.everything.add(f"ANDAMENTO-{folder}-{source}")
         for party, is_client in parties.items():
             await add_party(http, office, case_id, persons[party], is_client=is_client)
@@ -87,7 +87,7 @@ async def _office_world(http: httpx.AsyncClient, office: Staff, tag: str, world:
 
 
 @pytest.fixture(scope="module")
-async def world(served: _Served) -> World:
+async def world(served: Served) -> World:
     built = World()
     async with http_client(served) as http:
         for tag in ("A", "B"):

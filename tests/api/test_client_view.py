@@ -14,18 +14,9 @@ from db.tables import cases
 from domain.viewer import Role, Viewer
 from schema.permissions import IsStaff
 from settings import Settings
-from tests.conftest import _Served
-from tests.factories import (
-    Docket,
-    Staff,
-    add_party,
-    data,
-    error,
-    gql,
-    hidden,
-    make_docket,
-    new_case,
-)
+from tests.factories import Docket, Staff, add_party, create_case, make_docket
+from tests.graphql_client import data, error, gql, hidden
+from tests.serving import Served
 
 FOLDERS = """
 {
@@ -74,8 +65,8 @@ async def test_a_folder_out_of_scope_is_null_never_forbidden(
 async def test_a_folder_of_another_office_is_null(
     client: httpx.AsyncClient, docket: Docket, other_office: Staff
 ) -> None:
-    elsewhere = await new_case(client, other_office, "Caso de outro escritório")
-    body = await gql(client, docket.client.token, ONE_CASE, {"id": elsewhere})
+    elsewhere = await create_case(client, other_office.token, title="Caso de outro escritório")
+    body = await gql(client, docket.client.token, ONE_CASE, {"id": elsewhere["id"]})
     assert body == {"data": {"case": None}}
 
 
@@ -168,7 +159,7 @@ async def test_staff_see_the_whole_schema(client: httpx.AsyncClient, office: Sta
 
 
 @pytest.fixture
-def full_schema_for_clients(served: _Served, monkeypatch: pytest.MonkeyPatch) -> None:
+def full_schema_for_clients(served: Served, monkeypatch: pytest.MonkeyPatch) -> None:
     views: dict[bool, Any] = served.state["views"]
     monkeypatch.setitem(views, False, views[True])
 

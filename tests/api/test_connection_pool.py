@@ -13,9 +13,10 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from settings import Settings
-from tests.api.test_documents import PDF, UPLOAD
-from tests.conftest import http_client, serving
-from tests.factories import Staff, data, gql, new_case
+from tests.api.test_documents import PDF
+from tests.factories import UPLOAD, Staff, create_case
+from tests.graphql_client import data, gql
+from tests.serving import http_client, serving
 
 VIEWER = "{ viewer { email } }"
 SLOW_UPLOADS = 4
@@ -49,7 +50,7 @@ def multipart(case_id: str) -> tuple[bytes, str]:
 async def test_slow_uploads_hold_no_database_connection(
     settings: Settings, client: httpx.AsyncClient, office: Staff
 ) -> None:
-    case_id = await new_case(client, office, "Uploads lentos")
+    case_id = (await create_case(client, office.token, title="Uploads lentos"))["id"]
     body, content_type = multipart(case_id)
     small = settings.model_copy(update={"database_pool_size": 1, "database_pool_timeout": 1})
     async with serving(small) as app, http_client(app) as http:

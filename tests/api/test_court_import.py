@@ -9,17 +9,8 @@ from typing import Any
 
 import httpx
 
-from tests import factories
-from tests.factories import (
-    Staff,
-    add_party,
-    data,
-    gql,
-    hidden,
-    new_portal_client,
-    refusal,
-    refused,
-)
+from tests.factories import Staff, add_party, create_case, new_portal_client
+from tests.graphql_client import data, gql, hidden, refusal, refused
 
 SAMPLE: dict[str, Any] = json.loads(
     (Path(__file__).parent.parent / "data" / "datajud_sample.json").read_text()
@@ -81,12 +72,6 @@ def answer(*hits: dict[str, Any]) -> dict[str, Any]:
     return result
 
 
-async def new_case(
-    client: httpx.AsyncClient, office: Staff, cnj_number: str | None = TJSP_NUMBER, **fields: Any
-) -> str:
-    return await factories.new_case(client, office, "Silva x Banco", cnjNumber=cnj_number, **fields)
-
-
 async def import_court_data(
     client: httpx.AsyncClient, token: str, case_id: str, payload: object
 ) -> dict[str, Any]:
@@ -104,7 +89,7 @@ async def test_import_adds_court_movements_and_fills_the_empty_fields(
     client: httpx.AsyncClient, office: Staff
 ) -> None:
     # given a case with only its CNJ number
-    case_id = await new_case(client, office)
+    case_id = (await create_case(client, office.token, cnjNumber=TJSP_NUMBER))["id"]
 
     # when a lawyer imports the DataJud answer about its process
     result = await import_court_data(client, office.lawyer_token, case_id, answer(TJSP))
@@ -127,7 +112,7 @@ async def test_importing_the_same_data_twice_adds_nothing(
     client: httpx.AsyncClient, office: Staff
 ) -> None:
     # given a case into which the answer was imported
-    case_id = await new_case(client, office)
+    case_id = (await create_case(client, office.token, cnjNumber=TJSP_NUMBER))["id"]
     await import_court_data(client, office.token, case_id, answer(TJSP))
 
     # when the same process is imported again, as a bare _source this time
@@ -147,7 +132,7 @@ async def test_a_new_movement_of_the_process_is_added_alone(
     client: httpx.AsyncClient, office: Staff
 ) -> None:
     # given a case into which the answer was imported
-    case_id = await new_case(client, office)
+    case_id = (await create_case(client, office.token, cnjNumber=TJSP_NUMBER))["id"]
     await import_court_data(client, office.token, case_id, answer(TJSP))
     later = copy.deepcopy(TJSP)
     later["_source"]["movimentos"].append(
@@ -165,7 +150,7 @@ async def test_a_new_movement_of_the_process_is_added_alone(
 async def test_fields_staff_typed_are_kept(client: httpx.AsyncClient, office: Staff) -> None:
     # given a case whose class and subject staff typed
     typed = {"caseClass": "Ação indenizatória", "subject": "Negativação indevida"}
-    case_id = await new_case(client, office, **typed)
+    case_id = (await create_case(client, office.token, cnjNumber=TJSP_NUMBER, **typed))["id"]
 
     # when the answer about its process is imported
     result = await import_court_data(client, office.token, case_id, answer(TJSP))
@@ -179,7 +164,7 @@ async def test_a_payload_about_another_process_is_refused_and_writes_nothing(
     client: httpx.AsyncClient, office: Staff
 ) -> None:
     # given a case of the TJSP process
-    case_id = await new_case(client, office)
+    case_id = (await create_case(client, office.token, cnjNumber=TJSP_NUMBER))["id"]
 
     # when an answer that also holds another process is imported into it
     refused_import = await refusal(
@@ -200,7 +185,7 @@ async def test_a_payload_about_another_process_is_refused_and_writes_nothing(
 async def test_a_process_with_an_invalid_date_is_refused_and_writes_nothing(
     client: httpx.AsyncClient, office: Staff
 ) -> None:
-    case_id = await new_case(client, office)
+    case_id = (await create_case(client, office.token, cnjNumber=TJSP_NUMBER))["id"]
     broken = copy.deepcopy(TJSP)
     broken["_source"]["movimentos"][3]["dataHora"] = "2021-02-30T09:15:22.000Z"
 
@@ -220,7 +205,7 @@ async def test_a_process_with_an_invalid_date_is_refused_and_writes_nothing(
 async def test_a_payload_that_is_not_a_datajud_answer_is_refused(
     client: httpx.AsyncClient, office: Staff
 ) -> None:
-    case_id = await new_case(client, office)
+    case_id = (await create_case(client, office.token, cnjNumber=TJSP_NUMBER))["id"]
 
     extensions = await refused(
         client, office.token, IMPORT, {"caseId": case_id, "payload": {"error": "not found"}}
@@ -232,7 +217,7 @@ async def test_a_payload_that_is_not_a_datajud_answer_is_refused(
 async def test_a_case_without_cnj_number_is_refused(
     client: httpx.AsyncClient, office: Staff
 ) -> None:
-    case_id = await new_case(client, office, cnj_number=None)
+    case_id = (await create_case(client, office.token, cnjNumber=None))["id"]
 
     extensions = await refused(
         client, office.token, IMPORT, {"caseId": case_id, "payload": answer(TJSP)}
@@ -245,7 +230,7 @@ async def test_a_case_of_another_office_is_not_found(
     client: httpx.AsyncClient, office: Staff, other_office: Staff
 ) -> None:
     # given another office's case of the same process
-    theirs = await new_case(client, other_office)
+    theirs = (await create_case(client, other_office.token, cnjNumber=TJSP_NUMBER))["id"]
 
     # when this office imports into it
     extensions = await refused(
@@ -262,7 +247,7 @@ async def test_a_client_cannot_import_but_reads_the_imported_movements(
 ) -> None:
     # given a client tagged in a case
     portal = await new_portal_client(client, office)
-    case_id = await new_case(client, office)
+    case_id = (await create_case(client, office.token, cnjNumber=TJSP_NUMBER))["id"]
     await add_party(client, office, case_id, portal.person_id, is_client=True)
 
     # when the client tries to import, then the mutation does not exist for them

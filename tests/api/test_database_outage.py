@@ -16,7 +16,8 @@ import httpx
 import pytest
 
 from postgres.embedded import postmaster
-from tests.factories import CREATE_PERSON, PASSWORD, data, gql, sign_in
+from tests.factories import CREATE_PERSON, PASSWORD, sign_in
+from tests.graphql_client import data, gql
 from tests.processes import ROOT, causa_env, causa_serving, server_processes
 
 ADMIN = "admin@outage.example.com"

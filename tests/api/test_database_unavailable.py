@@ -7,8 +7,9 @@ from typing import Any
 import httpx
 
 from db.engine import create_engine
-from tests.api.test_documents import PDF, upload
-from tests.factories import Staff, data, gql, new_case
+from tests.api.test_documents import PDF
+from tests.factories import Staff, create_case, upload_document
+from tests.graphql_client import data, gql
 
 VIEWER = "{ viewer { email } }"
 UNAVAILABLE = {
@@ -48,8 +49,8 @@ async def test_graphql_and_readyz_answer_503_and_service_resumes_when_it_is_back
 async def test_every_endpoint_answers_503_during_an_outage(
     served: Any, client: httpx.AsyncClient, office: Staff, unused_url: str
 ) -> None:
-    case_id = await new_case(client, office, "Ação de cobrança")
-    document = data(await upload(client, office.token, case_id, PDF))["uploadDocument"]
+    case_id = (await create_case(client, office.token, title="Ação de cobrança"))["id"]
+    document = data(await upload_document(client, office.token, case_id, PDF))["uploadDocument"]
     download = document["downloadUrl"].removeprefix("https://portal.causa.test")
 
     real_engine = served.state["engine"]

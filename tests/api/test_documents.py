@@ -4,11 +4,9 @@ from __future__ import annotations
 
 import hashlib
 import io
-import json
 import uuid
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
-from typing import Any
 
 import httpx
 import pytest
@@ -22,27 +20,12 @@ from domain.viewer import Role, Viewer
 from settings import Settings
 from storage import uploads
 from storage.stores import LocalStore
-from tests.conftest import _Served, http_client, serving
 from tests.db.test_files import DOCX, JAR, ODT, PPTX, XLSX, archive, odf, ooxml
-from tests.factories import (
-    REVOKE,
-    Docket,
-    Staff,
-    data,
-    error,
-    gql,
-    make_docket,
-    new_case,
-)
+from tests.factories import REVOKE, Docket, Staff, create_case, make_docket, upload_document
+from tests.graphql_client import data, error, gql
+from tests.serving import Served, http_client, serving
 from tests.storage import BUCKET, s3_server
 
-UPLOAD = """
-mutation Upload($caseId: ID!, $file: Upload!, $source: Source!, $title: String) {
-  uploadDocument(caseId: $caseId, file: $file, source: $source, title: $title) {
-    id title fileName contentType sizeBytes sha256 source downloadUrl
-  }
-}
-"""
 CLIENT_DOCUMENTS = """
 query One($id: ID!) {
   case(id: $id) { documents { totalCount edges { node { id title source downloadUrl } } } }
@@ -50,31 +33,6 @@ query One($id: ID!) {
 """
 PDF = b"%PDF-1.7\n" + b"1 0 obj << /Type /Catalog >> endobj\n" * 300 + b"%%EOF\n"
 ELF = b"\x7fELF\x02\x01\x01\x00" + b"\x00" * 600
-
-
-async def upload(
-    http: httpx.AsyncClient,
-    token: str,
-    case_id: str,
-    content: bytes,
-    *,
-    name: str = "peticao.pdf",
-    source: str = "COURT",
-    title: str | None = None,
-) -> dict[str, Any]:
-    operations = {
-        "query": UPLOAD,
-        "variables": {"caseId": case_id, "file": None, "source": source, "title": title},
-    }
-    response = await http.post(
-        "/graphql",
-        data={"operations": json.dumps(operations), "map": json.dumps({"0": ["variables.file"]})},
-        files={"0": (name, content, "application/octet-stream")},
-        headers={"Authorization": f"Bearer {token}"},
-    )
-    assert response.status_code == 200, response.text
-    body: dict[str, Any] = response.json()
-    return body
 
 
 def files_under(root: Path) -> list[Path]:
@@ -98,8 +56,8 @@ def s3_endpoint() -> Iterator[str]:
 
 @pytest.fixture(params=["local", "s3"])
 async def store_app(
-    request: pytest.FixtureRequest, served: _Served, settings: Settings
-) -> AsyncIterator[_Served]:
+    request: pytest.FixtureRequest, served: Served, settings: Settings
+) -> AsyncIterator[Served]:
     """The app with each kind of store: the local folder and an S3 bucket."""
     if request.param == "local":
         yield served
@@ -117,11 +75,13 @@ async def store_app(
 
 
 async def test_staff_upload_a_court_document_that_its_client_downloads(
-    store_app: _Served, office: Staff, docket: Docket
+    store_app: Served, office: Staff, docket: Docket
 ) -> None:
     async with http_client(store_app) as http:
         # when a lawyer uploads a PDF, sent as an opaque type
-        body = await upload(http, office.lawyer_token, docket.own, PDF, title="Petição inicial")
+        body = await upload_document(
+            http, office.lawyer_token, docket.own, PDF, title="Petição inicial"
+        )
 
         # then its metadata comes from its bytes
         document = data(body)["uploadDocument"]
@@ -158,8 +118,8 @@ async def test_staff_upload_a_court_document_that_its_client_downloads(
 async def test_a_client_never_gets_an_internal_document(
     client: httpx.AsyncClient, office: Staff, docket: Docket
 ) -> None:
-    court = data(await upload(client, office.token, docket.own, PDF))["uploadDocument"]
-    internal = data(await upload(client, office.token, docket.own, PDF, source="INTERNAL"))
+    court = data(await upload_document(client, office.token, docket.own, PDF))["uploadDocument"]
+    internal = data(await upload_document(client, office.token, docket.own, PDF, source="INTERNAL"))
     internal_id = internal["uploadDocument"]["id"]
 
     listed = data(await gql(client, docket.client.token, CLIENT_DOCUMENTS, {"id": docket.own}))
@@ -176,7 +136,7 @@ async def test_a_link_of_another_folder_is_not_found_for_the_client(
     client: httpx.AsyncClient, office: Staff, docket: Docket, settings: Settings
 ) -> None:
     # given a court document in a folder of another client, and a link signed for our client
-    other = data(await upload(client, office.token, docket.others, PDF))["uploadDocument"]
+    other = data(await upload_document(client, office.token, docket.others, PDF))["uploadDocument"]
     claims = Signer(settings.signing_key, 60).read(docket.client.token)
     links = DownloadLinks.derive(settings.signing_key, ttl=60, base_url=settings.base_url)
     viewer = Viewer(
@@ -195,7 +155,7 @@ async def test_a_link_of_another_folder_is_not_found_for_the_client(
 async def test_tampered_expired_and_revoked_links_are_refused(
     client: httpx.AsyncClient, office: Staff, docket: Docket, settings: Settings
 ) -> None:
-    await upload(client, office.token, docket.own, PDF)
+    await upload_document(client, office.token, docket.own, PDF)
     listed = data(await gql(client, docket.client.token, CLIENT_DOCUMENTS, {"id": docket.own}))
     url = listed["case"]["documents"]["edges"][0]["node"]["downloadUrl"]
 
@@ -219,7 +179,7 @@ async def test_an_executable_named_pdf_is_refused_and_nothing_is_stored(
     client: httpx.AsyncClient, office: Staff, docket: Docket, settings: Settings
 ) -> None:
     before = stored_files(settings)
-    body = await upload(client, office.token, docket.own, ELF, name="contrato.pdf")
+    body = await upload_document(client, office.token, docket.own, ELF, name="contrato.pdf")
     assert body["data"] is None
     assert error(body)["extensions"] == {"code": "BAD_USER_INPUT", "field": "file"}
     assert error(body)["message"].startswith("Files of this kind are not accepted")
@@ -246,7 +206,7 @@ async def test_office_files_and_text_are_stored_with_their_exact_type(
     name: str,
     expected: str,
 ) -> None:
-    body = await upload(client, office.token, docket.own, content, name=name)
+    body = await upload_document(client, office.token, docket.own, content, name=name)
     document = data(body)["uploadDocument"]
     assert (document["fileName"], document["contentType"]) == (name, expected)
     assert document["sizeBytes"] == len(content)
@@ -289,7 +249,7 @@ async def test_archives_that_are_no_office_file_and_scripts_are_refused_and_not_
     message: str,
 ) -> None:
     before = stored_files(settings)
-    body = await upload(client, office.token, docket.own, content, name="minuta.docx")
+    body = await upload_document(client, office.token, docket.own, content, name="minuta.docx")
     assert body["data"] is None
     assert error(body)["extensions"] == {"code": "BAD_USER_INPUT", "field": "file"}
     assert error(body)["message"] == message
@@ -324,7 +284,7 @@ async def test_a_name_or_title_with_bidirectional_controls_is_refused(
     field: str,
     message: str,
 ) -> None:
-    body = await upload(client, office.token, docket.own, PDF, name=name, title=title)
+    body = await upload_document(client, office.token, docket.own, PDF, name=name, title=title)
     assert body["data"] is None
     assert error(body)["extensions"] == {"code": "BAD_USER_INPUT", "field": field}
     assert error(body)["message"] == message
@@ -406,7 +366,7 @@ async def test_a_name_the_bytes_contradict_a_payload_macros_or_a_device_name_are
     message: str,
 ) -> None:
     before = stored_files(settings)
-    body = await upload(client, office.token, docket.own, content, name=name)
+    body = await upload_document(client, office.token, docket.own, content, name=name)
     assert body["data"] is None
     assert error(body)["extensions"] == {"code": "BAD_USER_INPUT", "field": "file"}
     assert error(body)["message"] == message
@@ -416,7 +376,7 @@ async def test_a_name_the_bytes_contradict_a_payload_macros_or_a_device_name_are
 async def test_a_name_without_extension_is_stored_with_the_types_own(
     client: httpx.AsyncClient, office: Staff, docket: Docket
 ) -> None:
-    body = await upload(client, office.token, docket.own, PDF, name="contrato")
+    body = await upload_document(client, office.token, docket.own, PDF, name="contrato")
     document = data(body)["uploadDocument"]
     assert (document["title"], document["fileName"], document["contentType"]) == (
         "contrato",
@@ -429,7 +389,7 @@ async def test_a_name_without_extension_is_stored_with_the_types_own(
 async def test_a_path_or_control_characters_in_the_name_are_refused(
     client: httpx.AsyncClient, office: Staff, docket: Docket, name: str
 ) -> None:
-    body = await upload(client, office.token, docket.own, PDF, name=name)
+    body = await upload_document(client, office.token, docket.own, PDF, name=name)
     assert body["data"] is None
     assert error(body)["extensions"] == {"code": "BAD_USER_INPUT", "field": "file"}
 
@@ -437,15 +397,15 @@ async def test_a_path_or_control_characters_in_the_name_are_refused(
 async def test_a_windows_path_keeps_only_the_file_name(
     client: httpx.AsyncClient, office: Staff, docket: Docket
 ) -> None:
-    body = await upload(client, office.token, docket.own, PDF, name="C:\\temp\\x.pdf")
+    body = await upload_document(client, office.token, docket.own, PDF, name="C:\\temp\\x.pdf")
     assert data(body)["uploadDocument"]["fileName"] == "x.pdf"
 
 
 async def test_an_upload_to_another_offices_case_is_not_found(
     client: httpx.AsyncClient, office: Staff, other_office: Staff
 ) -> None:
-    elsewhere = await new_case(client, other_office, "Caso alheio")
-    body = await upload(client, office.token, elsewhere, PDF)
+    elsewhere = (await create_case(client, other_office.token, title="Caso alheio"))["id"]
+    body = await upload_document(client, office.token, elsewhere, PDF)
     assert body["data"] is None
     assert error(body)["extensions"] == {"code": "NOT_FOUND", "field": "caseId"}
 
@@ -455,7 +415,7 @@ async def test_a_file_over_the_cap_is_refused(
 ) -> None:
     small = Settings(**{**settings.model_dump(), "max_upload_bytes": 4096})
     async with serving(small) as app, http_client(app) as http:
-        body = await upload(http, office.token, docket.own, PDF)
+        body = await upload_document(http, office.token, docket.own, PDF)
         assert body["data"] is None
         assert error(body)["message"] == "The file exceeds the limit of 4,096 bytes."
         huge = b"%PDF-1.7\n" + b"0" * (2 * 1024 * 1024)
@@ -492,10 +452,10 @@ async def test_when_the_row_cannot_be_written_the_stored_file_goes_too(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     # given a stored document, and a second upload whose row would reuse its id
-    first = data(await upload(client, office.token, docket.own, PDF))["uploadDocument"]
+    first = data(await upload_document(client, office.token, docket.own, PDF))["uploadDocument"]
     files_before = stored_files(settings)
     monkeypatch.setattr("storage.uploads.uuid.uuid4", lambda: uuid.UUID(first["id"]))
-    replaced = await upload(client, office.token, docket.own, PDF + b"%second\n%%EOF\n")
+    replaced = await upload_document(client, office.token, docket.own, PDF + b"%second\n%%EOF\n")
 
     # then the upload fails whole: no second row, and the first file is intact
     assert replaced["data"] is None

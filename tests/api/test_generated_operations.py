@@ -44,18 +44,17 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from db.engine import create_engine
 from resolvers.views import client_schema, staff_schema
-from tests.conftest import _Served, http_client
 from tests.factories import (
     Staff,
     add_movement,
     add_party,
+    create_case,
     create_person,
-    data,
-    gql,
     make_docket,
-    new_case,
     new_office,
 )
+from tests.graphql_client import data, gql
+from tests.serving import Served, http_client
 
 OPERATIONS_PER_ROLE = 2_000
 SHARES = {  # role -> operations of each kind
@@ -173,10 +172,14 @@ class World:
 async def _office_rows(http: httpx.AsyncClient, office: Staff) -> tuple[list[str], list[str]]:
     """A docket (a client tagged in one folder) and more: ids for staff, ids for the client."""
     docket = await make_docket(http, office)
-    other = await create_person(http, office.token, "Pedro Parte")
-    numbered = await new_case(http, office, "Execução fiscal", cnjNumber=TJSP_NUMBER)
+    other = (await create_person(http, office.token, name="Pedro Parte"))["id"]
+    numbered = (
+        await create_case(http, office.token, title="Execução fiscal", cnjNumber=TJSP_NUMBER)
+    )["id"]
     await add_party(http, office, numbered, other, is_client=False)
-    await add_movement(http, office, numbered, "Petição inicial", "INTERNAL")
+    await add_movement(
+        http, office.token, numbered, description="Petição inicial", source="INTERNAL"
+    )
     task = data(
         await gql(
             http,
@@ -205,7 +208,7 @@ async def _office_rows(http: httpx.AsyncClient, office: Staff) -> tuple[list[str
 
 
 @pytest.fixture(scope="module")
-async def world(served: _Served) -> World:
+async def world(served: Served) -> World:
     async with http_client(served) as http:
         office = await new_office(http, served.state["engine"])
         stranger = await new_office(http, served.state["engine"])
@@ -233,10 +236,10 @@ async def _client_token(http: httpx.AsyncClient, office: Staff) -> str:
     from tests.factories import new_portal_client
 
     portal = await new_portal_client(http, office, name="Clara Cliente")
-    case_id = await new_case(http, office, "Revisional")
+    case_id = (await create_case(http, office.token, title="Revisional"))["id"]
     await add_party(http, office, case_id, portal.person_id, is_client=True)
-    await add_movement(http, office, case_id, "Citação", "COURT")
-    await add_movement(http, office, case_id, "Nota interna", "INTERNAL")
+    await add_movement(http, office.token, case_id, description="Citação")
+    await add_movement(http, office.token, case_id, description="Nota interna", source="INTERNAL")
     return portal.token
 
 

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import base64
-import json
 from typing import Any
 
 import httpx
 import pytest
 
-from tests.factories import Staff, data, error, gql, new_case
+from tests.factories import Staff, create_case
+from tests.graphql_client import data, error, gql, gql_ascii
 
 CASES_AFTER = "query C($after: String) { cases(after: $after) { totalCount edges { cursor } } }"
 PERSONS_AFTER = "query P($after: String) { persons(after: $after) { totalCount } }"
@@ -30,20 +30,6 @@ LAST_BIGINT = 2**63 - 1
 
 def _cursor(offset: int | str) -> str:
     return base64.urlsafe_b64encode(f"offset:{offset}".encode()).decode()
-
-
-async def _raw(
-    client: httpx.AsyncClient, token: str, query: str, variables: dict[str, Any]
-) -> dict[str, Any]:
-    """Sent as ASCII JSON, so that a lone surrogate travels as its escape."""
-    response = await client.post(
-        "/graphql",
-        content=json.dumps({"query": query, "variables": variables}).encode(),
-        headers={"Authorization": f"Bearer {token}", "Content-Type": "application/json"},
-    )
-    assert response.status_code == 200, response.text
-    body: dict[str, Any] = response.json()
-    return body
 
 
 def _refused(body: dict[str, Any]) -> dict[str, Any]:
@@ -67,7 +53,7 @@ async def test_a_cursor_past_what_postgresql_can_count_is_bad_user_input(
 async def test_a_cursor_far_past_the_end_but_countable_is_an_empty_page(
     client: httpx.AsyncClient, office: Staff
 ) -> None:
-    await new_case(client, office, "Única")
+    (await create_case(client, office.token, title="Única"))["id"]
 
     body = await gql(client, office.token, CASES_AFTER, {"after": _cursor(2**62)})
 
@@ -86,7 +72,7 @@ async def test_a_cursor_whose_offset_is_not_plain_digits_is_bad_user_input(
 async def test_a_huge_cursor_on_a_nested_connection_is_bad_user_input(
     client: httpx.AsyncClient, office: Staff
 ) -> None:
-    case_id = await new_case(client, office, "Com andamentos")
+    case_id = (await create_case(client, office.token, title="Com andamentos"))["id"]
 
     body = await gql(
         client, office.token, MOVEMENTS_AFTER, {"id": case_id, "after": _cursor(LAST_BIGINT)}
@@ -113,7 +99,7 @@ async def test_a_page_size_out_of_range_is_bad_user_input(
 async def test_a_search_with_a_lone_surrogate_is_bad_user_input(
     client: httpx.AsyncClient, office: Staff, query: str, term: str
 ) -> None:
-    body = await _raw(client, office.token, query, {"search": term})
+    body = await gql_ascii(client, office.token, query, {"search": term})
 
     assert _refused(body) == {
         "field": "search",
@@ -124,7 +110,7 @@ async def test_a_search_with_a_lone_surrogate_is_bad_user_input(
 async def test_a_lone_surrogate_in_the_query_text_is_a_parse_error(
     client: httpx.AsyncClient, office: Staff
 ) -> None:
-    body = await _raw(client, office.token, '{ cases(search: "\ud800") { totalCount } }', {})
+    body = await gql_ascii(client, office.token, '{ cases(search: "\ud800") { totalCount } }', {})
 
     assert body["data"] is None
     assert error(body)["extensions"] == {"code": "GRAPHQL_PARSE_FAILED"}
@@ -141,7 +127,7 @@ async def test_a_lone_surrogate_in_the_query_text_is_a_parse_error(
 async def test_written_text_with_a_lone_surrogate_is_bad_user_input(
     client: httpx.AsyncClient, office: Staff, person: dict[str, str], field: str
 ) -> None:
-    body = await _raw(client, office.token, CREATE_PERSON, {"input": person})
+    body = await gql_ascii(client, office.token, CREATE_PERSON, {"input": person})
 
     assert body["data"] is None
     assert _refused(body)["field"] == field
@@ -167,7 +153,11 @@ def _nested(depth: int) -> Any:
 async def test_a_deeply_nested_court_payload_is_bad_user_input(
     client: httpx.AsyncClient, office: Staff, payload: Any
 ) -> None:
-    case_id = await new_case(client, office, "Execução", cnjNumber="1023456-21.2021.8.26.0100")
+    case_id = (
+        await create_case(
+            client, office.token, title="Execução", cnjNumber="1023456-21.2021.8.26.0100"
+        )
+    )["id"]
 
     body = await gql(client, office.token, IMPORT, {"caseId": case_id, "payload": payload})
 
@@ -181,7 +171,11 @@ async def test_a_deeply_nested_court_payload_is_bad_user_input(
 async def test_a_court_payload_past_any_json_limit_is_refused_before_graphql(
     client: httpx.AsyncClient, office: Staff
 ) -> None:
-    case_id = await new_case(client, office, "Execução", cnjNumber="1023456-21.2021.8.26.0100")
+    case_id = (
+        await create_case(
+            client, office.token, title="Execução", cnjNumber="1023456-21.2021.8.26.0100"
+        )
+    )["id"]
 
     body = await gql(
         client, office.token, IMPORT, {"caseId": case_id, "payload": _nested(900)}, status=400

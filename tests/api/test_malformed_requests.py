@@ -7,7 +7,8 @@ import json
 import httpx
 import pytest
 
-from tests.factories import Staff, data, gql, make_docket, new_case, refused
+from tests.factories import Staff, create_case, make_docket
+from tests.graphql_client import data, gql, refused
 
 VIEWER = "{ viewer { email } }"
 PERSONS = "query P($search: String) { persons(search: $search) { totalCount } }"
@@ -128,6 +129,6 @@ async def test_a_deeply_nested_literal_in_the_document_is_refused(
 async def test_an_upload_given_as_json_instead_of_a_file_is_a_user_error(
     client: httpx.AsyncClient, office: Staff
 ) -> None:
-    case_id = await new_case(client, office, "Upload sem arquivo")
+    case_id = (await create_case(client, office.token, title="Upload sem arquivo"))["id"]
     extensions = await refused(client, office.token, UPLOAD, {"c": case_id, "f": "arquivo.pdf"})
     assert extensions == {"code": "BAD_USER_INPUT", "field": "file"}

@@ -9,21 +9,8 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.factories import Staff, data, error, gql, refused
-
-CREATE_CASE = """
-mutation CreateCase($input: CaseInput!) {
-  createCase(input: $input) { id }
-}
-"""
-
-ADD_MOVEMENT = """
-mutation AddMovement($caseId: ID!, $input: MovementInput!) {
-  addMovement(caseId: $caseId, input: $input) {
-    id occurredAt description code source createdBy { id name }
-  }
-}
-"""
+from tests.factories import ADD_MOVEMENT, Staff, add_movement, create_case, movement
+from tests.graphql_client import data, error, gql, refused
 
 CASE_MOVEMENTS = """
 query CaseMovements($id: ID!, $first: Int, $after: String) {
@@ -50,29 +37,6 @@ query CaseTasks($id: ID!) {
 """
 
 
-async def new_case(client: httpx.AsyncClient, token: str, title: str = "Silva x Banco") -> str:
-    body = await gql(client, token, CREATE_CASE, {"input": {"title": title}})
-    case_id: str = data(body)["createCase"]["id"]
-    return case_id
-
-
-def movement(**fields: Any) -> dict[str, Any]:
-    return {
-        "occurredAt": "2024-05-02T14:30:00-03:00",
-        "description": "Juntada de petição",
-        "source": "COURT",
-        **fields,
-    }
-
-
-async def add_movement(
-    client: httpx.AsyncClient, token: str, case_id: str, **fields: Any
-) -> dict[str, Any]:
-    body = await gql(client, token, ADD_MOVEMENT, {"caseId": case_id, "input": movement(**fields)})
-    added: dict[str, Any] = data(body)["addMovement"]
-    return added
-
-
 async def movements_page(
     client: httpx.AsyncClient, token: str, case_id: str, **arguments: Any
 ) -> dict[str, Any]:
@@ -85,7 +49,7 @@ async def movements_page(
 
 
 async def test_a_lawyer_adds_a_court_movement(client: httpx.AsyncClient, office: Staff) -> None:
-    case_id = await new_case(client, office.lawyer_token)
+    case_id = (await create_case(client, office.lawyer_token))["id"]
 
     added = await add_movement(
         client,
@@ -109,7 +73,7 @@ async def test_a_lawyer_adds_a_court_movement(client: httpx.AsyncClient, office:
 async def test_a_lawyer_adds_an_internal_movement_without_code(
     client: httpx.AsyncClient, office: Staff
 ) -> None:
-    case_id = await new_case(client, office.lawyer_token)
+    case_id = (await create_case(client, office.lawyer_token))["id"]
 
     added = await add_movement(
         client,
@@ -138,7 +102,7 @@ async def test_a_lawyer_adds_an_internal_movement_without_code(
 async def test_movements_come_newest_first_by_occurred_at_in_pages(
     client: httpx.AsyncClient, office: Staff
 ) -> None:
-    case_id = await new_case(client, office.lawyer_token)
+    case_id = (await create_case(client, office.lawyer_token))["id"]
     days = [1, 2, 3, 4, 5]
     random.Random(7).shuffle(days)  # added in an order unrelated to when they happened
     for day in days:
@@ -180,7 +144,7 @@ async def test_movements_come_newest_first_by_occurred_at_in_pages(
 async def test_movements_of_a_case_without_any_are_an_empty_connection(
     client: httpx.AsyncClient, office: Staff
 ) -> None:
-    case_id = await new_case(client, office.lawyer_token)
+    case_id = (await create_case(client, office.lawyer_token))["id"]
 
     page = await movements_page(client, office.lawyer_token, case_id)
 
@@ -194,7 +158,7 @@ async def test_movements_of_a_case_without_any_are_an_empty_connection(
 async def test_movements_with_first_over_100_is_refused(
     client: httpx.AsyncClient, office: Staff
 ) -> None:
-    case_id = await new_case(client, office.lawyer_token)
+    case_id = (await create_case(client, office.lawyer_token))["id"]
 
     body = await gql(client, office.lawyer_token, CASE_MOVEMENTS, {"id": case_id, "first": 101})
 
@@ -224,7 +188,7 @@ IN_THREE_DAYS = (datetime.now(UTC) + timedelta(days=3)).isoformat()
 async def test_a_bad_movement_is_refused_naming_its_field_and_adds_nothing(
     client: httpx.AsyncClient, office: Staff, bad: dict[str, Any], field: str
 ) -> None:
-    case_id = await new_case(client, office.lawyer_token)
+    case_id = (await create_case(client, office.lawyer_token))["id"]
 
     extensions = await refused(
         client, office.lawyer_token, ADD_MOVEMENT, {"caseId": case_id, "input": movement(**bad)}
@@ -237,7 +201,7 @@ async def test_a_bad_movement_is_refused_naming_its_field_and_adds_nothing(
 async def test_add_movement_to_a_case_of_another_office_is_not_found(
     client: httpx.AsyncClient, office: Staff, other_office: Staff
 ) -> None:
-    theirs = await new_case(client, other_office.token)
+    theirs = (await create_case(client, other_office.token))["id"]
 
     extensions = await refused(
         client, office.lawyer_token, ADD_MOVEMENT, {"caseId": theirs, "input": movement()}
@@ -263,7 +227,7 @@ async def test_add_movement_with_a_case_id_that_is_not_an_id_is_refused(
 async def test_a_lawyer_creates_a_task_with_an_assignee(
     client: httpx.AsyncClient, office: Staff
 ) -> None:
-    case_id = await new_case(client, office.lawyer_token)
+    case_id = (await create_case(client, office.lawyer_token))["id"]
 
     body = await gql(
         client,
@@ -292,7 +256,7 @@ async def test_a_lawyer_creates_a_task_with_an_assignee(
 async def test_a_task_without_due_date_or_assignee(
     client: httpx.AsyncClient, office: Staff
 ) -> None:
-    case_id = await new_case(client, office.lawyer_token)
+    case_id = (await create_case(client, office.lawyer_token))["id"]
 
     body = await gql(
         client, office.lawyer_token, CREATE_TASK, {"caseId": case_id, "input": {"title": "Ligar"}}
@@ -310,7 +274,7 @@ async def test_a_task_without_due_date_or_assignee(
 async def test_tasks_list_open_ones_first_by_due_date_undated_last(
     client: httpx.AsyncClient, office: Staff
 ) -> None:
-    case_id = await new_case(client, office.lawyer_token)
+    case_id = (await create_case(client, office.lawyer_token))["id"]
     today = date.today()
     tasks = [
         ("Feita cedo", today - timedelta(days=5), True),
@@ -342,7 +306,7 @@ async def test_tasks_list_open_ones_first_by_due_date_undated_last(
 async def test_a_task_assigned_to_staff_of_another_office_is_not_found(
     client: httpx.AsyncClient, office: Staff, other_office: Staff
 ) -> None:
-    case_id = await new_case(client, office.lawyer_token)
+    case_id = (await create_case(client, office.lawyer_token))["id"]
 
     extensions = await refused(
         client,
@@ -360,7 +324,7 @@ async def test_a_task_assigned_to_staff_of_another_office_is_not_found(
 async def test_a_task_with_a_blank_title_is_refused(
     client: httpx.AsyncClient, office: Staff
 ) -> None:
-    case_id = await new_case(client, office.lawyer_token)
+    case_id = (await create_case(client, office.lawyer_token))["id"]
 
     extensions = await refused(
         client, office.lawyer_token, CREATE_TASK, {"caseId": case_id, "input": {"title": ""}}
@@ -372,7 +336,7 @@ async def test_a_task_with_a_blank_title_is_refused(
 async def test_create_task_in_a_case_of_another_office_is_not_found(
     client: httpx.AsyncClient, office: Staff, other_office: Staff
 ) -> None:
-    theirs = await new_case(client, other_office.token)
+    theirs = (await create_case(client, other_office.token))["id"]
 
     extensions = await refused(
         client, office.lawyer_token, CREATE_TASK, {"caseId": theirs, "input": {"title": "X"}}

@@ -12,22 +12,19 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from mail.letters import WITHHELD_LINK
 from settings import Settings
-from tests.conftest import http_client, serving
 from tests.factories import (
     CLIENT_PASSWORD,
     Staff,
     accept,
     create_person,
-    data,
-    gql,
     grant,
-    hidden,
     new_portal_client,
-    refusal,
     sign_in,
     unique_email,
 )
+from tests.graphql_client import data, gql, hidden, refusal
 from tests.mailbox import Mailbox
+from tests.serving import http_client, serving
 
 MESSAGE_FIELDS = "id recipient subject body status attempts lastError sentAt"
 OUTBOX = f"""
@@ -54,7 +51,7 @@ async def outbox(
 
 async def invite(client: httpx.AsyncClient, office: Staff) -> dict[str, Any]:
     """Portal access granted to a new person of ``office``: the invitation."""
-    person_id = await create_person(client, office.token)
+    person_id = (await create_person(client, office.token))["id"]
     return await grant(client, office.token, person_id, unique_email())
 
 

@@ -13,7 +13,8 @@ import httpx
 
 from settings import Settings
 from tests.api.test_documents import PDF, stored_files
-from tests.factories import Staff, data, gql, make_docket, new_case
+from tests.factories import Staff, create_case, make_docket
+from tests.graphql_client import data, gql
 
 BAD_CURSOR_BESIDE_A_CASE = """
 query Two($id: ID!) {
@@ -63,7 +64,7 @@ def codes(body: dict[str, object]) -> set[str]:
 async def test_a_failing_field_beside_pending_sql_is_a_user_error_not_a_500(
     client: httpx.AsyncClient, office: Staff
 ) -> None:
-    case_id = await new_case(client, office, "Ação de despejo")
+    case_id = (await create_case(client, office.token, title="Ação de despejo"))["id"]
     for _ in range(20):  # the race between the failure and the siblings' SQL, many times
         body = await gql(client, office.token, BAD_CURSOR_BESIDE_A_CASE, {"id": case_id})
         assert body["data"] is None
@@ -86,7 +87,7 @@ async def test_a_client_with_a_bad_page_gets_a_user_error(
 async def test_the_fields_that_could_be_resolved_are_answered(
     client: httpx.AsyncClient, office: Staff
 ) -> None:
-    case_id = await new_case(client, office, "Ação de alimentos")
+    case_id = (await create_case(client, office.token, title="Ação de alimentos"))["id"]
     body = await gql(client, office.token, NULLABLE_FAILURE_BESIDE_A_CASE, {"id": case_id})
     assert codes(body) == {"BAD_USER_INPUT"}
     assert body["data"]["case"] is None  # nulled up to the nearest nullable field
@@ -117,7 +118,7 @@ async def test_when_an_error_empties_the_answer_no_mutation_of_it_lands(
 async def test_an_upload_whose_answer_is_lost_leaves_no_file(
     client: httpx.AsyncClient, office: Staff, settings: Settings
 ) -> None:
-    case_id = await new_case(client, office, "Upload perdido")
+    case_id = (await create_case(client, office.token, title="Upload perdido"))["id"]
     before = stored_files(settings)
     operations = {"query": UPLOAD_THEN_BAD_UPDATE, "variables": {"c": case_id, "f": None}}
     response = await client.post(

@@ -9,15 +9,8 @@ import httpx
 import pytest
 
 from domain.validators import make_cpf
-from tests.factories import Staff, data, error, gql
-
-PERSON_FIELDS = "id name kind taxId email phone notes"
-
-CREATE_PERSON = f"""
-mutation CreatePerson($input: PersonInput!) {{
-  createPerson(input: $input) {{ {PERSON_FIELDS} }}
-}}
-"""
+from tests.factories import CREATE_PERSON, PERSON_FIELDS, Staff, create_person
+from tests.graphql_client import data, error, gql
 
 UPDATE_PERSON = f"""
 mutation UpdatePerson($id: ID!, $input: PersonUpdateInput!) {{
@@ -46,12 +39,6 @@ PERSONS_COUNT = "{ persons { totalCount } }"
 VALID_CPF = "529.982.247-25"
 INVALID_CPF = "529.982.247-26"
 VALID_CNPJ = "11.222.333/0001-81"
-
-
-async def create_person(client: httpx.AsyncClient, token: str, **fields: Any) -> dict[str, Any]:
-    body = await gql(client, token, CREATE_PERSON, {"input": fields})
-    person: dict[str, Any] = data(body)["createPerson"]
-    return person
 
 
 async def person_count(client: httpx.AsyncClient, token: str) -> int:

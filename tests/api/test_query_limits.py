@@ -8,7 +8,8 @@ import pytest
 from graphql import get_introspection_query
 
 from tests.api.test_statement_count import CLIENT_FOLDERS  # the portal's usual read
-from tests.factories import Docket, Staff, data, error, gql, make_docket
+from tests.factories import Docket, Staff, make_docket
+from tests.graphql_client import data, error, gql
 from tests.schema.test_limits import doubling, doubling_apart
 
 README_FOLDERS = """

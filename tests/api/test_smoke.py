@@ -2,7 +2,8 @@ from __future__ import annotations
 
 import httpx
 
-from tests.factories import Staff, data, gql
+from tests.factories import Staff
+from tests.graphql_client import data, gql
 
 VIEWER = "{ viewer { email role person { id } } }"
 

@@ -18,12 +18,11 @@ from tests.factories import (
     Staff,
     StatementCounter,
     accept,
-    data,
-    gql,
     grant,
     sign_in,
     unique_email,
 )
+from tests.graphql_client import data, gql
 
 FOLDERS = """
 query Folders($first: Int!) {

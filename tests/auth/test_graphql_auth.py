@@ -11,7 +11,8 @@ import httpx
 
 from auth.tokens import AccessClaims, Signer
 from settings import Settings
-from tests.factories import Staff, data, gql
+from tests.factories import Staff
+from tests.graphql_client import data, gql
 
 VIEWER = "{ viewer { email role } }"
 

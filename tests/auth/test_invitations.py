@@ -16,19 +16,19 @@ from tests.factories import (
     Staff,
     accept,
     create_person,
-    gql,
     grant,
     new_portal_client,
     sign_in,
     unique_email,
 )
+from tests.graphql_client import gql
 
 ACCEPT = "/auth/invitations/accept"
 
 
 async def invited(client: httpx.AsyncClient, office: Staff) -> tuple[str, str]:
     """A person invited to the portal: their login and the invitation token."""
-    person_id = await create_person(client, office.token, "Maria Cliente")
+    person_id = (await create_person(client, office.token, name="Maria Cliente"))["id"]
     email = unique_email("maria.cliente")
     return email, (await grant(client, office.token, person_id, email))["token"]
 
@@ -140,7 +140,7 @@ async def test_the_email_itself_is_refused_as_password(
 async def test_accepting_after_revocation_is_refused(
     client: httpx.AsyncClient, office: Staff
 ) -> None:
-    person_id = await create_person(client, office.token)
+    person_id = (await create_person(client, office.token))["id"]
     token = (await grant(client, office.token, person_id, unique_email()))["token"]
     await gql(client, office.token, REVOKE, {"personId": person_id})
     description = refusal(await accept(client, token, CLIENT_PASSWORD), "revoked_token")

@@ -18,16 +18,12 @@ from tests.factories import (
     Staff,
     accept,
     create_person,
-    data,
-    error,
-    gql,
     grant,
-    hidden,
     new_portal_client,
-    refused,
     sign_in,
     unique_email,
 )
+from tests.graphql_client import data, error, gql, hidden, refused
 from tests.mailbox import Mailbox
 
 PORTAL_ACCESS = """
@@ -69,7 +65,7 @@ async def invitation_states(owner_engine: AsyncEngine, person_id: str) -> list[t
 async def test_a_person_never_granted_has_access_disabled_and_no_login(
     client: httpx.AsyncClient, office: Staff
 ) -> None:
-    person_id = await create_person(client, office.token)
+    person_id = (await create_person(client, office.token))["id"]
     assert await portal_access(client, office, person_id) == NEVER_GRANTED
 
 
@@ -77,7 +73,7 @@ async def test_grant_enables_access_with_the_email_as_login_and_returns_the_invi
     client: httpx.AsyncClient, office: Staff, mailbox: Mailbox
 ) -> None:
     # given a person
-    person_id = await create_person(client, office.token, "João Santos")
+    person_id = (await create_person(client, office.token, name="João Santos"))["id"]
     email = unique_email()
 
     # when a lawyer grants access with a mixed-case e-mail
@@ -110,7 +106,7 @@ async def test_grant_enables_access_with_the_email_as_login_and_returns_the_invi
 async def test_invitation_expires_after_seven_days_by_default(
     client: httpx.AsyncClient, office: Staff
 ) -> None:
-    person_id = await create_person(client, office.token)
+    person_id = (await create_person(client, office.token))["id"]
     invitation = await grant(client, office.token, person_id, unique_email())
     expires_at = datetime.fromisoformat(invitation["expiresAt"])
     assert abs(expires_at - (datetime.now(UTC) + timedelta(days=7))) < timedelta(minutes=1)
@@ -120,7 +116,7 @@ async def test_granting_again_reissues_the_invitation_and_the_old_one_stops_work
     client: httpx.AsyncClient, office: Staff, owner_engine: AsyncEngine
 ) -> None:
     # given a granted person whose invitation was not used
-    person_id = await create_person(client, office.token)
+    person_id = (await create_person(client, office.token))["id"]
     email = unique_email()
     first = await grant(client, office.token, person_id, email)
 
@@ -201,7 +197,7 @@ async def test_revoke_disables_access_and_keeps_the_login_on_record(
 async def test_revoking_a_person_never_granted_answers_access_disabled(
     client: httpx.AsyncClient, office: Staff
 ) -> None:
-    person_id = await create_person(client, office.token)
+    person_id = (await create_person(client, office.token))["id"]
     body = await gql(client, office.token, REVOKE, {"personId": person_id})
     assert data(body)["revokePortalAccess"] == NEVER_GRANTED
 
@@ -221,7 +217,7 @@ async def test_revoking_twice_keeps_the_first_revocation_time(
 async def test_grant_with_an_invalid_email_is_refused_and_grants_nothing(
     client: httpx.AsyncClient, office: Staff
 ) -> None:
-    person_id = await create_person(client, office.token)
+    person_id = (await create_person(client, office.token))["id"]
     extensions = await refused(
         client, office.token, GRANT, {"personId": person_id, "email": "maria@@example"}
     )
@@ -234,7 +230,7 @@ async def test_grant_with_the_login_of_another_person_is_refused(
 ) -> None:
     # given a client whose login is taken
     portal = await new_portal_client(client, office)
-    other = await create_person(client, office.token, "Outra Pessoa")
+    other = (await create_person(client, office.token, name="Outra Pessoa"))["id"]
 
     # when staff grant another person the same login, in other case
     body = await gql(
@@ -254,7 +250,7 @@ async def test_grant_with_the_login_of_another_person_is_refused(
 async def test_grant_with_a_staff_login_is_refused(
     client: httpx.AsyncClient, office: Staff
 ) -> None:
-    person_id = await create_person(client, office.token)
+    person_id = (await create_person(client, office.token))["id"]
     extensions = await refused(
         client, office.token, GRANT, {"personId": person_id, "email": office.lawyer_email}
     )
@@ -265,7 +261,7 @@ async def test_the_same_login_may_serve_persons_of_two_offices(
     client: httpx.AsyncClient, office: Staff, other_office: Staff
 ) -> None:
     portal = await new_portal_client(client, office)
-    person_id = await create_person(client, other_office.token)
+    person_id = (await create_person(client, other_office.token))["id"]
     invitation = await grant(client, other_office.token, person_id, portal.email)
     assert invitation["access"]["login"] == portal.email
 
@@ -273,7 +269,7 @@ async def test_the_same_login_may_serve_persons_of_two_offices(
 async def test_grant_to_a_person_of_another_office_is_not_found(
     client: httpx.AsyncClient, office: Staff, other_office: Staff
 ) -> None:
-    person_id = await create_person(client, other_office.token)
+    person_id = (await create_person(client, other_office.token))["id"]
     extensions = await refused(
         client, office.token, GRANT, {"personId": person_id, "email": unique_email()}
     )
@@ -302,7 +298,7 @@ async def test_grant_with_a_malformed_person_id_is_bad_input(
 
 async def test_a_client_may_not_grant_or_revoke(client: httpx.AsyncClient, office: Staff) -> None:
     portal = await new_portal_client(client, office)
-    other = await create_person(client, office.token)
+    other = (await create_person(client, office.token))["id"]
     for document, variables in (
         (GRANT, {"personId": other, "email": unique_email()}),
         (REVOKE, {"personId": portal.person_id}),
@@ -337,7 +333,7 @@ async def test_a_client_refresh_token_used_twice_ends_the_client_session(
 async def test_grants_of_one_person_at_once_all_succeed_and_leave_one_account(
     client: httpx.AsyncClient, office: Staff
 ) -> None:
-    person_id = await create_person(client, office.token, "Cliente Concorrente")
+    person_id = (await create_person(client, office.token, name="Cliente Concorrente"))["id"]
     email = unique_email("concorrente")
 
     invitations = await asyncio.gather(

@@ -7,7 +7,8 @@ import re
 import httpx
 
 from settings import Settings
-from tests.factories import Staff, add_party, create_person, data, gql, new_case, unique_email
+from tests.factories import Staff, add_party, create_case, create_person, unique_email
+from tests.graphql_client import data, gql
 from tests.mailbox import Mailbox
 
 GRANT = """
@@ -50,9 +51,9 @@ async def test_grant_invite_accept_sign_in_read_revoke_and_grant_again(
 ) -> None:
     async with httpx.AsyncClient(base_url=live_server, timeout=20) as http:
         # given a person who is the client in one folder and a mere party in another
-        person_id = await create_person(http, office.token, "Maria Cliente")
-        own = await new_case(http, office, "Ação de cobrança")
-        other = await new_case(http, office, "Inventário")
+        person_id = (await create_person(http, office.token, name="Maria Cliente"))["id"]
+        own = (await create_case(http, office.token, title="Ação de cobrança"))["id"]
+        other = (await create_case(http, office.token, title="Inventário"))["id"]
         await add_party(http, office, own, person_id, is_client=True)
         await add_party(http, office, other, person_id, is_client=False)
         email = unique_email()

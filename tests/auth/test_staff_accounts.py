@@ -11,17 +11,8 @@ import pytest
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from tests.factories import (
-    Staff,
-    accept,
-    data,
-    error,
-    gql,
-    hidden,
-    new_portal_client,
-    refusal,
-    sign_in,
-)
+from tests.factories import Staff, accept, new_portal_client, sign_in
+from tests.graphql_client import data, error, gql, hidden, refusal
 from tests.mailbox import Mailbox
 
 CREATE = """

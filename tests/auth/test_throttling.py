@@ -27,8 +27,8 @@ from db.session import transaction
 from db.throttle import address_key, email_key
 from domain.viewer import Role
 from settings import Settings
-from tests.conftest import _Served, http_client, serving
 from tests.factories import PASSWORD, Staff, sign_in, unique_email
+from tests.serving import Served, http_client, serving
 
 BAD_CREDENTIALS = {
     "error": "invalid_grant",
@@ -292,7 +292,7 @@ async def throttle_rows(engine: AsyncEngine, email: str, host: str) -> tuple[Any
 
 
 async def test_colleagues_signing_in_at_once_from_one_address_are_all_let_in(
-    strict: _Served, engine: AsyncEngine
+    strict: Served, engine: AsyncEngine
 ) -> None:
     # given 30 colleagues behind one address that allows 4 failures
     emails = await colleagues(engine, 30)
@@ -326,7 +326,7 @@ async def test_one_account_signing_in_at_once_many_times_is_let_in_every_time(
 
 
 async def test_a_parallel_spray_from_one_address_reaches_no_more_checks_than_its_limit(
-    strict: _Served, engine: AsyncEngine
+    strict: Served, engine: AsyncEngine
 ) -> None:
     async with from_address(strict) as (sprayer, host):
         # given 30 guesses at as many e-mails, sent at once from an address allowing 4
@@ -365,7 +365,7 @@ async def set_pending(engine: AsyncEngine, email: str, host: str, pending: int, 
 
 
 async def test_an_attempt_finding_no_room_for_its_whole_wait_is_refused_for_a_second(
-    strict: _Served, engine: AsyncEngine, office: Staff, monkeypatch: pytest.MonkeyPatch
+    strict: Served, engine: AsyncEngine, office: Staff, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setattr(throttle, "QUEUE_WAIT", 0.5)
     async with from_address(strict) as (client, host):
@@ -388,7 +388,7 @@ async def test_an_attempt_finding_no_room_for_its_whole_wait_is_refused_for_a_se
 
 
 async def test_a_place_left_by_an_attempt_that_never_ended_stops_counting(
-    strict: _Served, engine: AsyncEngine, office: Staff
+    strict: Served, engine: AsyncEngine, office: Staff
 ) -> None:
     async with from_address(strict) as (client, host):
         # given an e-mail and an address full of attempts whose process died a minute ago
@@ -427,7 +427,7 @@ async def test_an_attempt_whose_check_breaks_gives_its_place_back_uncounted(
 
 
 async def test_password_checks_run_off_the_event_loop_while_healthz_answers(
-    served: _Served,
+    served: Served,
 ) -> None:
     # given 30 sign-ins at once, each from an address of its own
     loop_thread = threading.get_ident()
@@ -461,7 +461,7 @@ _hosts = itertools.count(1)
 
 
 @asynccontextmanager
-async def from_address(app: _Served) -> AsyncIterator[tuple[httpx.AsyncClient, str]]:
+async def from_address(app: Served) -> AsyncIterator[tuple[httpx.AsyncClient, str]]:
     """A client of ``app`` from a new address, and that address."""
     n = next(_hosts)
     host = f"198.19.{n // 250 % 250}.{n % 250 + 1}"
@@ -471,7 +471,7 @@ async def from_address(app: _Served) -> AsyncIterator[tuple[httpx.AsyncClient, s
 
 
 @pytest.fixture(scope="module")
-async def strict(settings: Settings) -> AsyncIterator[_Served]:
+async def strict(settings: Settings) -> AsyncIterator[Served]:
     """The app with a small per-address limit: 4 failures per 10 minutes."""
     stricter = settings.model_copy(
         update={"login_failures_per_address": FEW, "login_address_window": WINDOW}
@@ -511,7 +511,7 @@ async def address_retry(
 
 
 async def test_many_failures_from_one_address_refuse_that_address_only(
-    served: _Served, office: Staff, settings: Settings, engine: AsyncEngine
+    served: Served, office: Staff, settings: Settings, engine: AsyncEngine
 ) -> None:
     limit, window = settings.login_failures_per_address, settings.login_address_window
     assert (limit, window) == (20, 3600)
@@ -529,7 +529,7 @@ async def test_many_failures_from_one_address_refuse_that_address_only(
 
 
 async def test_failures_fade_out_of_the_window_one_by_one(
-    strict: _Served, engine: AsyncEngine
+    strict: Served, engine: AsyncEngine
 ) -> None:
     async with from_address(strict) as (client, host):
         # given an address at its limit: refused until one failure has faded out
@@ -551,7 +551,7 @@ async def test_failures_fade_out_of_the_window_one_by_one(
 
 
 async def test_a_count_made_after_this_attempt_began_does_not_grow_by_fading(
-    strict: _Served, engine: AsyncEngine
+    strict: Served, engine: AsyncEngine
 ) -> None:
     async with from_address(strict) as (client, host):
         # given an address at its limit, counted by a transaction that began after the
@@ -571,7 +571,7 @@ async def test_a_count_made_after_this_attempt_began_does_not_grow_by_fading(
 
 
 async def test_colleagues_signing_in_make_room_for_each_others_typos(
-    strict: _Served, engine: AsyncEngine, office: Staff
+    strict: Served, engine: AsyncEngine, office: Staff
 ) -> None:
     async with from_address(strict) as (nat, host):
         # given an office behind one address, one failure short of its limit
@@ -584,7 +584,7 @@ async def test_colleagues_signing_in_make_room_for_each_others_typos(
 
 
 async def test_successes_never_let_one_address_spray_more_than_twice_its_limit(
-    strict: _Served, engine: AsyncEngine, office: Staff
+    strict: Served, engine: AsyncEngine, office: Staff
 ) -> None:
     async with from_address(strict) as (sprayer, host):
         # given a client who signs in to their own account again and again

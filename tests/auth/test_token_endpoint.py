@@ -13,7 +13,8 @@ from db.session import transaction
 from db.throttle import email_key
 from domain.viewer import Role
 from settings import Settings
-from tests.factories import PASSWORD, Staff, data, error, gql, sign_in
+from tests.factories import PASSWORD, Staff, sign_in
+from tests.graphql_client import data, error, gql
 
 VIEWER = "{ viewer { email role } }"
 

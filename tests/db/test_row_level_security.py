@@ -28,13 +28,12 @@ from tests.factories import (
     PortalClient,
     Staff,
     add_party,
-    data,
-    gql,
+    create_case,
     make_docket,
-    new_case,
     new_portal_client,
     unique_email,
 )
+from tests.graphql_client import data, gql
 
 FOLDERS = "{ cases { totalCount edges { node { id movements { edges { node { source } } } } } } }"
 
@@ -148,8 +147,8 @@ async def test_a_raw_select_in_a_client_transaction_returns_only_the_clients_row
 async def test_a_raw_select_of_staff_returns_only_their_office(
     client: httpx.AsyncClient, engine: AsyncEngine, office: Staff, other_office: Staff
 ) -> None:
-    mine = await new_case(client, office, "Do meu escritório")
-    await new_case(client, other_office, "Do outro escritório")
+    mine = (await create_case(client, office.token, title="Do meu escritório"))["id"]
+    (await create_case(client, other_office.token, title="Do outro escritório"))["id"]
     async with scoped(engine, staff_viewer(office)) as db:
         offices = set(await column(db, 'SELECT office_id FROM "case"'))
         ids = await column(db, 'SELECT id::text FROM "case"')
@@ -324,9 +323,14 @@ async def test_a_client_reads_the_name_of_their_folders_responsible_lawyer(
 ) -> None:
     # given a folder of the client's, for which the office's lawyer is responsible
     portal = await new_portal_client(client, office)
-    case_id = await new_case(
-        client, office, "Ação de cobrança", responsibleLawyerId=str(office.lawyer_id)
-    )
+    case_id = (
+        await create_case(
+            client,
+            office.token,
+            title="Ação de cobrança",
+            responsibleLawyerId=str(office.lawyer_id),
+        )
+    )["id"]
     await add_party(client, office, case_id, portal.person_id, is_client=True)
 
     # then the client reads the lawyer's name (row-level security lets that account through)
