@@ -193,7 +193,7 @@ def _folder_taken(folder: str) -> InvalidValue:
 
 async def require_case(db: Db, viewer: Viewer, case_id: uuid.UUID) -> None:
     if await get_case(db, viewer=viewer, case_id=case_id) is None:
-        raise Missing("caseId", f"No case with the id {case_id}.")
+        raise Missing(camel("case_id"), f"No case with the id {case_id}.")
 
 
 async def add_party(
@@ -209,7 +209,7 @@ async def add_party(
     await require_case(db, viewer, case_id)
     person = await get_person(db, viewer=viewer, person_id=person_id)
     if person is None:
-        raise Missing("personId", f"No person with the id {person_id}.")
+        raise Missing(camel("person_id"), f"No person with the id {person_id}.")
     statement = insert(case_parties).values(
         office_id=viewer.office_id,
         case_id=case_id,
