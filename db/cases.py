@@ -10,6 +10,7 @@ import sqlalchemy as sa
 from sqlalchemy import RowMapping
 from sqlalchemy.dialects.postgresql import insert
 
+from db.inputs import CaseCreate, CaseUpdate
 from db.pages import Page, Window, fetch_page, fetch_pages_by
 from db.persons import get_person
 from db.scope import visible_cases, visible_parties
@@ -19,7 +20,7 @@ from db.staff import require_staff
 from db.tables import CaseStatus, PartyRole, case_parties, cases, offices, persons
 from domain import validators
 from domain.errors import InvalidValue, Missing
-from domain.fields import money, past_date, texts
+from domain.fields import camel, money, past_date, texts
 from domain.viewer import Viewer
 
 TEXT_LIMITS = {
@@ -115,16 +116,16 @@ async def _clean(db: Db, viewer: Viewer, values: dict[str, Any]) -> dict[str, An
     if cleaned.get("cnj_number") is not None:
         cleaned["cnj_number"] = validators.cnj_number(cleaned["cnj_number"])
     if "claim_value" in cleaned:
-        cleaned["claim_value"] = money(cleaned["claim_value"], field="claimValue")
+        cleaned["claim_value"] = money(cleaned["claim_value"], field=camel("claim_value"))
     if "filed_on" in cleaned:
-        cleaned["filed_on"] = past_date(cleaned["filed_on"], field="filedOn")
+        cleaned["filed_on"] = past_date(cleaned["filed_on"], field=camel("filed_on"))
     if "status" in cleaned and cleaned["status"] is None:
         raise InvalidValue("status", "status must not be null.")
     await require_staff(
         db,
         viewer=viewer,
         account_id=cleaned.get("responsible_lawyer_id"),
-        field="responsibleLawyerId",
+        field=camel("responsible_lawyer_id"),
     )
     return cleaned
 
@@ -139,8 +140,8 @@ async def _next_folder(db: Db, viewer: Viewer) -> str:
     return f"{number:05d}"
 
 
-async def create_case(db: Db, *, viewer: Viewer, values: dict[str, Any]) -> RowMapping:
-    cleaned = await _clean(db, viewer, values)
+async def create_case(db: Db, *, viewer: Viewer, case: CaseCreate) -> RowMapping:
+    cleaned = await _clean(db, viewer, case.given())
     numbered = cleaned.get("folder") is None
     for _ in range(1000):  # skip numbers that staff already typed by hand
         if numbered:
@@ -159,11 +160,11 @@ async def create_case(db: Db, *, viewer: Viewer, values: dict[str, Any]) -> RowM
 
 
 async def update_case(
-    db: Db, *, viewer: Viewer, case_id: uuid.UUID, values: dict[str, Any]
+    db: Db, *, viewer: Viewer, case_id: uuid.UUID, changes: CaseUpdate
 ) -> RowMapping:
     if await get_case(db, viewer=viewer, case_id=case_id) is None:
         raise Missing("id", f"No case with the id {case_id}.")
-    cleaned = await _clean(db, viewer, values)
+    cleaned = await _clean(db, viewer, changes.given())
     if "folder" in cleaned and cleaned["folder"] is None:
         raise InvalidValue("folder", "folder must not be null.")
     if cleaned.get("folder") is not None:
@@ -192,7 +193,7 @@ def _folder_taken(folder: str) -> InvalidValue:
 
 async def require_case(db: Db, *, viewer: Viewer, case_id: uuid.UUID) -> None:
     if await get_case(db, viewer=viewer, case_id=case_id) is None:
-        raise Missing("caseId", f"No case with the id {case_id}.")
+        raise Missing(camel("case_id"), f"No case with the id {case_id}.")
 
 
 async def add_party(
@@ -208,7 +209,7 @@ async def add_party(
     await require_case(db, viewer=viewer, case_id=case_id)
     person = await get_person(db, viewer=viewer, person_id=person_id)
     if person is None:
-        raise Missing("personId", f"No person with the id {person_id}.")
+        raise Missing(camel("person_id"), f"No person with the id {person_id}.")
     statement = insert(case_parties).values(
         office_id=viewer.office_id,
         case_id=case_id,

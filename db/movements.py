@@ -5,18 +5,18 @@ from __future__ import annotations
 import uuid
 from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
-from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy import RowMapping
 
 from db.cases import require_case
+from db.inputs import MovementCreate
 from db.pages import Page, Window, fetch_pages_by
 from db.scope import visible_documents, visible_movements
 from db.session import Db
 from db.tables import documents, movements
 from domain.errors import InvalidValue
-from domain.fields import required
+from domain.fields import camel, required
 from domain.viewer import Viewer
 
 DESCRIPTION_LIMIT = 10_000  # characters
@@ -51,23 +51,13 @@ async def documents_of_cases(
 
 
 async def add_movement(
-    db: Db, *, viewer: Viewer, case_id: uuid.UUID, values: dict[str, Any]
+    db: Db, *, viewer: Viewer, case_id: uuid.UUID, movement: MovementCreate
 ) -> RowMapping:
     await require_case(db, viewer=viewer, case_id=case_id)
-    cleaned = dict(values)
+    cleaned = movement.given()
     required(cleaned, "description", DESCRIPTION_LIMIT)
-    occurred_at: datetime = cleaned["occurred_at"]
-    if occurred_at.tzinfo is None:
-        raise InvalidValue("occurredAt", "occurredAt needs a time zone offset, e.g. -03:00.")
-    if occurred_at.year < EARLIEST_YEAR:
-        raise InvalidValue(
-            "occurredAt", f"occurredAt must be after {EARLIEST_YEAR}, not {occurred_at}."
-        )
-    now = datetime.now(UTC)
-    # (the year first: near year 9999, converting to UTC to compare would overflow)
-    if occurred_at.year > now.year + 1 or occurred_at > now + FUTURE_TOLERANCE:
-        raise InvalidValue("occurredAt", f"occurredAt cannot be in the future ({occurred_at}).")
-    code = cleaned.get("code")
+    _check_moment(movement.occurred_at)
+    code = movement.code
     if code is not None and not 0 < code < 1_000_000:
         raise InvalidValue("code", f"code must be a positive movement code, not {code}.")
     row = await db.row(
@@ -79,3 +69,15 @@ async def add_movement(
     )
     assert row is not None
     return row
+
+
+def _check_moment(occurred_at: datetime) -> None:
+    field = camel("occurred_at")
+    if occurred_at.tzinfo is None:
+        raise InvalidValue(field, f"{field} needs a time zone offset, e.g. -03:00.")
+    if occurred_at.year < EARLIEST_YEAR:
+        raise InvalidValue(field, f"{field} must be after {EARLIEST_YEAR}, not {occurred_at}.")
+    now = datetime.now(UTC)
+    # (the year first: near year 9999, converting to UTC to compare would overflow)
+    if occurred_at.year > now.year + 1 or occurred_at > now + FUTURE_TOLERANCE:
+        raise InvalidValue(field, f"{field} cannot be in the future ({occurred_at}).")

@@ -11,6 +11,7 @@ import sqlalchemy as sa
 from sqlalchemy import RowMapping
 from sqlalchemy.dialects.postgresql import insert
 
+from db.inputs import PersonCreate, PersonUpdate
 from db.pages import Page, Window, fetch_page
 from db.scope import visible_persons
 from db.search import matching
@@ -18,7 +19,7 @@ from db.session import Db
 from db.tables import PersonKind, persons
 from domain import validators
 from domain.errors import InvalidValue, Missing
-from domain.fields import texts
+from domain.fields import camel, texts
 from domain.viewer import Viewer
 
 TEXT_LIMITS = {"name": 300, "phone": 40, "notes": 10_000}
@@ -65,9 +66,9 @@ def _kind_of(tax_id: str | None) -> PersonKind:
     return PersonKind.LEGAL if len(characters) == 14 else PersonKind.NATURAL
 
 
-async def create_person(db: Db, *, viewer: Viewer, values: dict[str, Any]) -> RowMapping:
-    kind = values.get("kind") or _kind_of(values.get("tax_id"))
-    cleaned = _clean({**values, "kind": kind}, kind=kind)
+async def create_person(db: Db, *, viewer: Viewer, person: PersonCreate) -> RowMapping:
+    kind = person.kind or _kind_of(person.tax_id)
+    cleaned = _clean({**person.given(), "kind": kind}, kind=kind)
     row = await db.row(
         insert(persons)
         .values(office_id=viewer.office_id, **cleaned)
@@ -80,16 +81,17 @@ async def create_person(db: Db, *, viewer: Viewer, values: dict[str, Any]) -> Ro
 
 
 async def update_person(
-    db: Db, *, viewer: Viewer, person_id: uuid.UUID, values: dict[str, Any]
+    db: Db, *, viewer: Viewer, person_id: uuid.UUID, changes: PersonUpdate
 ) -> RowMapping:
     current = await get_person(db, viewer=viewer, person_id=person_id)
     if current is None:
         raise Missing("id", f"No person with the id {person_id}.")
-    if "kind" in values and values["kind"] is None:
+    values = changes.given()
+    if "kind" in values and changes.kind is None:
         raise InvalidValue("kind", "kind must not be null.")
-    kind = values.get("kind") or current["kind"]
+    kind = changes.kind or current["kind"]
     if "kind" in values and "tax_id" not in values and current["tax_id"] is not None:
-        values = {**values, "tax_id": current["tax_id"]}  # re-check the tax id against the new kind
+        values["tax_id"] = current["tax_id"]  # re-check the tax id against the new kind
     cleaned = _clean(values, kind=kind)
     if not cleaned:
         return current
@@ -113,4 +115,5 @@ async def update_person(
 
 
 def _duplicate_tax_id(tax_id: str) -> InvalidValue:
-    return InvalidValue("taxId", f"Another person of this office already has the tax id {tax_id}.")
+    message = f"Another person of this office already has the tax id {tax_id}."
+    return InvalidValue(camel("tax_id"), message)

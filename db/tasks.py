@@ -4,17 +4,17 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Sequence
-from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy import RowMapping
 
 from db.cases import require_case
+from db.inputs import TaskCreate
 from db.scope import visible_tasks
 from db.session import Db
 from db.staff import require_staff
 from db.tables import tasks
-from domain.fields import required
+from domain.fields import camel, required
 from domain.viewer import Viewer
 
 
@@ -34,14 +34,12 @@ async def tasks_of_cases(
 
 
 async def create_task(
-    db: Db, *, viewer: Viewer, case_id: uuid.UUID, values: dict[str, Any]
+    db: Db, *, viewer: Viewer, case_id: uuid.UUID, task: TaskCreate
 ) -> RowMapping:
     await require_case(db, viewer=viewer, case_id=case_id)
-    cleaned = dict(values)
+    cleaned = task.given()
     required(cleaned, "title", 300)
-    await require_staff(
-        db, viewer=viewer, account_id=cleaned.get("assignee_id"), field="assigneeId"
-    )
+    await require_staff(db, viewer=viewer, account_id=task.assignee_id, field=camel("assignee_id"))
     row = await db.row(
         sa.insert(tasks)
         .values(office_id=viewer.office_id, case_id=case_id, **cleaned)

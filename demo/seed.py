@@ -12,11 +12,11 @@ import uuid
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta, timezone
 from decimal import Decimal
-from typing import Any
 
 import sqlalchemy as sa
 
 from db.cases import add_party, create_case
+from db.inputs import CaseCreate, MovementCreate, PersonCreate, TaskCreate
 from db.movements import add_movement
 from db.offices import create_account, ensure_office, slugify
 from db.persons import create_person
@@ -525,19 +525,20 @@ async def _ensure_portal_client(db: Db, office_id: uuid.UUID) -> None:
 async def _create_persons(db: Db, viewer: Viewer, rng: random.Random) -> dict[str, uuid.UUID]:
     ids: dict[str, uuid.UUID] = {}
     for person in PERSONS:
-        values: dict[str, Any] = {
-            "name": person.name,
-            "kind": person.kind,
-            "tax_id": None,
-            "email": person.email,
-            "phone": person.phone,
-            "notes": person.notes,
-        }
+        tax_id = None
         if person.has_tax_id and person.kind is PersonKind.NATURAL:
-            values["tax_id"] = validators.make_cpf(f"{rng.randrange(10**8, 10**9):09d}")
+            tax_id = validators.make_cpf(f"{rng.randrange(10**8, 10**9):09d}")
         elif person.has_tax_id:
-            values["tax_id"] = validators.make_cnpj(f"{rng.randrange(10**7, 10**8):08d}0001")
-        row = await create_person(db, viewer=viewer, values=values)
+            tax_id = validators.make_cnpj(f"{rng.randrange(10**7, 10**8):08d}0001")
+        written = PersonCreate(
+            name=person.name,
+            kind=person.kind,
+            tax_id=tax_id,
+            email=person.email,
+            phone=person.phone,
+            notes=person.notes,
+        )
+        row = await create_person(db, viewer=viewer, person=written)
         ids[person.key] = row["id"]
     return ids
 
@@ -553,9 +554,9 @@ def _status(rng: random.Random) -> CaseStatus:
     return CaseStatus.SUSPENDED if draw < 0.86 else CaseStatus.CLOSED
 
 
-def _case_values(
+def _case(
     rng: random.Random, template: _Template, *, filed_on: date, lawyer_id: uuid.UUID
-) -> dict[str, Any]:
+) -> CaseCreate:
     court = rng.choice(template.courts)
     division_number = rng.randint(1, court.divisions)
     origin = court.origin or division_number
@@ -574,24 +575,24 @@ def _case_values(
     notes = template.note
     if rng.random() < 0.5:
         notes += " " + rng.choice(_EXTRA_NOTES)
-    return {
-        "title": template.title,
-        "cnj_number": cnj,
-        "court": court.name,
-        "court_division": court.division.format(n=division_number),
-        "district": court.district,
-        "instance": "2º grau" if phase == "Recursal" else "1º grau",
-        "case_class": template.case_class,
-        "subject": template.subject,
-        "filed_on": filed_on,
-        "claim_value": _money(rng, *template.claim),
-        "status": status,
-        "phase": phase,
-        "responsible_lawyer_id": lawyer_id,
-        "internal_notes": notes,
-        "loss_risk": rng.choice(list(LossRisk)),
-        "fee_agreement": template.fee,
-    }
+    return CaseCreate(
+        title=template.title,
+        cnj_number=cnj,
+        court=court.name,
+        court_division=court.division.format(n=division_number),
+        district=court.district,
+        instance="2º grau" if phase == "Recursal" else "1º grau",
+        case_class=template.case_class,
+        subject=template.subject,
+        filed_on=filed_on,
+        claim_value=_money(rng, *template.claim),
+        status=status,
+        phase=phase,
+        responsible_lawyer_id=lawyer_id,
+        internal_notes=notes,
+        loss_risk=rng.choice(list(LossRisk)),
+        fee_agreement=template.fee,
+    )
 
 
 async def _create_case(
@@ -606,8 +607,8 @@ async def _create_case(
     staff_ids: list[uuid.UUID],
 ) -> None:
     filed_on = today - timedelta(days=rng.randint(90, 1500))
-    values = _case_values(rng, template, filed_on=filed_on, lawyer_id=lawyer_id)
-    case = await create_case(db, viewer=viewer, values=values)
+    written = _case(rng, template, filed_on=filed_on, lawyer_id=lawyer_id)
+    case = await create_case(db, viewer=viewer, case=written)
     case_id: uuid.UUID = case["id"]
 
     clients = [rng.choice(template.clients)]
@@ -628,12 +629,13 @@ async def _create_case(
             is_client=is_client,
         )
 
-    for movement in _movements(rng, filed_on=filed_on, today=today, status=values["status"]):
-        await add_movement(db, viewer=viewer, case_id=case_id, values=movement)
+    status = written.status or CaseStatus.ACTIVE
+    for movement in _movements(rng, filed_on=filed_on, today=today, status=status):
+        await add_movement(db, viewer=viewer, case_id=case_id, movement=movement)
 
-    if values["status"] is CaseStatus.ACTIVE and rng.random() < 0.7:
+    if status is CaseStatus.ACTIVE and rng.random() < 0.7:
         for task in _tasks(rng, template, today=today, lawyer_id=lawyer_id, staff_ids=staff_ids):
-            await create_task(db, viewer=viewer, case_id=case_id, values=task)
+            await create_task(db, viewer=viewer, case_id=case_id, task=task)
 
 
 def _moment(rng: random.Random, day: date) -> datetime:
@@ -642,7 +644,7 @@ def _moment(rng: random.Random, day: date) -> datetime:
 
 def _movements(
     rng: random.Random, *, filed_on: date, today: date, status: CaseStatus
-) -> list[dict[str, Any]]:
+) -> list[MovementCreate]:
     """3-8 movements between the filing and yesterday: court steps in order, notes between."""
     count = rng.randint(3, 8)
     internal = rng.randint(1, min(3, count - 2))
@@ -651,25 +653,23 @@ def _movements(
         steps[-1] = _CLOSING_STEP
     span = (today - filed_on).days  # at least 90
     days = sorted(rng.sample(range(1, span), len(steps) - 1))
-    result: list[dict[str, Any]] = [
-        {
-            "occurred_at": _moment(rng, filed_on + timedelta(days=offset)),
-            "description": description,
-            "code": code,
-            "source": Source.COURT,
-        }
+    result = [
+        MovementCreate(
+            occurred_at=_moment(rng, filed_on + timedelta(days=offset)),
+            description=description,
+            code=code,
+            source=Source.COURT,
+        )
         for (code, description), offset in zip(steps, [0, *days], strict=True)
     ]
     for description in rng.sample(_INTERNAL_NOTES, internal):
         day = filed_on + timedelta(days=rng.randrange(1, span))
         result.append(
-            {
-                "occurred_at": _moment(rng, day),
-                "description": description,
-                "source": Source.INTERNAL,
-            }
+            MovementCreate(
+                occurred_at=_moment(rng, day), description=description, source=Source.INTERNAL
+            )
         )
-    return sorted(result, key=lambda movement: movement["occurred_at"])
+    return sorted(result, key=lambda movement: movement.occurred_at)
 
 
 def _tasks(
@@ -679,19 +679,19 @@ def _tasks(
     today: date,
     lawyer_id: uuid.UUID,
     staff_ids: list[uuid.UUID],
-) -> list[dict[str, Any]]:
+) -> list[TaskCreate]:
     appeal = "Recurso ordinário" if template.labour else "Recurso de apelação"
     defending = template.client_role is PartyRole.DEFENDANT
     titles = [*(_DEFENDANT_TASKS if defending else _PLAINTIFF_TASKS), appeal]
-    result: list[dict[str, Any]] = []
+    result: list[TaskCreate] = []
     for title in rng.sample(titles, rng.randint(1, 3)):
         due_on = today + timedelta(days=rng.randint(-12, 25))
         result.append(
-            {
-                "title": title,
-                "due_on": due_on,
-                "done": due_on < today and rng.random() < 0.7,
-                "assignee_id": lawyer_id if rng.random() < 0.8 else rng.choice(staff_ids),
-            }
+            TaskCreate(
+                title=title,
+                due_on=due_on,
+                done=due_on < today and rng.random() < 0.7,
+                assignee_id=lawyer_id if rng.random() < 0.8 else rng.choice(staff_ids),
+            )
         )
     return result

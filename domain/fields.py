@@ -16,6 +16,9 @@ MULTILINE = frozenset({"notes", "internal_notes", "fee_agreement", "description"
 
 
 def camel(name: str) -> str:
+    """The GraphQL name of a Python field name (``responsible_lawyer_id`` is
+    ``responsibleLawyerId``), as Strawberry spells it; the one place where an error's
+    ``extensions.field`` gets its spelling (tests/schema/test_inputs.py holds the two equal)."""
     head, *rest = name.split("_")
     return head + "".join(part.title() for part in rest)
 

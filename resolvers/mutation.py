@@ -6,6 +6,14 @@ import strawberry
 from strawberry.types import Info
 
 from db import cases, movements, persons, tasks
+from db.inputs import (
+    CaseCreate,
+    CaseUpdate,
+    MovementCreate,
+    PersonCreate,
+    PersonUpdate,
+    TaskCreate,
+)
 from domain.fields import parse_id
 from resolvers.access import AccessMutation
 from resolvers.court import CourtMutation
@@ -20,7 +28,7 @@ from schema.inputs import (
     PersonInput,
     PersonUpdateInput,
     TaskInput,
-    values,
+    written,
 )
 from schema.permissions import STAFF_ONLY
 from schema.rows import from_row
@@ -31,7 +39,7 @@ class Mutation(AccessMutation, CourtMutation, DocumentMutation):
     @strawberry.mutation(permission_classes=STAFF_ONLY)
     async def create_person(self, info: Info[Context, None], input: PersonInput) -> Person:
         db, viewer = info.context.db, info.context.viewer
-        row = await persons.create_person(db, viewer=viewer, values=values(input))
+        row = await persons.create_person(db, viewer=viewer, person=written(input, PersonCreate))
         return from_row(Person, row)
 
     @strawberry.mutation(permission_classes=STAFF_ONLY)
@@ -40,14 +48,17 @@ class Mutation(AccessMutation, CourtMutation, DocumentMutation):
     ) -> Person:
         db, viewer = info.context.db, info.context.viewer
         row = await persons.update_person(
-            db, viewer=viewer, person_id=parse_id(id, field="id"), values=values(input)
+            db,
+            viewer=viewer,
+            person_id=parse_id(id, field="id"),
+            changes=written(input, PersonUpdate),
         )
         return from_row(Person, row)
 
     @strawberry.mutation(permission_classes=STAFF_ONLY)
     async def create_case(self, info: Info[Context, None], input: CaseInput) -> Case:
         db, viewer = info.context.db, info.context.viewer
-        row = await cases.create_case(db, viewer=viewer, values=values(input))
+        row = await cases.create_case(db, viewer=viewer, case=written(input, CaseCreate))
         return from_row(Case, row)
 
     @strawberry.mutation(permission_classes=STAFF_ONLY)
@@ -56,7 +67,10 @@ class Mutation(AccessMutation, CourtMutation, DocumentMutation):
     ) -> Case:
         db, viewer = info.context.db, info.context.viewer
         row = await cases.update_case(
-            db, viewer=viewer, case_id=parse_id(id, field="id"), values=values(input)
+            db,
+            viewer=viewer,
+            case_id=parse_id(id, field="id"),
+            changes=written(input, CaseUpdate),
         )
         return from_row(Case, row)
 
@@ -103,7 +117,10 @@ class Mutation(AccessMutation, CourtMutation, DocumentMutation):
     ) -> Movement:
         db, viewer = info.context.db, info.context.viewer
         row = await movements.add_movement(
-            db, viewer=viewer, case_id=parse_id(case_id, field="caseId"), values=values(input)
+            db,
+            viewer=viewer,
+            case_id=parse_id(case_id, field="caseId"),
+            movement=written(input, MovementCreate),
         )
         return from_row(Movement, row)
 
@@ -113,6 +130,9 @@ class Mutation(AccessMutation, CourtMutation, DocumentMutation):
     ) -> Task:
         db, viewer = info.context.db, info.context.viewer
         row = await tasks.create_task(
-            db, viewer=viewer, case_id=parse_id(case_id, field="caseId"), values=values(input)
+            db,
+            viewer=viewer,
+            case_id=parse_id(case_id, field="caseId"),
+            task=written(input, TaskCreate),
         )
         return from_row(Task, row)

@@ -5,28 +5,41 @@ from __future__ import annotations
 import dataclasses
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Any
+from typing import TypeVar
 
 import strawberry
 from strawberry import UNSET
 
-from domain.fields import parse_id
+from db.inputs import (
+    CaseCreate,
+    CaseUpdate,
+    MovementCreate,
+    PersonCreate,
+    PersonUpdate,
+    TaskCreate,
+)
+from domain.fields import camel, parse_id
 from schema.enums import CaseStatus, LossRisk, PersonKind, Role, Source
 
-REFERENCES = {"responsible_lawyer_id": "responsibleLawyerId", "assignee_id": "assigneeId"}
+REFERENCES = ("responsible_lawyer_id", "assignee_id")
+
+Written = TypeVar(
+    "Written", PersonCreate, PersonUpdate, CaseCreate, CaseUpdate, MovementCreate, TaskCreate
+)
 
 
-def values(data: object) -> dict[str, Any]:
-    """The fields the caller set, ids parsed."""
+def written(data: object, model: type[Written]) -> Written:
+    """The input as db/ takes it: the fields the caller set (an explicit null among
+    them), ids parsed; the fields left UNSET stay unset in the model."""
     given = {
         f.name: getattr(data, f.name)
         for f in dataclasses.fields(data)  # type: ignore[arg-type]
         if getattr(data, f.name) is not UNSET
     }
-    for name, field in REFERENCES.items():
+    for name in REFERENCES:
         if given.get(name) is not None:
-            given[name] = parse_id(given[name], field=field)
-    return given
+            given[name] = parse_id(given[name], field=camel(name))
+    return model.model_validate(given)
 
 
 @strawberry.input

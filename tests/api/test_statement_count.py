@@ -10,6 +10,7 @@ import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from db import cases, movements, persons, tasks
+from db.inputs import CaseCreate, MovementCreate, PersonCreate, TaskCreate
 from db.session import act_as, transaction
 from db.tables import PartyRole, Source, documents
 from domain.viewer import Role, Viewer
@@ -57,14 +58,16 @@ async def _fill(
     start = datetime(2024, 1, 1, tzinfo=UTC)
     async with transaction(engine) as db:
         await act_as(db, viewer)
-        client = await persons.create_person(db, viewer=viewer, values={"name": "Cliente"})
+        client = await persons.create_person(db, viewer=viewer, person=PersonCreate(name="Cliente"))
         for n in range(case_count):
             case = await cases.create_case(
                 db,
                 viewer=viewer,
-                values={"title": f"Caso {n}", "responsible_lawyer_id": office.lawyer_id},
+                case=CaseCreate(title=f"Caso {n}", responsible_lawyer_id=office.lawyer_id),
             )
-            opponent = await persons.create_person(db, viewer=viewer, values={"name": f"Réu {n}"})
+            opponent = await persons.create_person(
+                db, viewer=viewer, person=PersonCreate(name=f"Réu {n}")
+            )
             for person, role, is_client in (
                 (client, PartyRole.PLAINTIFF, True),
                 (opponent, PartyRole.DEFENDANT, False),
@@ -82,17 +85,17 @@ async def _fill(
                     db,
                     viewer=viewer,
                     case_id=case["id"],
-                    values={
-                        "occurred_at": start + timedelta(days=m),
-                        "description": f"Andamento {m}",
-                        "source": Source.COURT if m % 2 else Source.INTERNAL,
-                    },
+                    movement=MovementCreate(
+                        occurred_at=start + timedelta(days=m),
+                        description=f"Andamento {m}",
+                        source=Source.COURT if m % 2 else Source.INTERNAL,
+                    ),
                 )
             await tasks.create_task(
                 db,
                 viewer=viewer,
                 case_id=case["id"],
-                values={"title": "Prazo", "assignee_id": office.lawyer_id},
+                task=TaskCreate(title="Prazo", assignee_id=office.lawyer_id),
             )
             for d in range(per_case):  # uploads arrive with a later release: rows written directly
                 await db.execute(
