@@ -13,7 +13,7 @@ from sqlalchemy.dialects.postgresql import insert
 from db.inputs import CaseCreate, CaseUpdate
 from db.pages import Page, Window, fetch_page, fetch_pages_by
 from db.persons import get_person
-from db.scope import visible_cases, visible_parties
+from db.scope import in_office, visible_cases, visible_parties
 from db.search import matching
 from db.session import Db
 from db.staff import require_staff
@@ -170,7 +170,7 @@ async def update_case(
     if cleaned.get("folder") is not None:
         taken = await db.scalar(
             sa.select(cases.c.id).where(
-                cases.c.office_id == viewer.office_id,
+                in_office(viewer, cases),
                 cases.c.folder == cleaned["folder"],
                 cases.c.id != case_id,
             )
@@ -247,6 +247,6 @@ async def remove_party(db: Db, *, viewer: Viewer, case_id: uuid.UUID, person_id:
 async def _touch(db: Db, viewer: Viewer, case_id: uuid.UUID) -> None:
     await db.execute(
         sa.update(cases)
-        .where(cases.c.office_id == viewer.office_id, cases.c.id == case_id)
+        .where(visible_cases(viewer), cases.c.id == case_id)
         .values(updated_at=sa.func.now())
     )

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import sqlalchemy as sa
 from sqlalchemy import RowMapping
 
+from db.pages import Page, Window, fetch_pages_by
 from db.scope import visible_documents
 from db.session import Db
 from db.tables import Source, documents
@@ -55,6 +57,19 @@ async def insert_document(
     )
     assert row is not None
     return row
+
+
+async def documents_of_cases(
+    db: Db, *, viewer: Viewer, case_ids: Sequence[uuid.UUID], window: Window
+) -> dict[uuid.UUID, Page]:
+    return await fetch_pages_by(
+        db,
+        sa.select(documents).where(visible_documents(viewer)),
+        key=documents.c.case_id,
+        keys=case_ids,
+        order_by=(documents.c.created_at.desc(), documents.c.id.desc()),
+        window=window,
+    )
 
 
 async def get_document(db: Db, *, viewer: Viewer, document_id: uuid.UUID) -> RowMapping | None:

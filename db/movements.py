@@ -12,9 +12,9 @@ from sqlalchemy import RowMapping
 from db.cases import require_case
 from db.inputs import MovementCreate
 from db.pages import Page, Window, fetch_pages_by
-from db.scope import visible_documents, visible_movements
+from db.scope import visible_movements
 from db.session import Db
-from db.tables import documents, movements
+from db.tables import movements
 from domain.errors import InvalidValue
 from domain.fields import camel, required
 from domain.viewer import Viewer
@@ -33,19 +33,6 @@ async def movements_of_cases(
         key=movements.c.case_id,
         keys=case_ids,
         order_by=(movements.c.occurred_at.desc(), movements.c.id.desc()),
-        window=window,
-    )
-
-
-async def documents_of_cases(
-    db: Db, *, viewer: Viewer, case_ids: Sequence[uuid.UUID], window: Window
-) -> dict[uuid.UUID, Page]:
-    return await fetch_pages_by(
-        db,
-        sa.select(documents).where(visible_documents(viewer)),
-        key=documents.c.case_id,
-        keys=case_ids,
-        order_by=(documents.c.created_at.desc(), documents.c.id.desc()),
         window=window,
     )
 

@@ -13,7 +13,7 @@ from sqlalchemy.dialects.postgresql import insert
 
 from db.inputs import PersonCreate, PersonUpdate
 from db.pages import Page, Window, fetch_page
-from db.scope import visible_persons
+from db.scope import in_office, visible_persons
 from db.search import matching
 from db.session import Db
 from db.tables import PersonKind, persons
@@ -97,7 +97,7 @@ async def update_person(
         return current
     taken = cleaned.get("tax_id") and await db.scalar(
         sa.select(persons.c.id).where(
-            persons.c.office_id == viewer.office_id,
+            in_office(viewer, persons),
             persons.c.tax_id == cleaned["tax_id"],
             persons.c.id != person_id,
         )

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import uuid
 from datetime import date
 from decimal import Decimal, InvalidOperation
 from typing import Any
@@ -40,13 +39,6 @@ def past_date(value: date | None, *, field: str) -> date | None:
     if value is not None and value > date.today():
         raise InvalidValue(field, f"{field} cannot be in the future ({value.isoformat()}).")
     return value
-
-
-def parse_id(value: str, *, field: str) -> uuid.UUID:
-    try:
-        return uuid.UUID(value)
-    except (ValueError, AttributeError, TypeError):
-        raise InvalidValue(field, f"{field} is not a valid id: {value!r}.") from None
 
 
 def texts(

@@ -6,9 +6,9 @@ import strawberry
 from strawberry.types import Info
 
 from db import invitations, portal, staff
-from domain.fields import parse_id
 from mail import delivery
 from schema.context import Context
+from schema.ids import parse_id
 from schema.inputs import StaffMemberInput
 from schema.permissions import ADMIN_ONLY, STAFF_ONLY
 from schema.portal import (

@@ -7,9 +7,9 @@ from strawberry.scalars import JSON
 from strawberry.types import Info
 
 from court import imports
-from domain.fields import parse_id
 from schema.context import Context
 from schema.court import CourtImport, court_import
+from schema.ids import parse_id
 from schema.permissions import STAFF_ONLY
 
 

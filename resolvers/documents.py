@@ -10,10 +10,10 @@ from strawberry.file_uploads import Upload
 from strawberry.types import Info
 
 from domain.errors import InvalidValue
-from domain.fields import parse_id
 from schema.case import Document
 from schema.context import Context
 from schema.enums import Source
+from schema.ids import parse_id
 from schema.permissions import STAFF_ONLY
 from schema.rows import from_row
 from storage import uploads

@@ -14,13 +14,13 @@ from db.inputs import (
     PersonUpdate,
     TaskCreate,
 )
-from domain.fields import parse_id
 from resolvers.access import AccessMutation
 from resolvers.court import CourtMutation
 from resolvers.documents import DocumentMutation
 from schema.case import Case, CaseParty, Movement, Person, Task, party
 from schema.context import Context
 from schema.enums import PartyRole
+from schema.ids import parse_id
 from schema.inputs import (
     CaseInput,
     CaseUpdateInput,

@@ -6,11 +6,11 @@ import strawberry
 from strawberry.types import Info
 
 from db import cases, outbox, persons, staff
-from domain.fields import parse_id
 from schema.case import Case, Person
 from schema.context import Context
 from schema.directives import PRINCIPAL
 from schema.enums import CaseStatus, OutboxStatus
+from schema.ids import parse_id
 from schema.pagination import Connection, connection, window
 from schema.permissions import STAFF_ONLY
 from schema.portal import OutboxMessage

@@ -17,7 +17,7 @@ from strawberry.dataloader import DataLoader
 
 from auth.links import DownloadLinks
 from auth.tokens import Signer
-from db import cases, movements, persons, portal, staff, tasks
+from db import cases, documents, movements, persons, portal, staff, tasks
 from db.invitations import InvitationPolicy
 from db.pages import Page, Window
 from db.session import Db
@@ -78,7 +78,7 @@ class Loaders:
         self.parties = _by_id(db, viewer, cases.parties_of_cases, "case_ids")
         self.tasks = _by_id(db, viewer, tasks.tasks_of_cases, "case_ids")
         self.movements = _windowed(db, viewer, movements.movements_of_cases, "case_ids")
-        self.documents = _windowed(db, viewer, movements.documents_of_cases, "case_ids")
+        self.documents = _windowed(db, viewer, documents.documents_of_cases, "case_ids")
         self.person_cases = _windowed(db, viewer, cases.cases_of_persons, "person_ids")
 
 

@@ -18,8 +18,9 @@ from db.inputs import (
     PersonUpdate,
     TaskCreate,
 )
-from domain.fields import camel, parse_id
+from domain.fields import camel
 from schema.enums import CaseStatus, LossRisk, PersonKind, Role, Source
+from schema.ids import parse_id
 
 REFERENCES = ("responsible_lawyer_id", "assignee_id")
 
