@@ -4,7 +4,7 @@
     python3 dev.py demo                 run Causa with demo data (embedded PostgreSQL)
     python3 dev.py test [pytest args]   run the whole test suite
     python3 dev.py serve [causa args]   run Causa (see `causa serve --help`)
-    python3 dev.py lint                 ruff format + ruff check --fix + mypy
+    python3 dev.py lint                 ruff format + ruff check --fix + mypy + lint-imports
     python3 dev.py schema               rewrite schema.graphql and schema.client.graphql
     python3 dev.py migration MESSAGE    write a migration from the changed tables
     python3 dev.py causa ARGS...        any other `causa` command
@@ -61,7 +61,12 @@ def main(args: list[str]) -> int:
     if task == "test":
         return run("python", "-m", "pytest", *rest)
     if task == "lint":
-        return run("ruff", "format", ".") or run("ruff", "check", "--fix", ".") or run("mypy", ".")
+        return (
+            run("ruff", "format", ".")
+            or run("ruff", "check", "--fix", ".")
+            or run("mypy", ".")
+            or run("lint-imports")
+        )
     if task == "schema":
         for view, name in (("staff", "schema.graphql"), ("client", "schema.client.graphql")):
             with (ROOT / name).open("w") as out:
