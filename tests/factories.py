@@ -145,6 +145,15 @@ mutation Revoke($personId: ID!) {
   revokePortalAccess(personId: $personId) { enabled login grantedAt revokedAt lastLoginAt }
 }
 """
+CREATE_STAFF_MEMBER = """
+mutation CreateStaffMember($input: StaffMemberInput!) {
+  createStaffMember(input: $input) {
+    token url expiresAt
+    staffMember { name email role disabledAt }
+    message { id recipient subject status attempts }
+  }
+}
+"""
 
 
 @dataclass
@@ -176,6 +185,32 @@ async def grant(
     body = await gql(client, token, GRANT, {"personId": person_id, "email": email})
     invitation: dict[str, Any] = data(body)["grantPortalAccess"]
     return invitation
+
+
+async def invite_client(
+    client: httpx.AsyncClient, token: str, *, name: str = "Maria Cliente", email: str | None = None
+) -> tuple[str, dict[str, Any]]:
+    """A new person granted portal access by ``token``'s bearer: their login and the answer to
+    granting it (the invitation, its e-mail among it)."""
+    person_id = (await create_person(client, token, name=name))["id"]
+    login = email if email is not None else unique_email("maria.cliente")
+    return login, await grant(client, token, person_id, login)
+
+
+async def create_staff_member(
+    client: httpx.AsyncClient,
+    token: str,
+    *,
+    email: str,
+    name: str = "Bruno Novo",
+    role: str = "LAWYER",
+) -> dict[str, Any]:
+    """A staff member made by ``token``'s bearer: the answer, with their invitation and its
+    e-mail."""
+    variables = {"input": {"name": name, "email": email, "role": role}}
+    body = await gql(client, token, CREATE_STAFF_MEMBER, variables)
+    created: dict[str, Any] = data(body)["createStaffMember"]
+    return created
 
 
 async def accept(client: httpx.AsyncClient, invitation_token: str, password: str) -> httpx.Response:
@@ -293,6 +328,8 @@ async def make_docket(client: httpx.AsyncClient, office: Staff) -> Docket:
     )
     return Docket(client=portal, own=own, untagged=untagged, others=others)
 
+
+PDF = b"%PDF-1.7\n" + b"1 0 obj << /Type /Catalog >> endobj\n" * 300 + b"%%EOF\n"
 
 UPLOAD = """
 mutation Upload($caseId: ID!, $file: Upload!, $source: Source!, $title: String) {
