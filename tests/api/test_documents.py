@@ -20,14 +20,21 @@ from domain.viewer import Role, Viewer
 from settings import Settings
 from storage import uploads
 from storage.stores import LocalStore
-from tests.db.test_files import DOCX, JAR, ODT, PPTX, XLSX, archive, odf, ooxml
 from tests.factories import (
+    DOCX,
+    JAR,
+    ODT,
     PDF,
+    PPTX,
     REVOKE,
+    XLSX,
     Docket,
     Staff,
+    archive,
     create_case,
     make_docket,
+    odf,
+    ooxml,
     upload_document,
 )
 from tests.graphql_client import data, error, gql
