@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import io
 import itertools
 import uuid
+import zipfile
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -145,6 +147,15 @@ mutation Revoke($personId: ID!) {
   revokePortalAccess(personId: $personId) { enabled login grantedAt revokedAt lastLoginAt }
 }
 """
+CREATE_STAFF_MEMBER = """
+mutation CreateStaffMember($input: StaffMemberInput!) {
+  createStaffMember(input: $input) {
+    token url expiresAt
+    staffMember { name email role disabledAt }
+    message { id recipient subject status attempts }
+  }
+}
+"""
 
 
 @dataclass
@@ -176,6 +187,32 @@ async def grant(
     body = await gql(client, token, GRANT, {"personId": person_id, "email": email})
     invitation: dict[str, Any] = data(body)["grantPortalAccess"]
     return invitation
+
+
+async def invite_client(
+    client: httpx.AsyncClient, token: str, *, name: str = "Maria Cliente", email: str | None = None
+) -> tuple[str, dict[str, Any]]:
+    """A new person granted portal access by ``token``'s bearer: their login and the answer to
+    granting it (the invitation, its e-mail among it)."""
+    person_id = (await create_person(client, token, name=name))["id"]
+    login = email if email is not None else unique_email("maria.cliente")
+    return login, await grant(client, token, person_id, login)
+
+
+async def create_staff_member(
+    client: httpx.AsyncClient,
+    token: str,
+    *,
+    email: str,
+    name: str = "Bruno Novo",
+    role: str = "LAWYER",
+) -> dict[str, Any]:
+    """A staff member made by ``token``'s bearer: the answer, with their invitation and its
+    e-mail."""
+    variables = {"input": {"name": name, "email": email, "role": role}}
+    body = await gql(client, token, CREATE_STAFF_MEMBER, variables)
+    created: dict[str, Any] = data(body)["createStaffMember"]
+    return created
 
 
 async def accept(client: httpx.AsyncClient, invitation_token: str, password: str) -> httpx.Response:
@@ -294,6 +331,43 @@ async def make_docket(client: httpx.AsyncClient, office: Staff) -> Docket:
     return Docket(client=portal, own=own, untagged=untagged, others=others)
 
 
+# --- sample files ---
+
+DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+PPTX = "application/vnd.openxmlformats-officedocument.presentationml.presentation"
+ODT = "application/vnd.oasis.opendocument.text"
+ODS = "application/vnd.oasis.opendocument.spreadsheet"
+
+
+def archive(*members: tuple[str, str], compression: int = zipfile.ZIP_DEFLATED) -> bytes:
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", compression) as written:
+        for name, text in members:
+            # ODF keeps its first member, "mimetype", uncompressed
+            kept = zipfile.ZIP_STORED if name == "mimetype" else compression
+            written.writestr(name, text, compress_type=kept)
+    return buffer.getvalue()
+
+
+def ooxml(part: str) -> bytes:
+    return archive(
+        ("[Content_Types].xml", "<Types/>"), ("_rels/.rels", "<Relationships/>"), (part, "<x/>")
+    )
+
+
+def odf(media_type: str) -> bytes:
+    return archive(
+        ("mimetype", media_type),
+        ("content.xml", "<office:document-content/>"),
+        ("META-INF/manifest.xml", "<manifest:manifest/>"),
+    )
+
+
+JAR = archive(("META-INF/MANIFEST.MF", "Main-Class: Main\n"), ("Main.class", "\xca\xfe"))
+PDF = b"%PDF-1.7\n" + b"1 0 obj << /Type /Catalog >> endobj\n" * 300 + b"%%EOF\n"
+
+
 UPLOAD = """
 mutation Upload($caseId: ID!, $file: Upload!, $source: Source!, $title: String) {
   uploadDocument(caseId: $caseId, file: $file, source: $source, title: $title) {
@@ -316,3 +390,40 @@ async def upload_document(
     """The answer to uploading ``content`` as file ``name`` to a case, by ``token``'s bearer."""
     variables = {"caseId": case_id, "source": source, "title": title}
     return await upload(client, token, UPLOAD, variables, files={"file": (name, content)})
+
+
+# --- documents that several tests send ---
+
+# the portal's usual read: every folder with its parties, movements and documents
+CLIENT_FOLDERS = """
+query Folders($first: Int!) {
+  cases(first: $first) {
+    totalCount
+    edges { node {
+      folder title cnjNumber court status
+      responsibleLawyer { name }
+      parties { role isClient person { name } }
+      movements(first: 10) { totalCount edges { node { occurredAt description source } } }
+      documents(first: 10) { totalCount edges { node { title fileName downloadUrl } } }
+    } }
+  }
+}
+"""
+
+
+def doubling(levels: int) -> str:
+    """Fragments each spreading the previous one twice: 2**levels spreads when expanded."""
+    fragments = ["fragment F0 on Viewer { email }"] + [
+        f"fragment F{n} on Viewer {{ ...F{n - 1} ...F{n - 1} }}" for n in range(1, levels + 1)
+    ]
+    return f"{{ viewer {{ ...F{levels} }} }} " + " ".join(fragments)
+
+
+def doubling_apart(levels: int) -> str:
+    """The same, the second spread in an inline fragment, where execution merges nothing
+    that this measure could know of: its cost doubles per level."""
+    fragments = ["fragment F0 on Viewer { email }"] + [
+        f"fragment F{n} on Viewer {{ ...F{n - 1} ... on Viewer {{ ...F{n - 1} }} }}"
+        for n in range(1, levels + 1)
+    ]
+    return f"{{ viewer {{ ...F{levels} }} }} " + " ".join(fragments)

@@ -1,4 +1,5 @@
-"""An S3-compatible server (moto) on a loopback port, for the S3 store's tests."""
+"""Stored files in tests: the files a local store wrote, and an S3-compatible server (moto)
+on a loopback port for the S3 store's tests."""
 
 from __future__ import annotations
 
@@ -6,9 +7,12 @@ import os
 import socket
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 
 import boto3
 from moto.server import ThreadedMotoServer
+
+from settings import Settings
 
 BUCKET = "causa-test"
 CREDENTIALS = {
@@ -16,6 +20,16 @@ CREDENTIALS = {
     "AWS_SECRET_ACCESS_KEY": "causa-test-secret",
     "AWS_DEFAULT_REGION": "us-east-1",
 }
+
+
+def files_under(root: Path) -> list[Path]:
+    """Every file below ``root``, sorted; none if it does not exist."""
+    return sorted(p for p in root.rglob("*") if p.is_file()) if root.exists() else []
+
+
+def stored_files(settings: Settings) -> list[Path]:
+    """The documents the local store holds under ``settings.data_dir``."""
+    return files_under(settings.data_dir / "documents")
 
 
 @contextmanager

@@ -13,8 +13,7 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from settings import Settings
-from tests.api.test_documents import PDF
-from tests.factories import UPLOAD, Staff, create_case
+from tests.factories import PDF, UPLOAD, Staff, create_case
 from tests.graphql_client import data, gql
 from tests.serving import http_client, serving
 

@@ -7,8 +7,7 @@ from typing import Any
 import httpx
 
 from db.engine import create_engine
-from tests.api.test_documents import PDF
-from tests.factories import Staff, create_case, upload_document
+from tests.factories import PDF, Staff, create_case, upload_document
 from tests.graphql_client import data, gql
 
 VIEWER = "{ viewer { email } }"

@@ -20,27 +20,33 @@ from domain.viewer import Role, Viewer
 from settings import Settings
 from storage import uploads
 from storage.stores import LocalStore
-from tests.db.test_files import DOCX, JAR, ODT, PPTX, XLSX, archive, odf, ooxml
-from tests.factories import REVOKE, Docket, Staff, create_case, make_docket, upload_document
+from tests.factories import (
+    DOCX,
+    JAR,
+    ODT,
+    PDF,
+    PPTX,
+    REVOKE,
+    XLSX,
+    Docket,
+    Staff,
+    archive,
+    create_case,
+    make_docket,
+    odf,
+    ooxml,
+    upload_document,
+)
 from tests.graphql_client import data, error, gql
 from tests.serving import Served, http_client, serving
-from tests.storage import BUCKET, s3_server
+from tests.storage import BUCKET, files_under, s3_server, stored_files
 
 CLIENT_DOCUMENTS = """
 query One($id: ID!) {
   case(id: $id) { documents { totalCount edges { node { id title source downloadUrl } } } }
 }
 """
-PDF = b"%PDF-1.7\n" + b"1 0 obj << /Type /Catalog >> endobj\n" * 300 + b"%%EOF\n"
 ELF = b"\x7fELF\x02\x01\x01\x00" + b"\x00" * 600
-
-
-def files_under(root: Path) -> list[Path]:
-    return sorted(p for p in root.rglob("*") if p.is_file()) if root.exists() else []
-
-
-def stored_files(settings: Settings) -> list[Path]:
-    return files_under(settings.data_dir / "documents")
 
 
 @pytest.fixture

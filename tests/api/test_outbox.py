@@ -16,8 +16,8 @@ from tests.factories import (
     CLIENT_PASSWORD,
     Staff,
     accept,
-    create_person,
-    grant,
+    create_staff_member,
+    invite_client,
     new_portal_client,
     sign_in,
     unique_email,
@@ -49,12 +49,6 @@ async def outbox(
     return page["totalCount"], [edge["node"] for edge in page["edges"]]
 
 
-async def invite(client: httpx.AsyncClient, office: Staff) -> dict[str, Any]:
-    """Portal access granted to a new person of ``office``: the invitation."""
-    person_id = (await create_person(client, office.token))["id"]
-    return await grant(client, office.token, person_id, unique_email())
-
-
 def invitation_link(content: str) -> str:
     found = re.search(r"https://portal\.causa\.test/invitation#token=\S+", content)
     assert found is not None, content
@@ -69,7 +63,7 @@ async def test_the_outbox_lists_the_sent_invitations_newest_first(
     client: httpx.AsyncClient, office: Staff
 ) -> None:
     # given two people granted portal access, one after the other
-    first, second = [(await invite(client, office))["message"] for _ in range(2)]
+    first, second = [(await invite_client(client, office.token))[1]["message"] for _ in range(2)]
 
     # when staff read the outbox
     total, messages = await outbox(client, office.token)
@@ -92,8 +86,8 @@ async def test_the_outbox_lists_the_sent_invitations_newest_first(
 async def test_another_offices_messages_are_not_listed(
     client: httpx.AsyncClient, office: Staff, other_office: Staff
 ) -> None:
-    ours = (await invite(client, office))["message"]
-    theirs = (await invite(client, other_office))["message"]
+    ours = (await invite_client(client, office.token))[1]["message"]
+    theirs = (await invite_client(client, other_office.token))[1]["message"]
 
     assert [m["id"] for m in (await outbox(client, office.token))[1]] == [ours["id"]]
     assert [m["id"] for m in (await outbox(client, other_office.token))[1]] == [theirs["id"]]
@@ -106,7 +100,7 @@ async def test_a_refused_email_leaves_the_grant_in_place_and_the_message_failed(
     mailbox.refusing = True
     try:
         # when staff grant portal access
-        invitation = await invite(client, office)
+        _, invitation = await invite_client(client, office.token)
     finally:
         mailbox.refusing = False
     recipient = invitation["message"]["recipient"]
@@ -130,10 +124,10 @@ async def test_the_status_filter_lists_only_messages_in_that_status(
     client: httpx.AsyncClient, office: Staff, mailbox: Mailbox
 ) -> None:
     # given one message sent and one refused by the server
-    sent = (await invite(client, office))["message"]
+    sent = (await invite_client(client, office.token))[1]["message"]
     mailbox.refusing = True
     try:
-        failed = (await invite(client, office))["message"]
+        failed = (await invite_client(client, office.token))[1]["message"]
     finally:
         mailbox.refusing = False
 
@@ -149,7 +143,7 @@ async def test_sending_a_failed_message_again_delivers_it_once_the_server_accept
     # given an invitation e-mail that the server refused
     mailbox.refusing = True
     try:
-        invitation = await invite(client, office)
+        _, invitation = await invite_client(client, office.token)
         message_id = invitation["message"]["id"]
 
         # when a lawyer sends it again while the server still refuses
@@ -182,7 +176,7 @@ async def test_sending_a_failed_message_again_delivers_it_once_the_server_accept
 async def test_sending_a_sent_message_again_sends_it_once_more(
     client: httpx.AsyncClient, office: Staff, mailbox: Mailbox
 ) -> None:
-    invitation = await invite(client, office)
+    _, invitation = await invite_client(client, office.token)
     message = invitation["message"]
 
     again = data(await gql(client, office.token, SEND, {"id": message["id"]}))
@@ -195,7 +189,7 @@ async def test_sending_an_unknown_or_another_offices_message_is_not_found(
     client: httpx.AsyncClient, office: Staff, other_office: Staff, mailbox: Mailbox
 ) -> None:
     # given a message of another office, and an id that names no message
-    theirs = (await invite(client, other_office))["message"]
+    theirs = (await invite_client(client, other_office.token))[1]["message"]
     unknown = str(uuid.uuid4())
 
     # when staff send either, then neither is found
@@ -249,7 +243,7 @@ async def test_without_an_smtp_server_messages_stay_queued_for_staff(
     )
     async with serving(without_smtp) as app, http_client(app) as client:
         # when staff grant portal access
-        invitation = await invite(client, office)
+        _, invitation = await invite_client(client, office.token)
         message = invitation["message"]
 
         # then the invitation e-mail is kept in the outbox, never attempted
@@ -274,14 +268,9 @@ async def test_staff_never_read_an_invitation_link_in_the_outbox(
     client: httpx.AsyncClient, office: Staff, owner_engine: AsyncEngine, mailbox: Mailbox
 ) -> None:
     # given a client invited to the portal, and a lawyer invited by the admin
-    invitation = await invite(client, office)
-    staff = await gql(
-        client,
-        office.token,
-        "mutation($input: StaffMemberInput!) { createStaffMember(input: $input) { token } }",
-        {"input": {"name": "Bruno Novo", "email": unique_email(), "role": "LAWYER"}},
-    )
-    tokens = [invitation["token"], data(staff)["createStaffMember"]["token"]]
+    _, invitation = await invite_client(client, office.token)
+    staff = await create_staff_member(client, office.token, email=unique_email())
+    tokens = [invitation["token"], staff["token"]]
 
     # when a lawyer and the admin read the outbox
     lawyers = (await outbox(client, office.lawyer_token))[1]
@@ -305,7 +294,7 @@ async def test_an_invitation_already_used_is_not_sent_again(
     client: httpx.AsyncClient, office: Staff, mailbox: Mailbox
 ) -> None:
     # given an invitation that its recipient used
-    invitation = await invite(client, office)
+    _, invitation = await invite_client(client, office.token)
     accepted = await accept(client, invitation["token"], CLIENT_PASSWORD)
     assert accepted.status_code == 200, accepted.text
 

@@ -12,9 +12,9 @@ import json
 import httpx
 
 from settings import Settings
-from tests.api.test_documents import PDF, stored_files
-from tests.factories import Staff, create_case, make_docket
+from tests.factories import PDF, Staff, create_case, make_docket
 from tests.graphql_client import data, gql
+from tests.storage import stored_files
 
 BAD_CURSOR_BESIDE_A_CASE = """
 query Two($id: ID!) {

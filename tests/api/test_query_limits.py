@@ -7,10 +7,15 @@ import httpx
 import pytest
 from graphql import get_introspection_query
 
-from tests.api.test_statement_count import CLIENT_FOLDERS  # the portal's usual read
-from tests.factories import Docket, Staff, make_docket
+from tests.factories import (
+    CLIENT_FOLDERS,  # the portal's usual read
+    Docket,
+    Staff,
+    doubling,
+    doubling_apart,
+    make_docket,
+)
 from tests.graphql_client import data, error, gql
-from tests.schema.test_limits import doubling, doubling_apart
 
 README_FOLDERS = """
 query Folders {

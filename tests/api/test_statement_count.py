@@ -15,6 +15,7 @@ from db.session import act_as, transaction
 from db.tables import PartyRole, Source, documents
 from domain.viewer import Role, Viewer
 from tests.factories import (
+    CLIENT_FOLDERS,
     CLIENT_PASSWORD,
     Staff,
     StatementCounter,
@@ -171,22 +172,6 @@ async def test_portal_access_of_a_page_of_persons_is_one_statement(
     # then each costs the session check, the page and one statement for every access
     assert sum(edge["node"]["portalAccess"]["enabled"] for edge in page["persons"]["edges"]) == 10
     assert counts == [3, 3], statements.statements
-
-
-CLIENT_FOLDERS = """
-query Folders($first: Int!) {
-  cases(first: $first) {
-    totalCount
-    edges { node {
-      folder title cnjNumber court status
-      responsibleLawyer { name }
-      parties { role isClient person { name } }
-      movements(first: 10) { totalCount edges { node { occurredAt description source } } }
-      documents(first: 10) { totalCount edges { node { title fileName downloadUrl } } }
-    } }
-  }
-}
-"""
 
 
 async def test_a_clients_folders_cost_the_same_statements_for_5_and_20_cases(

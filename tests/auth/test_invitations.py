@@ -17,6 +17,7 @@ from tests.factories import (
     accept,
     create_person,
     grant,
+    invite_client,
     new_portal_client,
     sign_in,
     unique_email,
@@ -24,13 +25,6 @@ from tests.factories import (
 from tests.graphql_client import gql
 
 ACCEPT = "/auth/invitations/accept"
-
-
-async def invited(client: httpx.AsyncClient, office: Staff) -> tuple[str, str]:
-    """A person invited to the portal: their login and the invitation token."""
-    person_id = (await create_person(client, office.token, name="Maria Cliente"))["id"]
-    email = unique_email("maria.cliente")
-    return email, (await grant(client, office.token, person_id, email))["token"]
 
 
 async def password_is_set(owner_engine: AsyncEngine, email: str) -> bool:
@@ -54,7 +48,8 @@ def refusal(response: httpx.Response, error: str, status: int = 400) -> str:
 async def test_accepting_sets_the_password_and_answers_the_login_and_office(
     client: httpx.AsyncClient, office: Staff, owner_engine: AsyncEngine
 ) -> None:
-    email, token = await invited(client, office)
+    email, invitation = await invite_client(client, office.token)
+    token = invitation["token"]
     response = await accept(client, token, CLIENT_PASSWORD)
     assert response.status_code == 200, response.text
     assert response.json() == {"login": email, "office": office.slug}
@@ -64,7 +59,8 @@ async def test_accepting_sets_the_password_and_answers_the_login_and_office(
 
 
 async def test_an_invitation_works_once(client: httpx.AsyncClient, office: Staff) -> None:
-    _, token = await invited(client, office)
+    _, invitation = await invite_client(client, office.token)
+    token = invitation["token"]
     assert (await accept(client, token, CLIENT_PASSWORD)).status_code == 200
     description = refusal(await accept(client, token, "another good passphrase 9"), "used_token")
     assert description.startswith("This invitation was already used")
@@ -74,7 +70,8 @@ async def test_an_expired_invitation_is_refused_and_sets_nothing(
     client: httpx.AsyncClient, office: Staff, owner_engine: AsyncEngine
 ) -> None:
     # given an invitation whose time has passed
-    email, token = await invited(client, office)
+    email, invitation = await invite_client(client, office.token)
+    token = invitation["token"]
     async with owner_engine.begin() as connection:
         await connection.execute(
             text(
@@ -93,7 +90,8 @@ async def test_an_expired_invitation_is_refused_and_sets_nothing(
 async def test_a_forged_token_of_the_right_shape_is_an_invalid_token(
     client: httpx.AsyncClient, office: Staff
 ) -> None:
-    _, token = await invited(client, office)
+    _, invitation = await invite_client(client, office.token)
+    token = invitation["token"]
     office_part = token.partition(".")[0]
     forged = f"{office_part}.{'A' * 43}"
     description = refusal(await accept(client, forged, CLIENT_PASSWORD), "invalid_token")
@@ -122,7 +120,8 @@ async def test_a_malformed_token_is_refused(client: httpx.AsyncClient, token: st
 async def test_a_weak_password_is_refused_and_leaves_the_invitation_usable(
     client: httpx.AsyncClient, office: Staff, owner_engine: AsyncEngine, password: str, message: str
 ) -> None:
-    email, token = await invited(client, office)
+    email, invitation = await invite_client(client, office.token)
+    token = invitation["token"]
     description = refusal(await accept(client, token, password), "weak_password")
     assert description.startswith(message), description
     assert not await password_is_set(owner_engine, email)
@@ -132,7 +131,8 @@ async def test_a_weak_password_is_refused_and_leaves_the_invitation_usable(
 async def test_the_email_itself_is_refused_as_password(
     client: httpx.AsyncClient, office: Staff
 ) -> None:
-    email, token = await invited(client, office)
+    email, invitation = await invite_client(client, office.token)
+    token = invitation["token"]
     description = refusal(await accept(client, token, email.upper()), "weak_password")
     assert description == "The password must not be the e-mail address."
 

@@ -11,19 +11,17 @@ import pytest
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from tests.factories import Staff, accept, new_portal_client, sign_in
+from tests.factories import (
+    CREATE_STAFF_MEMBER,
+    Staff,
+    accept,
+    create_staff_member,
+    new_portal_client,
+    sign_in,
+)
 from tests.graphql_client import data, error, gql, hidden, refusal
 from tests.mailbox import Mailbox
 
-CREATE = """
-mutation Create($input: StaffMemberInput!) {
-  createStaffMember(input: $input) {
-    token url expiresAt
-    staffMember { name email role disabledAt }
-    message { id recipient subject status attempts }
-  }
-}
-"""
 STAFF_FIELDS = "id name email role disabledAt"
 DISABLE = f"mutation Disable($id: ID!) {{ disableStaffMember(id: $id) {{ {STAFF_FIELDS} }} }}"
 ENABLE = f"mutation Enable($id: ID!) {{ enableStaffMember(id: $id) {{ {STAFF_FIELDS} }} }}"
@@ -46,16 +44,6 @@ def invalid_grant(description: str) -> dict[str, str]:
 
 def new_email() -> str:
     return f"staff-{uuid.uuid4().hex[:10]}@example.com.br"
-
-
-async def create(
-    client: httpx.AsyncClient, office: Staff, email: str, name: str = "Bruno Novo"
-) -> dict[str, Any]:
-    body = await gql(
-        client, office.token, CREATE, {"input": {"name": name, "email": email, "role": "LAWYER"}}
-    )
-    created: dict[str, Any] = data(body)["createStaffMember"]
-    return created
 
 
 async def staff_members(
@@ -87,7 +75,9 @@ async def test_admin_creates_a_lawyer_who_is_invited_by_email_and_signs_in(
         )
 
     # when the admin creates a lawyer with it
-    created = await create(client, office, email.upper(), name="  Bruno Novo ")
+    created = await create_staff_member(
+        client, office.token, email=email.upper(), name="  Bruno Novo "
+    )
 
     # then the answer is the lawyer, enabled, with a single-use invitation and its e-mail
     assert created["staffMember"] == {
@@ -132,7 +122,7 @@ async def test_a_lawyer_may_not_create_disable_or_enable_staff(
 ) -> None:
     # given an office with a disabled lawyer besides its admin and enabled lawyer
     disabled_email = new_email()
-    await create(client, office, disabled_email, name="Carla Antiga")
+    await create_staff_member(client, office.token, email=disabled_email, name="Carla Antiga")
     disabled_id = await account_id(owner_engine, office, disabled_email)
     data(await gql(client, office.token, DISABLE, {"id": disabled_id}))
     before = await staff_members(client, office, include_disabled=True)
@@ -140,7 +130,7 @@ async def test_a_lawyer_may_not_create_disable_or_enable_staff(
 
     # when the lawyer tries to create a staff member, disable the admin, enable the other
     attempts: list[tuple[str, dict[str, Any]]] = [
-        (CREATE, {"input": {"name": "Intrusa", "email": email, "role": "ADMIN"}}),
+        (CREATE_STAFF_MEMBER, {"input": {"name": "Intrusa", "email": email, "role": "ADMIN"}}),
         (DISABLE, {"id": str(office.admin_id)}),
         (ENABLE, {"id": disabled_id}),
     ]
@@ -160,7 +150,7 @@ async def test_a_client_account_cannot_be_created_as_staff(
     email = new_email()
     variables = {"input": {"name": "Cliente", "email": email, "role": "CLIENT"}}
 
-    assert await refusal(client, office.token, CREATE, variables) == {
+    assert await refusal(client, office.token, CREATE_STAFF_MEMBER, variables) == {
         "message": "A staff member is an ADMIN or a LAWYER, not CLIENT.",
         "code": "BAD_USER_INPUT",
         "field": "role",
@@ -176,7 +166,7 @@ async def test_the_email_of_existing_staff_in_any_case_is_refused(
     for existing in (office.email, office.lawyer_email):
         variables = {"input": {"name": "Outro", "email": spelling(existing), "role": "LAWYER"}}
 
-        assert await refusal(client, office.token, CREATE, variables) == {
+        assert await refusal(client, office.token, CREATE_STAFF_MEMBER, variables) == {
             "message": f"{existing} is already the login of another account.",
             "code": "BAD_USER_INPUT",
             "field": "email",
@@ -198,7 +188,7 @@ async def test_invalid_input_is_refused_naming_the_field(
 ) -> None:
     variables = {"input": {"name": name, "email": email, "role": "LAWYER"}}
 
-    refused = await refusal(client, office.token, CREATE, variables)
+    refused = await refusal(client, office.token, CREATE_STAFF_MEMBER, variables)
 
     assert refused["message"].startswith(message)
     assert refused == {"message": refused["message"], "code": "BAD_USER_INPUT", "field": field}
@@ -253,7 +243,7 @@ async def test_disabling_an_invited_lawyer_withdraws_the_invitation(
 ) -> None:
     # given a lawyer who has not yet used their invitation
     email = new_email()
-    created = await create(client, office, email)
+    created = await create_staff_member(client, office.token, email=email)
 
     # when the admin disables them
     data(
@@ -315,7 +305,7 @@ async def test_staff_members_lists_the_enabled_staff_by_name_and_on_request_the_
 ) -> None:
     # given an office with a client, a new lawyer, and its first lawyer disabled
     await new_portal_client(client, office)
-    await create(client, office, new_email(), name="Bruno Novo")
+    await create_staff_member(client, office.token, email=new_email(), name="Bruno Novo")
     await gql(client, office.token, DISABLE, {"id": str(office.lawyer_id)})
 
     # when staff list the staff, with and without the disabled
@@ -344,7 +334,7 @@ async def test_clients_may_not_list_or_create_staff(
         "Cannot query field 'staffMembers' on type 'Query'."
     ]
     assert "The mutation operation is not supported by the schema." in await hidden(
-        client, portal_client.token, CREATE, variables
+        client, portal_client.token, CREATE_STAFF_MEMBER, variables
     )
 
 
@@ -363,13 +353,10 @@ async def test_a_lawyer_never_sees_nor_sends_a_staff_invitation(
     client: httpx.AsyncClient, office: Staff
 ) -> None:
     # given an admin's invitation of a new admin, whose link sets an admin's password
-    body = await gql(
-        client,
-        office.token,
-        CREATE,
-        {"input": {"name": "Nova Admin", "email": new_email(), "role": "ADMIN"}},
+    created = await create_staff_member(
+        client, office.token, email=new_email(), name="Nova Admin", role="ADMIN"
     )
-    message_id = data(body)["createStaffMember"]["message"]["id"]
+    message_id = created["message"]["id"]
 
     # then a lawyer finds it neither in the outbox nor by its id; the admin does
     lawyer_view = data(await gql(client, office.lawyer_token, OUTBOX_IDS))["outbox"]["edges"]
@@ -386,7 +373,7 @@ async def test_a_staff_member_disabled_before_accepting_can_be_invited_again(
 ) -> None:
     # given a lawyer disabled, then enabled, before using the invitation
     email = new_email()
-    first = await create(client, office, email)
+    first = await create_staff_member(client, office.token, email=email)
     member_id = await account_id(owner_engine, office, email)
     await gql(client, office.token, DISABLE, {"id": member_id})
     await gql(client, office.token, ENABLE, {"id": member_id})

@@ -11,39 +11,9 @@ import pytest
 
 from domain.errors import InvalidValue
 from storage.files import MAX_ZIP_DIRECTORY_BYTES, clean_file_name, content_type, stored_name
-
-DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-PPTX = "application/vnd.openxmlformats-officedocument.presentationml.presentation"
-ODT = "application/vnd.oasis.opendocument.text"
-ODS = "application/vnd.oasis.opendocument.spreadsheet"
-
+from tests.factories import DOCX, JAR, ODS, ODT, PPTX, XLSX, archive, odf, ooxml
 
 IEND = b"\x00\x00\x00\x00IEND\xaeB`\x82"
-
-
-def archive(*members: tuple[str, str], compression: int = zipfile.ZIP_DEFLATED) -> bytes:
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w", compression) as written:
-        for name, text in members:
-            # ODF keeps its first member, "mimetype", uncompressed
-            kept = zipfile.ZIP_STORED if name == "mimetype" else compression
-            written.writestr(name, text, compress_type=kept)
-    return buffer.getvalue()
-
-
-def ooxml(part: str) -> bytes:
-    return archive(
-        ("[Content_Types].xml", "<Types/>"), ("_rels/.rels", "<Relationships/>"), (part, "<x/>")
-    )
-
-
-def odf(media_type: str) -> bytes:
-    return archive(
-        ("mimetype", media_type),
-        ("content.xml", "<office:document-content/>"),
-        ("META-INF/manifest.xml", "<manifest:manifest/>"),
-    )
 
 
 def sniff(content: bytes, name: str = "arquivo") -> str:
@@ -358,7 +328,6 @@ def test_a_trailing_dot_does_not_hide_the_extension() -> None:
 
 # --- an archive carried inside another file -------------------------------------------
 
-JAR = archive(("META-INF/MANIFEST.MF", "Main-Class: Main\n"), ("Main.class", "\xca\xfe"))
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 40 + IEND
 PDF = b"%PDF-1.7\n" + b"1 0 obj << >> endobj\n" * 50 + b"%%EOF\n"
 CARRIES = "The file carries an archive inside: a ZIP (or JAR) is appended to its content."

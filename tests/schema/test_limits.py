@@ -8,27 +8,10 @@ from strawberry.extensions import AddValidationRules
 from resolvers.views import client_schema, staff_schema
 from schema.limits import LIST_FACTOR, Measure, Measurer
 from settings import CLIENT_LIMITS, STAFF_LIMITS, Settings
+from tests.factories import doubling, doubling_apart
 
 STAFF = staff_schema()
 CLIENT = client_schema(CLIENT_LIMITS)
-
-
-def doubling(levels: int) -> str:
-    """Fragments each spreading the previous one twice: 2**levels spreads when expanded."""
-    fragments = ["fragment F0 on Viewer { email }"] + [
-        f"fragment F{n} on Viewer {{ ...F{n - 1} ...F{n - 1} }}" for n in range(1, levels + 1)
-    ]
-    return f"{{ viewer {{ ...F{levels} }} }} " + " ".join(fragments)
-
-
-def doubling_apart(levels: int) -> str:
-    """The same, the second spread in an inline fragment, where execution merges nothing
-    that this measure could know of: its cost doubles per level."""
-    fragments = ["fragment F0 on Viewer { email }"] + [
-        f"fragment F{n} on Viewer {{ ...F{n - 1} ... on Viewer {{ ...F{n - 1} }} }}"
-        for n in range(1, levels + 1)
-    ]
-    return f"{{ viewer {{ ...F{levels} }} }} " + " ".join(fragments)
 
 
 def measure(document: str, *, page_size: int = 100, client: bool = False) -> Measure:
