@@ -8,13 +8,11 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
-import strawberry
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
-from starlette.routing import Mount, Route
+from starlette.routing import Mount
 from starlette.staticfiles import StaticFiles
 from starlette.types import ExceptionHandler
-from strawberry.asgi import GraphQL
 
 from auth.links import DownloadLinks
 from auth.tokens import Signer
@@ -23,22 +21,14 @@ from db.engine import DATABASE_ERRORS, create_engine
 from db.invitations import InvitationPolicy
 from db.roles import check_runtime_role
 from endpoints import downloads, errors, graphql, health, invitations, token
-from endpoints.graphql import GraphQLView
 from mail.smtp import configured_mailer
 from postgres import embedded
 from resolvers.views import client_schema, staff_schema
-from schema.context import Context, State
+from schema.context import State
 from settings import Settings
 from storage.stores import open_store
 
 STATIC = Path(__file__).parent / "static"
-
-
-def view(schema: strawberry.Schema, *, uploads: bool) -> GraphQL[Context, None]:
-    # Uploads come with a Bearer token, never a cookie: multipart is no CSRF risk here.
-    return GraphQLView(
-        schema, graphql_ide=None, allow_queries_via_get=False, multipart_uploads_enabled=uploads
-    )
 
 
 def create_app(settings: Settings | None = None) -> Starlette:
@@ -53,9 +43,8 @@ def create_app(settings: Settings | None = None) -> Starlette:
 
     @asynccontextmanager
     async def resources(app: Starlette) -> AsyncIterator[State]:
-        urls = await asyncio.to_thread(
-            embedded.database_urls, settings
-        )  # the embedded one migrated
+        # The embedded server, if used, is started and migrated here.
+        urls = await asyncio.to_thread(embedded.database_urls, settings)
         engine = create_engine(
             urls.runtime,
             pool_size=settings.database_pool_size,
@@ -79,8 +68,8 @@ def create_app(settings: Settings | None = None) -> Starlette:
                 "mailer": configured_mailer(settings),
                 "invitations": InvitationPolicy(settings.base_url, settings.invitation_ttl),
                 "views": {
-                    True: view(staff_schema(settings.staff_limits), uploads=True),
-                    False: view(client_schema(settings.client_limits), uploads=False),
+                    True: graphql.view(staff_schema(settings.staff_limits), uploads=True),
+                    False: graphql.view(client_schema(settings.client_limits), uploads=False),
                 },
                 "store": store,
                 "downloads": DownloadLinks.derive(
@@ -92,7 +81,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
             await engine.dispose()
 
     routes = [
-        Route("/graphql", graphql.graphql, methods=["GET", "POST"]),
+        *graphql.routes,
         *token.routes,
         *invitations.routes,
         *downloads.routes,

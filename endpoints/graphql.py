@@ -13,6 +13,7 @@ from starlette.datastructures import FormData, UploadFile
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import FileResponse, JSONResponse, Response
+from starlette.routing import Route
 from strawberry.asgi import GraphQL
 
 from auth.tokens import InvalidToken
@@ -200,8 +201,11 @@ def _put(operations: dict[str, Any], path: str, upload: UploadFile) -> None:
         raise GraphQLHTTPException(400, f"The map's path {path!r} names no variable.") from None
 
 
-def _view(schema: strawberry.Schema, *, uploads: bool) -> GraphQL[Context, None]:
+def view(schema: strawberry.Schema, *, uploads: bool) -> GraphQL[Context, None]:
     # Uploads come with a Bearer token, never a cookie: multipart is no CSRF risk here.
     return GraphQLView(
         schema, graphql_ide=None, allow_queries_via_get=False, multipart_uploads_enabled=uploads
     )
+
+
+routes = [Route("/graphql", graphql, methods=["GET", "POST"])]
