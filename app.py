@@ -5,13 +5,10 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from pathlib import Path
 from typing import Any
 
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
-from starlette.routing import Mount
-from starlette.staticfiles import StaticFiles
 from starlette.types import ExceptionHandler
 
 from auth.links import DownloadLinks
@@ -20,15 +17,13 @@ from db import migrate
 from db.engine import DATABASE_ERRORS, create_engine
 from db.invitations import InvitationPolicy
 from db.roles import check_runtime_role
-from endpoints import downloads, errors, graphql, health, invitations, token
+from endpoints import downloads, errors, graphql, health, invitations, static, token
 from mail.smtp import configured_mailer
 from postgres import embedded
 from resolvers.views import client_schema, staff_schema
 from schema.context import State
 from settings import Settings
 from storage.stores import open_store
-
-STATIC = Path(__file__).parent / "static"
 
 
 def create_app(settings: Settings | None = None) -> Starlette:
@@ -86,7 +81,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
         *invitations.routes,
         *downloads.routes,
         *health.routes,
-        Mount("/static", StaticFiles(directory=STATIC), name="static"),
+        *static.routes,
     ]
     handlers: dict[Any, ExceptionHandler] = {
         HTTPException: errors.http_error,

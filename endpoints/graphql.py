@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from pathlib import Path
 from typing import Any, cast
 
 import strawberry
@@ -12,7 +11,7 @@ from starlette.background import BackgroundTask
 from starlette.datastructures import FormData, UploadFile
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
-from starlette.responses import FileResponse, JSONResponse, Response
+from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 from strawberry.asgi import GraphQL
 
@@ -20,12 +19,12 @@ from auth.tokens import InvalidToken
 from db import accounts
 from db.session import transaction
 from domain.viewer import STAFF_ROLES, Role
+from endpoints import static
 from endpoints.requests import media_type, read_body
 from mail import delivery
 from schema.context import Context, State
 from schema.errors import ErrorCode
 
-GRAPHIQL_PAGE = Path(__file__).parent.parent / "static" / "graphiql" / "index.html"
 MULTIPART_OVERHEAD = 1024 * 1024  # the operations, the map and the part headers
 
 
@@ -42,7 +41,7 @@ def unauthenticated(message: str, error: str | None = None) -> JSONResponse:
 async def graphql(request: Request[State]) -> Response:
     if request.method == "GET":
         if "text/html" in request.headers.get("accept", ""):
-            return FileResponse(GRAPHIQL_PAGE, headers={"Cache-Control": "no-cache"})
+            return static.page("graphiql")
         return graphql_error(
             405, "Send GraphQL operations with POST.", ErrorCode.BAD_USER_INPUT, Allow="POST"
         )

@@ -3,27 +3,26 @@
 from __future__ import annotations
 
 import json
-from pathlib import Path
 from typing import Any
 
 from starlette.requests import Request
-from starlette.responses import FileResponse, JSONResponse, Response
+from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from auth.tokens import InvalidToken, OpaqueToken
 from db import invitations
 from db.session import transaction
 from domain.errors import InvalidValue
+from endpoints import static
 from endpoints.requests import media_type, read_body
 from endpoints.token import NO_STORE, OAuthError
 from schema.context import State
 
 MAX_BODY = 4_096
-PAGE = Path(__file__).parent.parent / "static" / "invitation" / "index.html"
 
 
 async def page(request: Request[State]) -> Response:
-    return FileResponse(PAGE, headers={"Cache-Control": "no-cache"})
+    return static.page("invitation")
 
 
 async def _fields(request: Request[State]) -> tuple[str, str]:

@@ -7,7 +7,7 @@ import uuid
 from collections import defaultdict
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Any, TypedDict, TypeVar
+from typing import Any, TypedDict
 
 from sqlalchemy import RowMapping
 from sqlalchemy.ext.asyncio import AsyncEngine
@@ -26,7 +26,6 @@ from mail.smtp import Mailer
 from settings import Settings
 from storage.stores import Store
 
-K = TypeVar("K")
 WindowedFetch = Callable[..., Awaitable[dict[uuid.UUID, Page]]]
 
 
