@@ -7,6 +7,8 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
 
+import strawberry
+from sqlalchemy.ext.asyncio import AsyncEngine
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
 from starlette.types import ExceptionHandler
@@ -17,11 +19,15 @@ from db import migrate
 from db.engine import DATABASE_ERRORS, create_engine
 from db.invitations import InvitationPolicy
 from db.roles import check_runtime_role
+from domain.viewer import STAFF_ROLES, Role
 from endpoints import downloads, errors, graphql, health, invitations, static, token
 from mail.smtp import configured_mailer
 from postgres import embedded
 from resolvers.views import client_schema, staff_schema
+from schema.compiled import Compiler
 from schema.context import State
+from schema.limits import limits_rule
+from schema.reads import AnswerCache, Reads
 from settings import Settings
 from storage.stores import open_store
 
@@ -53,6 +59,10 @@ def create_app(settings: Settings | None = None) -> Starlette:
             endpoint_url=settings.s3_endpoint_url,
             region=settings.s3_region,
         )
+        views = {
+            True: staff_schema(settings.staff_limits),
+            False: client_schema(settings.client_limits),
+        }
         try:
             await migrate.check_current(engine)
             await check_runtime_role(engine)
@@ -63,28 +73,55 @@ def create_app(settings: Settings | None = None) -> Starlette:
                 "mailer": configured_mailer(settings),
                 "invitations": InvitationPolicy(settings.base_url, settings.invitation_ttl),
                 "views": {
-                    True: graphql.view(staff_schema(settings.staff_limits), uploads=True),
-                    False: graphql.view(client_schema(settings.client_limits), uploads=False),
+                    True: graphql.view(views[True], uploads=True),
+                    False: graphql.view(views[False], uploads=False),
                 },
                 "store": store,
                 "downloads": DownloadLinks.derive(
                     settings.signing_key, ttl=settings.download_url_ttl, base_url=settings.base_url
                 ),
+                "reads": compiled_reads(settings, engine, views)
+                if settings.compiled_reads
+                else None,
             }
         finally:
             await store.close()
             await engine.dispose()
 
-    routes = [
-        *graphql.routes,
-        *token.routes,
-        *invitations.routes,
-        *downloads.routes,
-        *health.routes,
-        *static.routes,
-    ]
-    handlers: dict[Any, ExceptionHandler] = {
-        HTTPException: errors.http_error,
-        **dict.fromkeys(DATABASE_ERRORS, errors.database_error),
-    }
-    return Starlette(routes=routes, lifespan=lifespan, exception_handlers=handlers)
+    return Starlette(routes=ROUTES, lifespan=lifespan, exception_handlers=HANDLERS)
+
+
+def compiled_reads(
+    settings: Settings, engine: AsyncEngine, views: dict[bool, strawberry.Schema]
+) -> Reads:
+    """A compiler per role, over the role's view and by its limits."""
+    compilers = {}
+    for role in Role:
+        limits = settings.limits_for(role)
+        compilers[role] = Compiler(
+            schema=views[role in STAFF_ROLES]._schema,
+            role=role,
+            dialect=engine.dialect,
+            rules=(limits_rule(limits),),
+            max_tokens=limits.tokens,
+        )
+    cache_bytes = settings.answer_cache_mb * 1024 * 1024
+    return Reads(
+        compilers=compilers,
+        page_sizes={role: settings.limits_for(role).page_size for role in Role},
+        cache=AnswerCache(cache_bytes) if cache_bytes else None,
+    )
+
+
+ROUTES = [
+    *graphql.routes,
+    *token.routes,
+    *invitations.routes,
+    *downloads.routes,
+    *health.routes,
+    *static.routes,
+]
+HANDLERS: dict[Any, ExceptionHandler] = {
+    HTTPException: errors.http_error,
+    **dict.fromkeys(DATABASE_ERRORS, errors.database_error),
+}

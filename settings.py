@@ -116,6 +116,10 @@ class Settings(BaseSettings):
     database_pool_timeout: float = Field(default=10, gt=0, le=300)
     statement_timeout: float = Field(default=30, gt=0, le=86_400)
     idle_in_transaction_timeout: float = Field(default=60, gt=0, le=86_400)
+    # Reads: compiled into one statement each (off: every read goes through the
+    # executor), and answers kept for repeated reads (megabytes per process; 0: none).
+    compiled_reads: bool = True
+    answer_cache_mb: int = Field(default=64, ge=0, le=65_536)
 
     # Sign-in: the window of the per-address count, and the reverse proxies whose
     # X-Forwarded-For is believed (none: the connecting address is the client's).

@@ -5,6 +5,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy import RowMapping
@@ -223,6 +224,23 @@ async def active_viewer(db: Db, claims: AccessClaims) -> Viewer | None:
     )
     if row is None:
         return None
+    return Viewer(
+        account_id=claims.account_id,
+        office_id=claims.office_id,
+        role=Role(row["role"]),
+        email=row["email"],
+        name=row["name"],
+        session_id=claims.session_id,
+        person_id=row["person_id"],
+    )
+
+
+SESSION_CHECK = (
+    "SELECT email, name, role, person_id, 0::bigint AS data_version FROM causa_viewer($1, $2, $3)"
+)
+
+
+def viewer_from_row(row: Any, claims: AccessClaims) -> Viewer:
     return Viewer(
         account_id=claims.account_id,
         office_id=claims.office_id,

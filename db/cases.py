@@ -14,7 +14,7 @@ from db.inputs import CaseCreate, CaseUpdate
 from db.pages import Page, Window, fetch_page, fetch_pages_by
 from db.persons import get_person
 from db.scope import in_office, visible_cases, visible_parties
-from db.search import matching
+from db.search import SearchBinds, matching, search_terms
 from db.session import Db
 from db.staff import require_staff
 from db.tables import CaseStatus, PartyRole, case_parties, cases, offices, persons
@@ -37,24 +37,36 @@ TEXT_LIMITS = {
     "fee_agreement": 5_000,
 }
 NEWEST_FIRST = (cases.c.created_at.desc(), cases.c.id.desc())
+PARTIES_IN_ORDER = (case_parties.c.created_at, persons.c.name)  # plaintiffs first
+
+
+SEARCH_MIN_DIGITS = 4  # of a CNJ number
+
+
+def cases_query(
+    viewer: Viewer, *, search: SearchBinds, status: sa.ColumnElement[Any]
+) -> sa.Select[Any]:
+    """The visible cases that ``search`` finds, of ``status`` unless it is NULL; newest
+    first."""
+    return (
+        sa.select(cases)
+        .where(
+            visible_cases(viewer),
+            matching(search, text=[cases.c.folder, cases.c.title], digits_of=cases.c.cnj_number),
+            sa.or_(status.is_(None), cases.c.status == status),
+        )
+        .order_by(*NEWEST_FIRST)
+    )
 
 
 async def list_cases(
     db: Db, *, viewer: Viewer, search: str | None, status: CaseStatus | None, window: Window
 ) -> Page:
-    query = sa.select(cases).where(visible_cases(viewer))
-    if search and search.strip():
-        query = query.where(
-            matching(
-                search.strip(),
-                text=[cases.c.folder, cases.c.title],
-                digits_of=cases.c.cnj_number,
-                min_digits=4,
-            )
-        )
-    if status is not None:
-        query = query.where(cases.c.status == status)
-    return await fetch_page(db, query.order_by(*NEWEST_FIRST), window)
+    terms = search_terms(search, min_digits=SEARCH_MIN_DIGITS)
+    query = cases_query(
+        viewer, search=SearchBinds.of(terms), status=sa.literal(status, cases.c.status.type)
+    )
+    return await fetch_page(db, query, window)
 
 
 async def get_case(db: Db, *, viewer: Viewer, case_id: uuid.UUID) -> RowMapping | None:
@@ -103,7 +115,7 @@ async def parties_of_cases(
             ),
         )
         .where(visible_parties(viewer), case_parties.c.case_id.in_(case_ids))
-        .order_by(case_parties.c.created_at, persons.c.name)
+        .order_by(*PARTIES_IN_ORDER)
     )
     grouped: dict[uuid.UUID, list[RowMapping]] = {case_id: [] for case_id in case_ids}
     for row in rows:

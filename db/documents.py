@@ -27,6 +27,9 @@ class StoredFile:
     sha256: str
 
 
+NEWEST_FIRST = (documents.c.created_at.desc(), documents.c.id.desc())
+
+
 async def insert_document(
     db: Db,
     *,
@@ -67,7 +70,7 @@ async def documents_of_cases(
         sa.select(documents).where(visible_documents(viewer)),
         key=documents.c.case_id,
         keys=case_ids,
-        order_by=(documents.c.created_at.desc(), documents.c.id.desc()),
+        order_by=NEWEST_FIRST,
         window=window,
     )
 

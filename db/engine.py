@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncpg
 from sqlalchemy import exc
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
@@ -11,6 +12,8 @@ from db.session import TransactionEnded
 # What a request may meet when the database is away, slow or restarting.
 DATABASE_ERRORS: tuple[type[Exception], ...] = (
     exc.DBAPIError,  # from the server or the driver
+    asyncpg.PostgresError,  # the same, on the compiled read path (db/answers.py)
+    asyncpg.InterfaceError,
     exc.TimeoutError,  # no pooled connection came free in time
     OSError,  # refused, reset, timed out (TimeoutError is an OSError)
     TransactionEnded,
@@ -32,6 +35,8 @@ def unreachable(error: BaseException) -> bool:
         if sqlstate is None:  # the driver's own: a closed or broken connection
             return isinstance(error, exc.InterfaceError | exc.OperationalError)
         return str(sqlstate)[:2] in _UNAVAILABLE_CLASSES
+    if isinstance(error, asyncpg.PostgresError):
+        return str(error.sqlstate)[:2] in _UNAVAILABLE_CLASSES
     return isinstance(error, DATABASE_ERRORS)
 
 

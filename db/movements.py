@@ -22,6 +22,7 @@ from domain.viewer import Viewer
 DESCRIPTION_LIMIT = 10_000  # characters
 EARLIEST_YEAR = 1900  # as for dates (schema/scalars.py)
 FUTURE_TOLERANCE = timedelta(days=1)
+NEWEST_FIRST = (movements.c.occurred_at.desc(), movements.c.id.desc())
 
 
 async def movements_of_cases(
@@ -32,7 +33,7 @@ async def movements_of_cases(
         sa.select(movements).where(visible_movements(viewer)),
         key=movements.c.case_id,
         keys=case_ids,
-        order_by=(movements.c.occurred_at.desc(), movements.c.id.desc()),
+        order_by=NEWEST_FIRST,
         window=window,
     )
 

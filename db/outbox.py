@@ -28,6 +28,8 @@ Renewal = Callable[[Db, uuid.UUID, uuid.UUID], Awaitable[Letter | None]]
 
 QueuedMail = tuple[uuid.UUID, uuid.UUID, Letter]  # office, message, the e-mail as sent
 
+NEWEST_FIRST = (outbox_messages.c.created_at.desc(), outbox_messages.c.id.desc())
+
 
 async def queue(db: Db, *, office_id: uuid.UUID, letter: Letter) -> RowMapping:
     """Record ``letter`` (without its secret) and send it, whole, once the transaction commits.
@@ -65,8 +67,7 @@ async def list_messages(
     query = sa.select(outbox_messages).where(visible_outbox_messages(viewer))
     if status is not None:
         query = query.where(outbox_messages.c.status == status)
-    order = (outbox_messages.c.created_at.desc(), outbox_messages.c.id.desc())
-    return await fetch_page(db, query.order_by(*order), window)
+    return await fetch_page(db, query.order_by(*NEWEST_FIRST), window)
 
 
 async def lock_message(db: Db, *, office_id: uuid.UUID, message_id: uuid.UUID) -> RowMapping | None:

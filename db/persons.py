@@ -14,7 +14,7 @@ from sqlalchemy.dialects.postgresql import insert
 from db.inputs import PersonCreate, PersonUpdate
 from db.pages import Page, Window, fetch_page
 from db.scope import in_office, visible_persons
-from db.search import matching
+from db.search import SearchBinds, matching, search_terms
 from db.session import Db
 from db.tables import PersonKind, persons
 from domain import validators
@@ -25,15 +25,25 @@ from domain.viewer import Viewer
 TEXT_LIMITS = {"name": 300, "phone": 40, "notes": 10_000}
 
 
-async def list_persons(db: Db, *, viewer: Viewer, search: str | None, window: Window) -> Page:
-    query = sa.select(persons).where(visible_persons(viewer))
-    if search and search.strip():
-        query = query.where(
-            matching(
-                search.strip(), text=[persons.c.name], digits_of=persons.c.tax_id, min_digits=3
-            )
+SEARCH_MIN_DIGITS = 3  # of a CPF or CNPJ
+BY_NAME = (persons.c.name, persons.c.id)
+
+
+def persons_query(viewer: Viewer, *, search: SearchBinds) -> sa.Select[Any]:
+    """The visible persons that ``search`` finds, by name."""
+    return (
+        sa.select(persons)
+        .where(
+            visible_persons(viewer),
+            matching(search, text=[persons.c.name], digits_of=persons.c.tax_id),
         )
-    return await fetch_page(db, query.order_by(persons.c.name, persons.c.id), window)
+        .order_by(*BY_NAME)
+    )
+
+
+async def list_persons(db: Db, *, viewer: Viewer, search: str | None, window: Window) -> Page:
+    terms = search_terms(search, min_digits=SEARCH_MIN_DIGITS)
+    return await fetch_page(db, persons_query(viewer, search=SearchBinds.of(terms)), window)
 
 
 async def persons_by_ids(

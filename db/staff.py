@@ -27,6 +27,7 @@ STAFF_COLUMNS = (
     accounts.c.disabled_at,
     accounts.c.last_login_at,
 )
+BY_NAME = (accounts.c.name, accounts.c.id)
 
 
 async def staff_by_ids(
@@ -43,7 +44,7 @@ async def list_staff(db: Db, *, viewer: Viewer, include_disabled: bool) -> Seque
     query = sa.select(*STAFF_COLUMNS).where(visible_staff(viewer))
     if not include_disabled:
         query = query.where(accounts.c.disabled_at.is_(None))
-    return await db.rows(query.order_by(accounts.c.name, accounts.c.id))
+    return await db.rows(query.order_by(*BY_NAME))
 
 
 async def require_staff(

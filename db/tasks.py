@@ -17,6 +17,8 @@ from db.tables import tasks
 from domain.fields import camel, required
 from domain.viewer import Viewer
 
+OPEN_FIRST = (tasks.c.done, tasks.c.due_on.asc().nulls_last(), tasks.c.created_at)
+
 
 async def tasks_of_cases(
     db: Db, *, viewer: Viewer, case_ids: Sequence[uuid.UUID]
@@ -25,7 +27,7 @@ async def tasks_of_cases(
     rows = await db.rows(
         sa.select(tasks)
         .where(visible_tasks(viewer), tasks.c.case_id.in_(case_ids))
-        .order_by(tasks.c.done, tasks.c.due_on.asc().nulls_last(), tasks.c.created_at)
+        .order_by(*OPEN_FIRST)
     )
     grouped: dict[uuid.UUID, list[RowMapping]] = {case_id: [] for case_id in case_ids}
     for row in rows:

@@ -19,7 +19,7 @@ from auth.tokens import InvalidToken
 from db import accounts
 from db.session import transaction
 from domain.viewer import STAFF_ROLES, Role
-from endpoints import static
+from endpoints import answers, static
 from endpoints.requests import media_type, read_body
 from mail import delivery
 from schema.context import Context, State
@@ -56,6 +56,16 @@ async def graphql(request: Request[State]) -> Response:
         refusal = await _check_body(request, claims.role)
         if refusal is not None:
             return refusal
+        reads = request.state["reads"]
+        if reads is not None and media_type(request) == "application/json":
+            try:
+                compiled = await answers.answer(request, reads, claims, await request.body())
+            except answers.SessionEnded:
+                return unauthenticated("The session has ended; sign in again.", "invalid_token")
+            if compiled is not None:
+                return compiled
+        if reads is not None:
+            reads.counts["executor"] += 1
         async with transaction(request.state["engine"]) as db:
             viewer = await accounts.active_viewer(db, claims)
             if viewer is None:

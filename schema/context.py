@@ -23,6 +23,7 @@ from db.pages import Page, Window
 from db.session import Db
 from domain.viewer import Viewer
 from mail.smtp import Mailer
+from schema.reads import Reads
 from settings import Settings
 from storage.stores import Store
 
@@ -92,6 +93,7 @@ class State(TypedDict):
     views: dict[bool, GraphQL[Context, None]]  # by viewer.is_staff
     store: Store
     downloads: DownloadLinks
+    reads: Reads | None  # the compiled read path; None when it is switched off
 
 
 @dataclass

@@ -1,0 +1,416 @@
+"""Answers built whole in PostgreSQL: the rows of each relation a read can follow, and
+the JSON that one statement makes of them (the compiled read path: schema/compiled.py).
+
+A relation's rows come from the same scoped queries, in the same order, as the
+executor's loaders (db/scope.py, the third lock), and row-level security binds the
+statement too (the fourth). The viewer appears in it only as ``causa_office()``,
+``causa_person()`` and ``causa_account()``, the settings that the session check gives
+the transaction, so one statement serves every viewer of a role. Values that vary
+between requests (pages, searches, ids) are parameters named ``{prefix}_{name}``.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import AsyncIterator, Callable, Mapping, Sequence
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from typing import Any, cast
+
+import asyncpg
+import sqlalchemy as sa
+from sqlalchemy.dialects.postgresql import aggregate_order_by
+from sqlalchemy.engine import Dialect
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from db import documents as document_rows
+from db import movements as movement_rows
+from db import outbox, staff
+from db import tasks as task_rows
+from db.cases import NEWEST_FIRST as CASES_NEWEST_FIRST
+from db.cases import PARTIES_IN_ORDER, cases_query
+from db.persons import BY_NAME as PERSONS_BY_NAME
+from db.persons import persons_query
+from db.portal import ACCESS_COLUMNS
+from db.scope import (
+    visible_cases,
+    visible_documents,
+    visible_movements,
+    visible_outbox_messages,
+    visible_parties,
+    visible_persons,
+    visible_portal_accounts,
+    visible_staff,
+    visible_tasks,
+)
+from db.search import SearchBinds
+from db.tables import (
+    accounts,
+    case_parties,
+    cases,
+    documents,
+    movements,
+    outbox_messages,
+    persons,
+    tasks,
+)
+from domain.viewer import Role, Viewer
+
+Json = sa.ColumnElement[Any]
+
+
+@dataclass(frozen=True, slots=True)
+class Row:
+    """A row of a relation in the statement: a table or subquery, whose columns may
+    carry a prefix (a case party's row holds its person's columns as ``person_*``)."""
+
+    table: sa.FromClause
+    prefix: str = ""
+
+    def __getitem__(self, name: str) -> sa.ColumnElement[Any]:
+        return self.table.c[self.prefix + name]
+
+    def __contains__(self, name: str) -> bool:
+        return self.prefix + name in self.table.c
+
+
+Parent = Row | None
+Bind = Callable[[str, sa.types.TypeEngine[Any]], sa.BindParameter[Any]]
+
+
+def viewer_of_role(role: Role) -> Viewer:
+    """A viewer whose ids are the transaction's settings rather than values."""
+
+    def setting(name: str) -> uuid.UUID:
+        return cast(uuid.UUID, getattr(sa.func, name)())
+
+    return Viewer(
+        account_id=setting("causa_account"),
+        office_id=setting("causa_office"),
+        role=role,
+        email="",
+        name="",
+        session_id=uuid.UUID(int=0),
+        person_id=setting("causa_person"),
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class Rows:
+    """The rows of a relation, and their order."""
+
+    query: sa.Select[Any]
+    order: Sequence[sa.ColumnElement[Any]] = ()
+
+
+Relation = Callable[[Viewer, Parent, Bind], Rows]
+
+
+def _parent(parent: Parent) -> Row:
+    assert parent is not None, "a nested relation needs its parent's rows"
+    return parent
+
+
+# --- the relations: one row at most -----------------------------------------------------------
+
+
+def case_by_id(viewer: Viewer, parent: Parent, bind: Bind) -> Rows:
+    query = sa.select(cases).where(visible_cases(viewer), cases.c.id == bind("id", sa.Uuid()))
+    return Rows(query)
+
+
+def person_by_id(viewer: Viewer, parent: Parent, bind: Bind) -> Rows:
+    query = sa.select(persons).where(visible_persons(viewer), persons.c.id == bind("id", sa.Uuid()))
+    return Rows(query)
+
+
+def viewer_person(viewer: Viewer, parent: Parent, bind: Bind) -> Rows:
+    table = persons
+    return Rows(sa.select(table).where(visible_persons(viewer), table.c.id == viewer.person_id))
+
+
+def staff_member(column: str) -> Relation:
+    """The staff member that the parent's ``column`` names."""
+
+    def relation(viewer: Viewer, parent: Parent, bind: Bind) -> Rows:
+        query = sa.select(*staff.STAFF_COLUMNS).where(
+            visible_staff(viewer), accounts.c.id == _parent(parent)[column]
+        )
+        return Rows(query)
+
+    return relation
+
+
+def portal_access(viewer: Viewer, parent: Parent, bind: Bind) -> Rows:
+    query = sa.select(*ACCESS_COLUMNS).where(
+        visible_portal_accounts(viewer), accounts.c.person_id == _parent(parent)["id"]
+    )
+    return Rows(query)
+
+
+# --- the relations: lists ---------------------------------------------------------------------
+
+
+def case_parties_of(viewer: Viewer, parent: Parent, bind: Bind) -> Rows:
+    """A case's parties, each with its person's columns prefixed ``person_``."""
+    table = persons
+    query = (
+        sa.select(
+            case_parties.c.role,
+            case_parties.c.is_client,
+            *[column.label(f"person_{column.name}") for column in table.c],
+        )
+        .join(
+            table,
+            sa.and_(
+                table.c.office_id == case_parties.c.office_id,
+                table.c.id == case_parties.c.person_id,
+            ),
+        )
+        .where(visible_parties(viewer), case_parties.c.case_id == _parent(parent)["id"])
+    )
+    return Rows(query, PARTIES_IN_ORDER)
+
+
+def case_tasks(viewer: Viewer, parent: Parent, bind: Bind) -> Rows:
+    table = tasks
+    query = sa.select(table).where(visible_tasks(viewer), table.c.case_id == _parent(parent)["id"])
+    return Rows(query, task_rows.OPEN_FIRST)
+
+
+def staff_members(viewer: Viewer, parent: Parent, bind: Bind) -> Rows:
+    query = sa.select(*staff.STAFF_COLUMNS).where(
+        visible_staff(viewer),
+        sa.or_(bind("include_disabled", sa.Boolean()), accounts.c.disabled_at.is_(None)),
+    )
+    return Rows(query, staff.BY_NAME)
+
+
+# --- the relations: pages ---------------------------------------------------------------------
+
+
+def case_page(viewer: Viewer, parent: Parent, bind: Bind) -> Rows:
+    search = SearchBinds(
+        *(bind(name, sa.Boolean() if name == "everything" else sa.String()) for name in SEARCH)
+    )
+    query = cases_query(viewer, search=search, status=bind("status", sa.String()))
+    return Rows(query.order_by(None), CASES_NEWEST_FIRST)
+
+
+def person_page(viewer: Viewer, parent: Parent, bind: Bind) -> Rows:
+    search = SearchBinds(
+        *(bind(name, sa.Boolean() if name == "everything" else sa.String()) for name in SEARCH)
+    )
+    query = persons_query(viewer, search=search)
+    return Rows(query.order_by(None), PERSONS_BY_NAME)
+
+
+SEARCH = ("everything", "pattern", "digits", "characters")  # SearchBinds' fields, in order
+
+
+def outbox_page(viewer: Viewer, parent: Parent, bind: Bind) -> Rows:
+    status = bind("status", sa.String())
+    query = sa.select(outbox_messages).where(
+        visible_outbox_messages(viewer),
+        sa.or_(status.is_(None), outbox_messages.c.status == status),
+    )
+    return Rows(query, outbox.NEWEST_FIRST)
+
+
+def case_movements(viewer: Viewer, parent: Parent, bind: Bind) -> Rows:
+    table = movements
+    query = sa.select(table).where(
+        visible_movements(viewer), table.c.case_id == _parent(parent)["id"]
+    )
+    return Rows(query, movement_rows.NEWEST_FIRST)
+
+
+def case_documents(viewer: Viewer, parent: Parent, bind: Bind) -> Rows:
+    table = documents
+    query = sa.select(table).where(
+        visible_documents(viewer), table.c.case_id == _parent(parent)["id"]
+    )
+    return Rows(query, document_rows.NEWEST_FIRST)
+
+
+def person_cases(viewer: Viewer, parent: Parent, bind: Bind) -> Rows:
+    table = cases
+    query = (
+        sa.select(table)
+        .join(
+            case_parties,
+            sa.and_(
+                case_parties.c.office_id == table.c.office_id, case_parties.c.case_id == table.c.id
+            ),
+        )
+        .where(
+            visible_cases(viewer),
+            visible_parties(viewer),
+            case_parties.c.person_id == _parent(parent)["id"],
+        )
+    )
+    return Rows(query, CASES_NEWEST_FIRST)
+
+
+# --- JSON ---------------------------------------------------------------------------------------
+
+
+def text(value: str) -> Json:
+    """A constant string, written into the statement."""
+    return sa.literal_column("'" + value.replace("'", "''") + "'", sa.Text())
+
+
+def json_object(pairs: Sequence[tuple[str, Json]]) -> Json:
+    arguments: list[Json] = []
+    for key, value in pairs:
+        arguments += [text(key), value]
+    return sa.func.json_build_object(*arguments)
+
+
+def date_time(column: Json) -> Json:
+    """As Python's ``isoformat()`` writes a UTC time: no fraction when it is zero."""
+    local = sa.func.to_char(sa.func.timezone("UTC", column), text('YYYY-MM-DD"T"HH24:MI:SS.US'))
+    return sa.func.regexp_replace(local, text(r"\.000000$"), text("")).op("||")(text("+00:00"))
+
+
+def date(column: Json) -> Json:
+    return sa.func.to_char(column, text("YYYY-MM-DD"))
+
+
+def as_text(column: Json) -> Json:
+    return sa.cast(column, sa.Text())
+
+
+def cursor(position: Json) -> Json:
+    """schema/pagination.py's cursor of the row at ``position`` (0-based)."""
+    written = text("offset:").op("||")(sa.cast(position, sa.Text()))
+    base64 = sa.func.encode(sa.func.convert_to(written, text("UTF8")), text("base64"))
+    return sa.func.translate(base64, text("+/"), text("-_"))
+
+
+EMPTY_LIST: Json = sa.literal_column("'[]'::json")
+
+
+def one(rows: Rows, build: Callable[[Row], Json]) -> Json:
+    found = rows.query.subquery()
+    return sa.select(build(Row(found))).select_from(found).limit(1).scalar_subquery()
+
+
+def many(rows: Rows, build: Callable[[Row], Json]) -> Json:
+    numbered = rows.query.add_columns(
+        sa.func.row_number().over(order_by=rows.order).label("position")
+    ).subquery()
+    items = sa.func.json_agg(aggregate_order_by(build(Row(numbered)), numbered.c.position))
+    return sa.select(sa.func.coalesce(items, EMPTY_LIST)).select_from(numbered).scalar_subquery()
+
+
+@dataclass(frozen=True, slots=True)
+class Page:
+    """A window of a relation: its rows numbered from 1 in the relation's order."""
+
+    rows: sa.Subquery
+    offset: sa.ColumnElement[int]
+    total: Json
+
+    @classmethod
+    def of(cls, rows: Rows, bind: Bind) -> Page:
+        offset, limit = bind("offset", sa.Integer()), bind("limit", sa.Integer())
+        window = (
+            rows.query.add_columns(sa.func.row_number().over(order_by=rows.order).label("position"))
+            .order_by(*rows.order)
+            .offset(offset)
+            .limit(limit)
+            .subquery()
+        )
+        total = sa.select(sa.func.count()).select_from(rows.query.subquery()).scalar_subquery()
+        return cls(window, offset, total)
+
+    @property
+    def count(self) -> Json:
+        return sa.func.count(self.rows.c.position)
+
+    @property
+    def row_cursor(self) -> Json:
+        return cursor(self.rows.c.position - 1)
+
+    def edges(self, edge: Json) -> Json:
+        items = sa.func.json_agg(aggregate_order_by(edge, self.rows.c.position))
+        return sa.func.coalesce(items, EMPTY_LIST)
+
+    @property
+    def has_next_page(self) -> Json:
+        return self.offset + self.count < self.total
+
+    @property
+    def has_previous_page(self) -> Json:
+        return self.offset > 0
+
+    @property
+    def start_cursor(self) -> Json:
+        return sa.case((self.count > 0, cursor(self.offset)))
+
+    @property
+    def end_cursor(self) -> Json:
+        return sa.case((self.count > 0, cursor(self.offset + self.count - 1)))
+
+    def answer(self, value: Json) -> Json:
+        return sa.select(value).select_from(self.rows).scalar_subquery()
+
+
+# --- the statement ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Statement:
+    """A compiled answer: its SQL, and where each parameter's value comes from."""
+
+    sql: str
+    names: tuple[str, ...]  # the parameters, in order ($1, $2, …)
+    constants: Mapping[str, Any]  # the values written in the query itself (COURT, …)
+
+    def arguments(self, values: Mapping[str, Any]) -> list[Any]:
+        constants = self.constants
+        return [values[name] if name in values else constants[name] for name in self.names]
+
+
+def statement(data: Json, dialect: Dialect) -> Statement:
+    """The one statement that answers with the ``data`` object as JSON text."""
+    query = sa.select(sa.cast(data, sa.Text()))
+    compiled = query.compile(dialect=dialect, compile_kwargs={"render_postcompile": True})
+    processors: Mapping[str, Any] = compiled._bind_processors  # the dialect's value adapters
+    constants = {}
+    for name, value in compiled.params.items():
+        process = processors.get(name)
+        constants[name] = process(value) if process is not None and value is not None else value
+    return Statement(compiled.string, tuple(compiled.positiontup or ()), constants)
+
+
+@asynccontextmanager
+async def read_only(engine: AsyncEngine) -> AsyncIterator[asyncpg.Connection]:
+    """A pooled connection in a read-only transaction, driven by asyncpg itself.
+
+    A connection that the pool held while the server restarted fails at BEGIN; it is
+    dropped and the transaction begun once more on a fresh one (there is no pre-ping).
+    """
+    for attempt in (1, 2):
+        async with engine.connect() as connection:
+            driver = (await connection.get_raw_connection()).driver_connection
+            assert isinstance(driver, asyncpg.Connection)
+            transaction = driver.transaction(readonly=True)
+            try:
+                await transaction.start()
+            except (asyncpg.InterfaceError, OSError):
+                await connection.invalidate()
+                if attempt == 2:
+                    raise
+                continue
+            try:
+                yield driver
+            except BaseException:
+                if driver.is_closed():
+                    await connection.invalidate()
+                else:
+                    await transaction.rollback()
+                raise
+            await transaction.commit()
+            return

@@ -1,0 +1,117 @@
+"""Reads answered by one statement (schema/compiled.py), and the answer cache.
+
+A query whose plan compiles is answered in four round trips: BEGIN, the session check
+(which also scopes the transaction and reads the office's data version), the statement
+that builds the ``data`` JSON, COMMIT. Anything else (a mutation, introspection, an
+argument the executor would refuse, a body it would refuse) goes to the executor.
+
+A repeated read by the same session (same document, variables and role) is answered
+with the bytes stored for it while the office's data version is the one they were made
+at: every write to what a read can show bumps that version in its own transaction
+(migration 0007), so a write through any replica makes the next read anywhere fresh,
+and the session check still runs first, so a revocation stops the very next request.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncEngine
+from starlette.requests import Request
+from starlette.responses import Response
+
+from auth.links import DownloadLinks
+from auth.tokens import AccessClaims
+from db import accounts
+from db.answers import read_only
+from domain.viewer import Viewer
+from schema.reads import Reads, Stored
+
+
+class SessionEnded(Exception):
+    """The token's session or account is no longer live."""
+
+
+@dataclass(frozen=True, slots=True)
+class Operation:
+    query: str
+    variables: dict[str, Any] | None
+    operation_name: str | None
+
+
+def operation(body: bytes) -> Operation | None:
+    """The body as a plain GraphQL request, or None for anything the executor should see
+    (and answer, refusals included)."""
+    try:
+        value = json.loads(body)
+    except (ValueError, RecursionError):
+        return None
+    if not isinstance(value, dict) or not value.keys() <= {"query", "variables", "operationName"}:
+        return None
+    query, variables, name = value.get("query"), value.get("variables"), value.get("operationName")
+    if not isinstance(query, str) or not isinstance(variables, dict | None):
+        return None
+    if not isinstance(name, str | None):
+        return None
+    return Operation(query, variables, name)
+
+
+async def answer(
+    request: Request[Any], reads: Reads, claims: AccessClaims, body: bytes
+) -> Response | None:
+    """The answer of the compiled path, or None when the executor must give it."""
+    found = operation(body)
+    if found is None:
+        return None
+    plan = reads.plan(claims.role, found.query, found.operation_name)
+    if plan is None:
+        return None
+    page_size = reads.page_sizes[claims.role]
+    values = plan.values(found.variables, page_size)
+    if values is None:
+        return None
+    state = request.state
+    engine: AsyncEngine = state["engine"]
+    key = (
+        claims.session_id,
+        claims.role,
+        found.query,
+        found.operation_name,
+        json.dumps(found.variables, sort_keys=True),
+    )
+    async with read_only(engine) as connection:
+        row = await connection.fetchrow(
+            accounts.SESSION_CHECK, claims.office_id, claims.session_id, claims.account_id
+        )
+        if row is None:
+            raise SessionEnded
+        viewer = accounts.viewer_from_row(row, claims)
+        if viewer.role != claims.role:  # changed since the token was issued
+            return None
+        version = row["data_version"]
+        cache = reads.cache
+        if cache is not None and (stored := cache.get(key, version)) is not None:
+            reads.counts["cached"] += 1
+            return _json(stored)
+        values |= {"viewer_email": viewer.email, "viewer_role": viewer.role.value}
+        data = await connection.fetchval(plan.statement.sql, *plan.statement.arguments(values))
+    links: DownloadLinks = state["downloads"]
+    body_out = b'{"data":' + plan.signed(data, _signer(links, viewer)).encode() + b"}"
+    reads.counts["compiled"] += 1
+    if cache is not None:
+        lifetime = links.ttl / 2 if plan.downloads else float("inf")
+        cache.put(key, Stored(version, body_out, time.monotonic() + lifetime))
+    return _json(body_out)
+
+
+def _signer(links: DownloadLinks, viewer: Viewer) -> Callable[[str], str]:
+    return lambda document_id: links.url(viewer, uuid.UUID(document_id))
+
+
+def _json(body: bytes) -> Response:
+    return Response(body, media_type="application/json")

@@ -1,0 +1,77 @@
+"""What the compiled read path keeps per process: compiled plans, stored answers, and
+how many reads each way answered (endpoints/answers.py uses them)."""
+
+from __future__ import annotations
+
+import time
+from collections import Counter, OrderedDict
+from dataclasses import dataclass, field
+from typing import Any
+
+from domain.viewer import Role
+from schema.compiled import Compiler, Plan
+
+PLANS = 512  # documents kept compiled, per process
+
+
+@dataclass(frozen=True, slots=True)
+class Stored:
+    version: int
+    body: bytes
+    expires: float  # the download links it holds are signed for a while only
+
+
+class AnswerCache:
+    """Answers by key, least recently used first out, within ``max_bytes``."""
+
+    def __init__(self, max_bytes: int) -> None:
+        self.max_bytes = max_bytes
+        self.size = 0
+        self._entries: OrderedDict[tuple[Any, ...], Stored] = OrderedDict()
+
+    def get(self, key: tuple[Any, ...], version: int) -> bytes | None:
+        stored = self._entries.get(key)
+        if stored is None:
+            return None
+        if stored.version != version or stored.expires < time.monotonic():
+            self._drop(key)
+            return None
+        self._entries.move_to_end(key)
+        return stored.body
+
+    def put(self, key: tuple[Any, ...], stored: Stored) -> None:
+        if len(stored.body) > self.max_bytes // 8:  # one answer never crowds out the rest
+            return
+        if key in self._entries:
+            self._drop(key)
+        self._entries[key] = stored
+        self.size += len(stored.body)
+        while self.size > self.max_bytes:
+            self._drop(next(iter(self._entries)))
+
+    def _drop(self, key: tuple[Any, ...]) -> None:
+        self.size -= len(self._entries.pop(key).body)
+
+
+@dataclass
+class Reads:
+    """What the compiled path keeps per process: plans, answers and its counts."""
+
+    compilers: dict[Role, Compiler]
+    page_sizes: dict[Role, int]
+    cache: AnswerCache | None
+    counts: Counter[str] = field(default_factory=Counter)
+    _plans: OrderedDict[tuple[Role, str, str | None], Plan | None] = field(
+        default_factory=OrderedDict
+    )
+
+    def plan(self, role: Role, query: str, operation_name: str | None) -> Plan | None:
+        key = (role, query, operation_name)
+        if key in self._plans:
+            self._plans.move_to_end(key)
+            return self._plans[key]
+        plan = self.compilers[role].plan(query, operation_name)
+        self._plans[key] = plan
+        if len(self._plans) > PLANS:
+            self._plans.popitem(last=False)
+        return plan
