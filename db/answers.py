@@ -354,7 +354,10 @@ class Page:
         return sa.case((self.count > 0, cursor(self.offset + self.count - 1)))
 
     def answer(self, value: Json) -> Json:
-        return sa.select(value).select_from(self.rows).scalar_subquery()
+        """``value`` over the window: one row, however many the window holds (even none:
+        an empty grouping set makes one group)."""
+        everything = sa.literal_column("()")
+        return sa.select(value).select_from(self.rows).group_by(everything).scalar_subquery()
 
 
 # --- the statement ------------------------------------------------------------------------------

@@ -64,7 +64,7 @@ async def list_cases(
 ) -> Page:
     terms = search_terms(search, min_digits=SEARCH_MIN_DIGITS)
     query = cases_query(
-        viewer, search=SearchBinds.of(terms), status=sa.literal(status, cases.c.status.type)
+        viewer, search=SearchBinds.of(terms), status=sa.literal(status, sa.String())
     )
     return await fetch_page(db, query, window)
 

@@ -13,8 +13,15 @@ from db.engine import DATABASE_ERRORS, RETRY_AFTER
 from schema.context import State
 
 
-async def healthz(request: Request) -> Response:
-    return JSONResponse({"status": "ok"})
+async def healthz(request: Request[State]) -> Response:
+    """The process answers; with how many reads each path has answered since it started
+    (compiled into one statement, from the answer cache, or by the executor)."""
+    reads = request.state["reads"]
+    counts = {} if reads is None else {"reads": {k: reads.counts[k] for k in READ_PATHS}}
+    return JSONResponse({"status": "ok", **counts})
+
+
+READ_PATHS = ("compiled", "cached", "executor")
 
 
 async def readyz(request: Request[State]) -> Response:

@@ -209,11 +209,12 @@ async def test_get_without_html_accept_is_method_not_allowed(client: httpx.Async
     }
 
 
-async def test_healthz_is_ok(client: httpx.AsyncClient) -> None:
+async def test_healthz_is_ok_and_counts_the_reads_of_each_path(client: httpx.AsyncClient) -> None:
     response = await client.get("/healthz")
 
     assert response.status_code == 200
-    assert response.json() == {"status": "ok"}
+    assert response.json()["status"] == "ok"
+    assert set(response.json()["reads"]) == {"compiled", "cached", "executor"}
 
 
 async def test_readyz_is_ready_with_the_database_up(client: httpx.AsyncClient) -> None:
