@@ -10,6 +10,16 @@
     python3 dev.py bench slow-uploads [--uploads 25]
         the latency of other requests (GraphQL, the token endpoint) while that many
         uploads trickle in one byte every 2 seconds.
+    python3 dev.py bench portal [--seconds 10] [--cases 10000]
+        the client portal's read (20 cases, 10 court movements each) and the staff read
+        (50 cases with parties, movements, tasks) on a generated office (10,000 cases,
+        200,000 movements of which 120,000 from the court; the client on 20 cases), with
+        Causa on core 0 and PostgreSQL on core 1: per phase (16 and 1 concurrent
+        keep-alive connections, answer cache off then on) requests per second, p50/p99,
+        the server's CPU per request (/proc/<pid>/stat over the phase), the driver's own,
+        the share of failed answers, compiled/executor/cached reads (from /healthz),
+        round trips per request (statements logged by PostgreSQL), and a raw asyncpg floor
+        for the client read's rows. Its parts are in bench_portal.py.
 
 The server runs as `causa serve` in a process of its own, on an embedded PostgreSQL in
 a temporary folder; its peak memory is the kernel's high-water mark (VmHWM).
@@ -21,6 +31,7 @@ import argparse
 import contextlib
 import json
 import os
+import secrets
 import socket
 import subprocess
 import sys
@@ -32,6 +43,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+from sqlalchemy.engine import make_url
 
 ROOT = Path(__file__).resolve().parent
 CAUSA = str(Path(sys.executable).parent / "causa")
@@ -57,13 +69,20 @@ def _peak_megabytes(pid: int) -> float:
 
 
 @contextlib.contextmanager
-def server(env: dict[str, str]) -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
-    subprocess.run(
-        [CAUSA, "create-admin", "--office", "Bench", "--email", EMAIL, "--password", PASSWORD],
-        env=env,
-        check=True,
-        capture_output=True,
-    )
+def server(
+    env: dict[str, str], *, admin: bool = True, cpus: set[int] | None = None
+) -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
+    """``causa serve`` on a free port, ready; first the bench office and its admin (unless
+    ``admin`` is false: made before), and the server pinned to ``cpus`` if given."""
+    from bench_portal import pin
+
+    if admin:
+        subprocess.run(
+            [CAUSA, "create-admin", "--office", "Bench", "--email", EMAIL, "--password", PASSWORD],
+            env=env,
+            check=True,
+            capture_output=True,
+        )
     port = _port()
     process = subprocess.Popen(
         [CAUSA, "serve", "--port", str(port)],
@@ -71,6 +90,8 @@ def server(env: dict[str, str]) -> Iterator[tuple[str, subprocess.Popen[bytes]]]
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )
+    if cpus:
+        pin(process.pid, cpus)
     base = f"http://127.0.0.1:{port}"
     try:
         for _ in range(300):
@@ -78,6 +99,8 @@ def server(env: dict[str, str]) -> Iterator[tuple[str, subprocess.Popen[bytes]]]
                 if httpx.get(f"{base}/readyz").status_code == 200:
                     break
             time.sleep(0.1)
+        if cpus:
+            pin(process.pid, cpus)  # and the threads it has made since
         yield base, process
     finally:
         process.terminate()
@@ -299,6 +322,188 @@ def slow_uploads(uploads: int) -> None:
     print(f"statuses with them: {sorted(set(statuses))} over {len(statuses)} requests")
 
 
+GRANT = "mutation($p: ID!, $e: String!) { grantPortalAccess(personId: $p, email: $e) { token } }"
+CLIENT_EMAIL, CLIENT_PASSWORD = "cliente@bench.example", "client password for figures 2026"
+REFERENCE = "PostGraphile 4.14.1 (issue 11): client read 3.2 ms CPU/request, staff read 9-12 ms"
+
+
+def _portal_client(http: httpx.Client, admin_token: str, person: str) -> str:
+    """Portal access for ``person`` as staff give it, the invitation accepted; the client's
+    access token."""
+    granted = http.post(
+        "/graphql",
+        json={"query": GRANT, "variables": {"p": person, "e": CLIENT_EMAIL}},
+        headers={"Authorization": f"Bearer {admin_token}"},
+    ).json()
+    assert granted.get("data"), granted
+    token = granted["data"]["grantPortalAccess"]["token"]
+    accepted = http.post(
+        "/auth/invitations/accept", json={"token": token, "password": CLIENT_PASSWORD}
+    )
+    assert accepted.status_code == 200, accepted.text
+    signed_in = http.post(
+        "/auth/token",
+        data={"grant_type": "password", "username": CLIENT_EMAIL, "password": CLIENT_PASSWORD},
+    )
+    assert signed_in.status_code == 200, signed_in.text
+    access: str = signed_in.json()["access_token"]
+    return access
+
+
+def _shape(http: httpx.Client, token: str, document: str) -> str:
+    """What a read answers: its cases, and the movements, parties and tasks among them."""
+    answer = http.post(
+        "/graphql", json={"query": document}, headers={"Authorization": f"Bearer {token}"}
+    ).json()
+    assert "errors" not in answer, answer
+    nodes = [edge["node"] for edge in answer["data"]["cases"]["edges"]]
+    moves = sum(len(node["movements"]["edges"]) for node in nodes)
+    parties = sum(len(node.get("parties", [])) for node in nodes)
+    tasks = sum(len(node.get("tasks", [])) for node in nodes)
+    return f"{len(nodes)} cases, {moves} movements, {parties} parties, {tasks} tasks"
+
+
+def _phase_line(phase: Any, trips: float | None) -> str:
+    counts = phase.counts
+    reads = (
+        "/".join(str(counts.get(k, "n/a")) for k in ("compiled", "executor", "cached"))
+        if counts is not None
+        else "n/a"
+    )
+    failed = phase.failures / phase.requests if phase.requests else 1.0
+    return (
+        f"| {phase.name:<13} | {phase.workers:>2} | {phase.rate:7.1f} | "
+        f"{phase.percentile(0.5):7.1f} | {phase.percentile(0.99):7.1f} | "
+        f"{phase.cpu_ms(phase.server_cpu):6.2f} | {phase.cpu_ms(phase.driver_cpu):5.2f} | "
+        f"{failed:4.0%} | {reads:>20} | {'' if trips is None else f'{trips:.1f}':>5} |"
+    )
+
+
+TABLE_HEAD = (
+    "| phase         |  c |   req/s |  p50 ms |  p99 ms | CPU ms | drv ms | fail "
+    "| compiled/exec/cached | trips |"
+)
+
+
+def portal(seconds: float, cases: int, warmup: float = 2.0) -> None:
+    """The portal read, cold and warm, and the staff read (issue 11's measurement)."""
+    import asyncio
+
+    import bench_portal as bp
+    from postgres import embedded
+
+    split = len(os.sched_getaffinity(0)) >= 2  # Causa on core 0; PostgreSQL, driver on 1
+    server_cpus, database_cpus = ({0}, {1}) if split else (None, None)
+    lines: list[tuple[Any, float | None]] = []
+
+    def show(phase: Any, trips: float | None = None) -> None:
+        lines.append((phase, trips))
+        print(_phase_line(phase, trips), flush=True)
+        if phase.first_failure:
+            print("  first error:", phase.first_failure, flush=True)
+
+    with tempfile.TemporaryDirectory(prefix="causa-bench-") as folder:
+        data_dir = Path(folder)
+        started = time.perf_counter()
+        urls = embedded.start(data_dir)  # started and migrated, as `causa serve` does
+        try:
+            postmaster = embedded.postmaster(data_dir / "pgdata")
+            assert postmaster is not None
+            if database_cpus:
+                for process in (postmaster, *postmaster.children(recursive=True)):
+                    bp.pin(process.pid, database_cpus)
+                os.sched_setaffinity(0, database_cpus)
+            log = data_dir / "pgdata" / "log"
+            env = {
+                **os.environ,
+                "CAUSA_DATA_DIR": str(data_dir / "data"),
+                "CAUSA_DATABASE_URL": urls.runtime,
+                "CAUSA_MIGRATION_DATABASE_URL": urls.owner,
+                "CAUSA_SECRET_KEY": secrets.token_urlsafe(48),
+            }
+            subprocess.run([CAUSA, "migrate"], env=env, check=True, capture_output=True)
+            runtime_user = make_url(urls.runtime).username or ""
+            cold = {**env, "CAUSA_ANSWER_CACHE_MB": "0"}
+            with server(cold, cpus=server_cpus) as (base, process):
+                with httpx.Client(base_url=base, timeout=60) as http:
+                    admin = _sign_in(http)["access_token"]
+                    office, person, took = asyncio.run(bp.fill_office(urls.owner, cases))
+                    client = _portal_client(http, admin, person)
+                    print("client read:", _shape(http, client, bp.CLIENT_READ))
+                    print("staff read: ", _shape(http, admin, bp.STAFF_READ))
+                counts = asyncio.run(bp.count_rows(urls.owner))
+                print(f"office generated in {took:.1f} s:", counts, flush=True)
+                address = ("127.0.0.1", int(base.rsplit(":", 1)[1]))
+                host = f"{address[0]}:{address[1]}"
+                client_read = bp.graphql_request(host, client, bp.CLIENT_READ)
+                staff_read = bp.graphql_request(host, admin, bp.STAFF_READ)
+                print(TABLE_HEAD, flush=True)
+
+                def run(name: str, payload: bytes, workers: int, pid: int) -> Any:
+                    return asyncio.run(
+                        bp.drive(
+                            name,
+                            address=address,
+                            pid=pid,
+                            payload=payload,
+                            workers=workers,
+                            seconds=seconds,
+                            warmup=warmup,
+                        )
+                    )
+
+                def trips(payload: bytes) -> float:
+                    return asyncio.run(
+                        bp.round_trips(log, urls.owner, runtime_user, address, payload, 50)
+                    )
+
+                show(run("client cold", client_read, 16, process.pid), trips(client_read))
+                show(run("client cold", client_read, 1, process.pid))
+                show(run("staff cold", staff_read, 16, process.pid), trips(staff_read))
+            with server(env, admin=False, cpus=server_cpus) as (base, process):
+                address = ("127.0.0.1", int(base.rsplit(":", 1)[1]))
+                show(run("client warm", client_read, 16, process.pid), trips(client_read))
+                show(run("client warm", client_read, 1, process.pid))
+            if server_cpus:  # the floor's client where Causa ran, PostgreSQL where it was
+                os.sched_setaffinity(0, server_cpus)
+            account = asyncio.run(bp.client_account(urls.owner, person))
+            rate, found, moved = asyncio.run(
+                bp.floor(urls.runtime, office, person, account, seconds)
+            )
+        finally:
+            embedded.server(data_dir).close()
+    cpu = next(
+        (
+            line.split(":", 1)[1].strip()
+            for line in Path("/proc/cpuinfo").read_text().splitlines()
+            if line.startswith("model name")
+        ),
+        "unknown",
+    )
+    print(
+        f"\nraw asyncpg floor (c=16, pool of 16, {found} cases + {moved} movements per "
+        f"iteration): {rate:.0f} iterations/s"
+    )
+    print(
+        f"\nmachine: {os.cpu_count()} cores ({cpu}); Causa pinned to {server_cpus}, "
+        f"PostgreSQL and the driver to {database_cpus}; {cases} cases; "
+        f"{seconds:g} s per phase after {warmup:g} s warm-up; "
+        f"whole run {time.perf_counter() - started:.0f} s"
+    )
+    print(f"reference: {REFERENCE}\n")
+    print(TABLE_HEAD)
+    print("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
+    for phase, round_trips in lines:
+        print(_phase_line(phase, round_trips))
+    print(f"| asyncpg floor | 16 | {rate:7.1f} | - | - | - | - | - | - | 5 |")
+    print(
+        "\nc: concurrent connections; CPU ms: the server's CPU time per request; drv ms: the "
+        "load driver's own; fail: answers not 200 or with errors; trips: statements per "
+        "request as PostgreSQL logged them (the floor's: BEGIN, the viewer's settings, "
+        "cases, movements, COMMIT); the floor's req/s are iterations/s."
+    )
+
+
 def main(argv: list[str]) -> int:
     parser = argparse.ArgumentParser(prog="bench", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
@@ -309,8 +514,13 @@ def main(argv: list[str]) -> int:
     command.add_argument("--movements", type=int, default=100)
     command = commands.add_parser("slow-uploads", help="latency while slow uploads are open")
     command.add_argument("--uploads", type=int, default=25)
+    command = commands.add_parser("portal", help="the portal and staff reads: speed, CPU")
+    command.add_argument("--seconds", type=float, default=10.0, help="of each phase")
+    command.add_argument("--cases", type=int, default=10_000)
     args = parser.parse_args(argv)
-    if args.command == "documents":
+    if args.command == "portal":
+        portal(args.seconds, args.cases)
+    elif args.command == "documents":
         documents(args.megabytes)
     elif args.command == "datajud":
         datajud(args.processes, args.movements)
