@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import asyncpg  # type: ignore[import-untyped]  # it ships no types
+import asyncpg
 
 CLIENT_READ = (
     "{ cases(first: 20) { edges { node { id folder title cnjNumber court status "

@@ -6,6 +6,7 @@ import hashlib
 import secrets
 import time
 import uuid
+from collections import OrderedDict
 from dataclasses import dataclass
 
 from joserfc import jwt
@@ -16,6 +17,8 @@ from domain.viewer import Role
 
 ALGORITHM = "HS256"
 ISSUER = "causa"
+LEEWAY = 5  # seconds of clock difference allowed
+CHECKED_TOKENS = 10_000  # kept per process
 
 
 class InvalidToken(Exception):
@@ -36,8 +39,11 @@ class Signer:
     def __init__(self, key: bytes, ttl: int) -> None:
         self._key = OctKey.import_key(key)
         self.ttl = ttl
+        # Tokens already checked, with their expiry: a client sends the same one with
+        # every request until it expires, and its signature cannot have changed meanwhile.
+        self._checked: OrderedDict[str, tuple[AccessClaims, float]] = OrderedDict()
         self._claims = jwt.JWTClaimsRegistry(
-            leeway=5,
+            leeway=LEEWAY,
             iss={"essential": True, "value": ISSUER},
             exp={"essential": True},
             sub={"essential": True},
@@ -57,16 +63,32 @@ class Signer:
         return jwt.encode({"alg": ALGORITHM}, payload, self._key, algorithms=[ALGORITHM])
 
     def read(self, token: str) -> AccessClaims:
+        checked = self._checked.get(token)
+        if checked is not None:
+            claims, expires = checked
+            if time.time() <= expires:
+                return claims
+            del self._checked[token]
+        claims, expires = self._read(token)
+        self._checked[token] = claims, expires
+        if len(self._checked) > CHECKED_TOKENS:
+            self._checked.popitem(last=False)
+        return claims
+
+    def _read(self, token: str) -> tuple[AccessClaims, float]:
+        """The token's claims, once its signature and claims are checked, and until when
+        it may be used."""
         try:
             decoded = jwt.decode(token, self._key, algorithms=[ALGORITHM])
             self._claims.validate(decoded.claims)
             claims = decoded.claims
-            return AccessClaims(
+            read = AccessClaims(
                 account_id=uuid.UUID(claims["sub"]),
                 office_id=uuid.UUID(claims["office"]),
                 role=Role(claims["role"]),
                 session_id=uuid.UUID(claims["sid"]),
             )
+            return read, float(claims["exp"]) + LEEWAY
         except (JoseError, KeyError, TypeError, ValueError) as error:
             raise InvalidToken(str(error) or type(error).__name__) from error
 

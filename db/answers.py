@@ -356,7 +356,7 @@ class Page:
     def answer(self, value: Json) -> Json:
         """``value`` over the window: one row, however many the window holds (even none:
         an empty grouping set makes one group)."""
-        everything = sa.literal_column("()")
+        everything: Json = sa.literal_column("()")
         return sa.select(value).select_from(self.rows).group_by(everything).scalar_subquery()
 
 

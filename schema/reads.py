@@ -29,6 +29,9 @@ class AnswerCache:
         self.size = 0
         self._entries: OrderedDict[tuple[Any, ...], Stored] = OrderedDict()
 
+    def __contains__(self, key: tuple[Any, ...]) -> bool:
+        return key in self._entries
+
     def get(self, key: tuple[Any, ...], version: int) -> bytes | None:
         stored = self._entries.get(key)
         if stored is None:
@@ -64,6 +67,11 @@ class Reads:
     _plans: OrderedDict[tuple[Role, str, str | None], Plan | None] = field(
         default_factory=OrderedDict
     )
+
+    def values(
+        self, plan: Plan, variables: dict[str, Any] | None, role: Role
+    ) -> dict[str, Any] | None:
+        return plan.values(variables, self.page_sizes[role])
 
     def plan(self, role: Role, query: str, operation_name: str | None) -> Plan | None:
         key = (role, query, operation_name)
