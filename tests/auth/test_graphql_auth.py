@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import json
 import uuid
@@ -157,6 +158,22 @@ async def test_expired_token_is_an_invalid_token(
 
     response = await post_graphql(client, f"Bearer {expired}")
 
+    assert_invalid_token(response)
+
+
+async def test_a_token_checked_before_is_refused_once_it_expires(
+    client: httpx.AsyncClient, office: Staff, settings: Settings
+) -> None:
+    # given a token of a live session that expires in a second (past the 5 s of leeway),
+    # accepted once, so that its check is kept
+    short = Signer(settings.signing_key, ttl=-4).issue(claims_of(settings, office.token))
+    assert (await post_graphql(client, f"Bearer {short}")).status_code == 200
+
+    # when it is sent again after it expired
+    await asyncio.sleep(1.5)
+    response = await post_graphql(client, f"Bearer {short}")
+
+    # then it is refused, as a token never seen before would be
     assert_invalid_token(response)
 
 
