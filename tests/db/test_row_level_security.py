@@ -185,6 +185,89 @@ async def test_a_client_transaction_can_change_nothing(
                 )
 
 
+# --- policies PostgreSQL can drive an index from -----------------------------------------------
+
+MANY_CASES = 10_000
+
+
+async def fill_office(owner_engine: AsyncEngine, office: Staff, count: int) -> None:
+    """``count`` more cases in the office, none of them the client's, and fresh statistics."""
+    async with transaction(owner_engine) as db:
+        await db.execute(
+            sa.text(
+                'INSERT INTO "case" (office_id, folder, title) SELECT :office,'
+                " 'BULK-' || n, 'Pasta ' || n FROM generate_series(1, :count) AS n"
+            ).bindparams(office=office.office_id, count=count)
+        )
+    async with owner_engine.connect() as connection:
+        conn = await connection.execution_options(isolation_level="AUTOCOMMIT")
+        await conn.execute(sa.text('ANALYZE "case", case_party'))
+
+
+def nodes(plan: dict[str, Any]) -> list[dict[str, Any]]:
+    """Every node of an EXPLAIN (FORMAT JSON) plan."""
+    return [plan, *(node for child in plan.get("Plans", []) for node in nodes(child))]
+
+
+async def test_a_clients_raw_select_reads_their_cases_through_an_index(
+    engine: AsyncEngine, owner_engine: AsyncEngine, office: Staff, docket: Docket
+) -> None:
+    # given an office of 10,000 cases, of which the client's is one
+    await fill_office(owner_engine, office, MANY_CASES)
+    viewer = client_viewer(office, docket)
+
+    # when the client's transaction, scoped as a request's is, runs a raw unfiltered SELECT
+    async with scoped(engine, viewer) as db:
+        assert await db.scalar(sa.text("SELECT current_user")) == "causa_client"
+        explained = await db.scalar(sa.text('EXPLAIN (ANALYZE, FORMAT JSON) SELECT id FROM "case"'))
+        rows = await column(db, 'SELECT id::text FROM "case"')
+
+    # then PostgreSQL finds the client's case by its id in an index, reading no other row
+    plan = nodes(explained[0]["Plan"])
+    reads = [node for node in plan if node.get("Relation Name") == "case"]
+    assert [node["Node Type"] for node in reads] in (["Index Only Scan"], ["Index Scan"])
+    assert "id = ANY" in reads[0]["Index Cond"]
+    assert reads[0].get("Rows Removed by Filter", 0) == 0
+    assert rows == [docket.own]
+
+    # and staff, on their own policy, still read the whole office
+    async with scoped(engine, staff_viewer(office)) as db:
+        assert await db.scalar(sa.text("SELECT current_user")) == "causa_staff"
+        staff_rows = await db.scalar(sa.text('SELECT count(*) FROM "case"'))
+    assert staff_rows == MANY_CASES + 3
+
+
+async def test_a_transaction_that_never_switched_role_sees_no_more_than_before(
+    client: httpx.AsyncClient,
+    engine: AsyncEngine,
+    owner_engine: AsyncEngine,
+    office: Staff,
+    docket: Docket,
+) -> None:
+    # given a portal client's account, and a transaction acting for it as sign-in does
+    viewer = await portal_viewer(owner_engine, office, docket.client)
+    async with acting_for(engine, viewer) as db:
+        assert await db.scalar(sa.text("SELECT current_user")) == "causa_app"
+        # then it reads its own sign-in rows and nothing of the office's case data
+        for table in ('"case"', "case_party", "movement", "document", "task", "person"):
+            assert await column(db, f"SELECT count(*) FROM {table}") == [0], table
+        assert await column(db, "SELECT id FROM account") == [viewer.account_id]
+        assert await column(db, "SELECT count(*) FROM outbox_message") == [0]
+
+    # and one given the client's settings without the role reads what the old policy gave
+    async with scoped(engine, None) as db:
+        await db.execute(
+            sa.select(
+                sa.func.set_config("causa.office_id", str(office.office_id), True),
+                sa.func.set_config("causa.role", Role.CLIENT.value, True),
+                sa.func.set_config("causa.person_id", str(viewer.person_id), True),
+            )
+        )
+        assert await column(db, 'SELECT id::text FROM "case"') == [docket.own]
+        assert await column(db, "SELECT description FROM movement") == ["Sentença publicada"]
+        assert await column(db, "SELECT count(*) FROM task") == [0]
+
+
 # --- accounts, sign-in and the outbox ----------------------------------------------------------
 
 SIGN_IN_TABLES = ("account", "auth_session", "refresh_token", "invitation", "outbox_message")
