@@ -172,7 +172,7 @@ class Settings(BaseSettings):
             return None
         return SmtpServer.parse(self.smtp_url.get_secret_value(), sender=self.mail_from)
 
-    @property
+    @cached_property
     def staff_limits(self) -> Limits:
         return Limits(
             body_bytes=self.max_body_bytes,
@@ -183,7 +183,7 @@ class Settings(BaseSettings):
             cost=self.max_query_cost,
         )
 
-    @property
+    @cached_property
     def client_limits(self) -> Limits:
         return CLIENT_LIMITS.at_most(self.staff_limits)
 

@@ -3,15 +3,19 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Sequence
+from collections.abc import AsyncIterator, Mapping, Sequence
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy import RowMapping
+from sqlalchemy.ext.asyncio import AsyncEngine
 
 from auth.tokens import AccessClaims, OpaqueToken
-from db.session import Db
+from db import session
+from db.session import CLIENT_ROLE, STAFF_ROLE, Db
 from db.tables import accounts, auth_sessions, refresh_tokens
 from domain.errors import InvalidValue
 from domain.viewer import Role, Viewer
@@ -209,44 +213,66 @@ def _live_sessions() -> sa.Select[tuple[uuid.UUID]]:
     )
 
 
-async def active_viewer(db: Db, claims: AccessClaims) -> Viewer | None:
-    """The viewer of a live session, or None once it or its account is revoked.
+# The session check of every request, in one statement: the viewer of a live session
+# (None once it or its account is revoked), the transaction scoped to them
+# (``causa.office_id``, ``causa.account_id``, ``causa.role``, ``causa.person_id``, set
+# by causa_viewer, which reads the session past row-level security), the switch to the
+# role whose policies bind the viewer, and the office's data version (migration 0007).
+# Plain SQL with positional parameters (office, session, account), for any driver.
+SESSION_CHECK = f"""\
+SELECT v.email, v.name, v.role, v.person_id, v.data_version,
+       set_config('role', CASE WHEN v.role = '{Role.CLIENT.value}' THEN '{CLIENT_ROLE}'
+                               ELSE '{STAFF_ROLE}' END, true) AS db_role
+FROM causa_viewer($1, $2, $3) AS v"""  # noqa: S608  (made of constants, not of input)
 
-    The same statement scopes the transaction: ``causa.office_id``, ``causa.account_id``,
-    ``causa.role`` and ``causa.person_id`` are set for its duration (causa_viewer,
-    migration 0005, reads the session past row-level security to do so).
-    """
-    viewer = sa.func.causa_viewer(claims.office_id, claims.session_id, claims.account_id)
-    row = await db.row(
-        sa.select(
-            *(sa.column(name) for name in ("email", "name", "role", "person_id"))
-        ).select_from(viewer)
+
+@dataclass(frozen=True, slots=True)
+class CheckedViewer:
+    viewer: Viewer
+    data_version: int  # the office's, as this transaction sees it
+
+
+def session_check_parameters(claims: AccessClaims) -> tuple[uuid.UUID, uuid.UUID, uuid.UUID]:
+    return claims.office_id, claims.session_id, claims.account_id
+
+
+def viewer_from_row(row: Mapping[Any, Any], claims: AccessClaims) -> Viewer:
+    """The viewer that a row of SESSION_CHECK describes."""
+    return Viewer(
+        account_id=claims.account_id,
+        office_id=claims.office_id,
+        role=Role(row["role"]),
+        email=row["email"],
+        name=row["name"],
+        session_id=claims.session_id,
+        person_id=row["person_id"],
     )
+
+
+async def checked_viewer(db: Db, claims: AccessClaims) -> CheckedViewer | None:
+    """The viewer of a live session and the office's data version, the transaction
+    scoped to them; None once the session or its account is revoked."""
+    row = await db.driver_row(SESSION_CHECK, *session_check_parameters(claims))
     if row is None:
         return None
-    return Viewer(
-        account_id=claims.account_id,
-        office_id=claims.office_id,
-        role=Role(row["role"]),
-        email=row["email"],
-        name=row["name"],
-        session_id=claims.session_id,
-        person_id=row["person_id"],
-    )
+    return CheckedViewer(viewer_from_row(row, claims), row["data_version"])
 
 
-SESSION_CHECK = (
-    "SELECT email, name, role, person_id, 0::bigint AS data_version FROM causa_viewer($1, $2, $3)"
-)
+async def active_viewer(db: Db, claims: AccessClaims) -> Viewer | None:
+    """The viewer of a live session, or None once it or its account is revoked; the
+    transaction is scoped to them (``checked_viewer``)."""
+    checked = await checked_viewer(db, claims)
+    return None if checked is None else checked.viewer
 
 
-def viewer_from_row(row: Any, claims: AccessClaims) -> Viewer:
-    return Viewer(
-        account_id=claims.account_id,
-        office_id=claims.office_id,
-        role=Role(row["role"]),
-        email=row["email"],
-        name=row["name"],
-        session_id=claims.session_id,
-        person_id=row["person_id"],
-    )
+@asynccontextmanager
+async def checked_transaction(
+    engine: AsyncEngine, claims: AccessClaims
+) -> AsyncIterator[tuple[Db, CheckedViewer | None]]:
+    """A request's transaction and its session check, which is tried again on a fresh
+    connection should the pooled one be dead (db/session.py)."""
+    async with session.checked_transaction(engine, lambda db: checked_viewer(db, claims)) as (
+        db,
+        checked,
+    ):
+        yield db, checked

@@ -44,6 +44,7 @@ from db.scope import (
     visible_tasks,
 )
 from db.search import SearchBinds
+from db.session import begin_read_only_as
 from db.tables import (
     accounts,
     case_parties,
@@ -389,31 +390,47 @@ def statement(data: Json, dialect: Dialect) -> Statement:
 
 
 @asynccontextmanager
-async def read_only(engine: AsyncEngine) -> AsyncIterator[asyncpg.Connection]:
-    """A pooled connection in a read-only transaction, driven by asyncpg itself.
+async def checked(
+    engine: AsyncEngine, check: str, parameters: Sequence[Any]
+) -> AsyncIterator[tuple[asyncpg.Connection, asyncpg.Record | None]]:
+    """A pooled connection, driven by asyncpg itself, and the session check run on it
+    first, outside any transaction: the scope it sets ends with it, and an answer
+    found stored needs nothing more (one round trip).
 
-    A connection that the pool held while the server restarted fails at BEGIN; it is
-    dropped and the transaction begun once more on a fresh one (there is no pre-ping).
+    A connection that the server closed while it was pooled fails that first statement;
+    it is dropped and the check run once more on a fresh one (there is no pre-ping).
     """
     for attempt in (1, 2):
         async with engine.connect() as connection:
             driver = (await connection.get_raw_connection()).driver_connection
             assert isinstance(driver, asyncpg.Connection)
-            transaction = driver.transaction(readonly=True)
             try:
-                await transaction.start()
-            except (asyncpg.InterfaceError, OSError):
-                await connection.invalidate()
-                if attempt == 2:
+                row = await driver.fetchrow(check, *parameters)
+            except (asyncpg.PostgresError, asyncpg.InterfaceError, OSError):
+                if not driver.is_closed() or attempt == 2:
                     raise
+                await connection.invalidate()
                 continue
             try:
-                yield driver
+                yield driver, row
             except BaseException:
                 if driver.is_closed():
                     await connection.invalidate()
-                else:
-                    await transaction.rollback()
                 raise
-            await transaction.commit()
             return
+
+
+async def answer(
+    driver: asyncpg.Connection, viewer: Viewer, statement: Statement, values: Mapping[str, Any]
+) -> str:
+    """The statement's JSON, read in a read-only transaction scoped to ``viewer``: three
+    round trips (BEGIN with the scope, the statement, COMMIT)."""
+    await driver.execute(begin_read_only_as(viewer))
+    try:
+        data: str = await driver.fetchval(statement.sql, *statement.arguments(values))
+    except BaseException:
+        if not driver.is_closed():
+            await driver.execute("ROLLBACK")
+        raise
+    await driver.execute("COMMIT")
+    return data

@@ -70,6 +70,8 @@ def create_engine(
         pool_size=pool_size,
         max_overflow=pool_size,
         pool_timeout=pool_timeout,
-        pool_pre_ping=True,
+        # No test of a connection as the pool hands it out: the request's first
+        # statement finds a dead one, and is tried again (db/session.py).
+        pool_pre_ping=False,
         connect_args={"server_settings": server_settings},
     )

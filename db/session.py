@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import re
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from contextlib import asynccontextmanager
@@ -14,10 +15,14 @@ from sqlalchemy import Executable, RowMapping, exc
 from sqlalchemy.engine import CursorResult
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncTransaction
 
-from domain.viewer import Viewer
+from domain.viewer import Role, Viewer
 from mail.letters import Letter
 
 T = TypeVar("T")
+
+# The roles a viewer's transaction switches to (migration 0007).
+STAFF_ROLE = "causa_staff"
+CLIENT_ROLE = "causa_client"
 
 
 class ConnectionLost(ConnectionError):
@@ -48,6 +53,11 @@ class Db:
 
     async def execute(self, statement: Executable) -> CursorResult[Any]:
         return await self._alone(self._connection.execute, statement)
+
+    async def driver_row(self, sql: str, *parameters: Any) -> RowMapping | None:
+        """The first row of plain SQL with positional parameters (``$1``, ``$2``…)."""
+        result = await self._alone(self._connection.exec_driver_sql, sql, parameters)
+        return result.mappings().first()
 
     async def _alone(self, operation: Callable[..., Awaitable[T]], *args: Any) -> T:
         """Run ``operation`` on the connection, alone, to its end even if the caller
@@ -116,20 +126,59 @@ class Savepoint:
         self.discarded = True
 
 
+def viewer_role(viewer: Viewer) -> str:
+    """The database role whose policies bind the viewer's transactions (migration 0007)."""
+    return CLIENT_ROLE if viewer.role is Role.CLIENT else STAFF_ROLE
+
+
+def scope_settings(viewer: Viewer) -> dict[str, str]:
+    """The transaction settings that row-level security reads (migration 0003)."""
+    return {
+        "causa.office_id": str(viewer.office_id),
+        "causa.account_id": str(viewer.account_id),
+        "causa.role": viewer.role.value,
+        "causa.person_id": str(viewer.person_id or ""),
+    }
+
+
 async def act_as(db: Db, viewer: Viewer) -> None:
     """Scope the rest of the transaction to ``viewer`` for row-level security.
 
     A request does this as it checks the viewer's session (db/accounts.py:
-    active_viewer); work done outside a request (the demo, the tests) calls this.
+    checked_viewer); work done outside a request (the demo, the tests) calls this. The
+    transaction switches to the viewer's role when row-level security binds it (the
+    runtime role); the owner, whom it does not bind, stays the owner.
     """
     await db.execute(
         sa.select(
-            sa.func.set_config("causa.office_id", str(viewer.office_id), True),
-            sa.func.set_config("causa.account_id", str(viewer.account_id), True),
-            sa.func.set_config("causa.role", viewer.role.value, True),
-            sa.func.set_config("causa.person_id", str(viewer.person_id or ""), True),
+            *(
+                sa.func.set_config(name, value, True)
+                for name, value in scope_settings(viewer).items()
+            ),
+            sa.case(
+                (
+                    sa.func.row_security_active('"case"'),
+                    sa.func.set_config("role", viewer_role(viewer), True),
+                )
+            ),
         )
     )
+
+
+def begin_read_only_as(viewer: Viewer) -> str:
+    """A read-only transaction scoped to ``viewer`` as ``act_as`` scopes one, begun in
+    one simple-query message (its values are ids and a role, checked before)."""
+    settings = scope_settings(viewer)
+    for value in settings.values():
+        if not _SAFE_SETTING.fullmatch(value):
+            raise ValueError(f"not a setting's value: {value!r}")
+    configs = ", ".join(
+        f"set_config('{name}', '{value}', true)" for name, value in settings.items()
+    )
+    return f"BEGIN READ ONLY; SELECT {configs}; SET LOCAL ROLE {viewer_role(viewer)}"
+
+
+_SAFE_SETTING = re.compile(r"[0-9a-fA-F-]*|[A-Z]+")
 
 
 @asynccontextmanager
@@ -155,3 +204,28 @@ async def transaction(engine: AsyncEngine) -> AsyncIterator[Db]:
             for step in db.on_rollback:
                 await step()
             raise
+
+
+@asynccontextmanager
+async def checked_transaction(
+    engine: AsyncEngine, check: Callable[[Db], Awaitable[T]]
+) -> AsyncIterator[tuple[Db, T]]:
+    """A ``transaction``, whose first statement ``check`` runs once more, on a fresh
+    connection, when the pooled connection it was given turns out dead.
+
+    The pool does not test a connection as it hands it out (that would cost a round
+    trip per request): a connection the server closed meanwhile is found out by the
+    first statement, and SQLAlchemy invalidates it. Nothing has been done yet then, so
+    the request starts over. A second failure is the database's own, and is raised.
+    """
+    for attempt in range(2):
+        checked = False
+        try:
+            async with transaction(engine) as db:
+                result = await check(db)
+                checked = True
+                yield db, result
+            return
+        except exc.DBAPIError as error:
+            if checked or attempt or not error.connection_invalidated:
+                raise

@@ -103,6 +103,15 @@ class Office(SQLModel, table=True):
     created_at: datetime = _now()
 
 
+class OfficeDataVersion(SQLModel, table=True):
+    """How many times the office's data has changed: every write to a table whose rows a
+    read can show moves it, in the writing transaction (triggers, migration 0007)."""
+
+    __tablename__ = "office_data_version"
+    office_id: uuid.UUID = Field(foreign_key="office.id", primary_key=True, ondelete="CASCADE")
+    version: int = Field(sa_type=sa.BigInteger)
+
+
 class OutboxStatus(enum.StrEnum):
     QUEUED = "QUEUED"
     SENT = "SENT"

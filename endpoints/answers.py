@@ -1,9 +1,10 @@
 """Reads answered by one statement (schema/compiled.py), and the answer cache.
 
-A query whose plan compiles is answered in four round trips: BEGIN, the session check
-(which also scopes the transaction and reads the office's data version), the statement
-that builds the ``data`` JSON, COMMIT. Anything else (a mutation, introspection, an
-argument the executor would refuse, a body it would refuse) goes to the executor.
+A query whose plan compiles is answered in four round trips: the session check (which
+also reads the office's data version), then BEGIN with the viewer's scope, the
+statement that builds the ``data`` JSON, COMMIT; an answer found stored takes the
+check alone. Anything else (a mutation, introspection, an argument the executor would
+refuse, a body it would refuse) goes to the executor.
 
 A repeated read by the same session (same document, variables and role) is answered
 with the bytes stored for it while the office's data version is the one they were made
@@ -27,7 +28,8 @@ from starlette.responses import Response
 from auth.links import DownloadLinks
 from auth.tokens import AccessClaims
 from db import accounts
-from db.answers import read_only
+from db import answers as database
+from db.answers import checked
 from domain.viewer import Viewer
 from schema.reads import Reads, Stored
 
@@ -83,10 +85,9 @@ async def answer(
     values = None if stored_before else reads.values(plan, found.variables, claims.role)
     if values is None and not stored_before:
         return None
-    async with read_only(request.state["engine"]) as connection:
-        row = await connection.fetchrow(
-            accounts.SESSION_CHECK, claims.office_id, claims.session_id, claims.account_id
-        )
+    engine = request.state["engine"]
+    parameters = accounts.session_check_parameters(claims)
+    async with checked(engine, accounts.SESSION_CHECK, parameters) as (connection, row):
         if row is None:
             raise SessionEnded
         viewer = accounts.viewer_from_row(row, claims)
@@ -98,10 +99,10 @@ async def answer(
             return _json(stored)
         if values is None:
             values = reads.values(plan, found.variables, claims.role)
-        if values is None:
-            return None
+            if values is None:
+                return None
         values |= {"viewer_email": viewer.email, "viewer_role": viewer.role.value}
-        data = await connection.fetchval(plan.statement.sql, *plan.statement.arguments(values))
+        data = await database.answer(connection, viewer, plan.statement, values)
     links: DownloadLinks = request.state["downloads"]
     body_out = b'{"data":' + plan.signed(data, _signer(links, viewer)).encode() + b"}"
     reads.counts["compiled"] += 1

@@ -17,7 +17,6 @@ from strawberry.asgi import GraphQL
 
 from auth.tokens import InvalidToken
 from db import accounts
-from db.session import transaction
 from domain.viewer import STAFF_ROLES, Role
 from endpoints import answers, static
 from endpoints.requests import media_type, read_body
@@ -66,10 +65,10 @@ async def graphql(request: Request[State]) -> Response:
                 return compiled
         if reads is not None:
             reads.counts["executor"] += 1
-        async with transaction(request.state["engine"]) as db:
-            viewer = await accounts.active_viewer(db, claims)
-            if viewer is None:
+        async with accounts.checked_transaction(request.state["engine"], claims) as (db, checked):
+            if checked is None:
                 return unauthenticated("The session has ended; sign in again.", "invalid_token")
+            viewer = checked.viewer
             # The viewer's role picks the view: a client's has only @principal fields.
             view = request.state["views"][viewer.is_staff]
             context = Context(request, db, viewer)

@@ -24,7 +24,7 @@ PACKAGES = [
 NO_VIEWER = {
     # Signing in, and the session checks of every request: no viewer exists yet.
     "db.accounts": {
-        "act_for_account", "act_for_office", "active_viewer", "end_sessions",
+        "act_for_account", "act_for_office", "active_viewer", "checked_viewer", "end_sessions",
         "login_candidates", "open_session", "revoke_session", "revoke_session_of_refresh",
         "rotate_refresh",
     },

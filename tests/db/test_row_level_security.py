@@ -18,6 +18,7 @@ import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from db import cases, movements
+from db.accounts import act_for_account
 from db.pages import Window
 from db.roles import UnsafeRole, check_runtime_role
 from db.session import Db, act_as, transaction
@@ -167,19 +168,104 @@ async def test_a_transaction_scoped_to_nobody_sees_no_row(
 async def test_a_client_transaction_can_change_nothing(
     engine: AsyncEngine, office: Staff, docket: Docket
 ) -> None:
-    async with scoped(engine, client_viewer(office, docket)) as db:
-        for table in ('"case"', "movement", "person", "case_party"):
-            changed = await db.execute(sa.text(f"DELETE FROM {table}"))
-            assert changed.rowcount == 0, table
-        renamed = await db.execute(sa.text("UPDATE \"case\" SET title = 'x'"))
-        assert renamed.rowcount == 0
-    async with scoped(engine, client_viewer(office, docket)) as db:
-        with pytest.raises(sa.exc.DBAPIError, match="row-level security"):
-            await db.execute(
-                sa.text(
-                    "INSERT INTO task (office_id, case_id, title) VALUES (:office, :case, 'x')"
-                ).bindparams(office=office.office_id, case=uuid.UUID(docket.own))
+    # a client's transaction works as causa_client, which may only read
+    writes = [
+        *(f"DELETE FROM {table}" for table in ('"case"', "movement", "person", "case_party")),
+        "UPDATE \"case\" SET title = 'x'",
+        "UPDATE account SET last_login_at = now()",
+        "INSERT INTO task (office_id, case_id, title) VALUES (:office, :case, 'x')",
+    ]
+    for sql in writes:
+        async with scoped(engine, client_viewer(office, docket)) as db:
+            with pytest.raises(sa.exc.DBAPIError, match="permission denied for table"):
+                await db.execute(
+                    sa.text(sql).bindparams(office=office.office_id, case=uuid.UUID(docket.own))
+                    if ":office" in sql
+                    else sa.text(sql)
+                )
+
+
+# --- policies PostgreSQL can drive an index from -----------------------------------------------
+
+MANY_CASES = 10_000
+
+
+async def fill_office(owner_engine: AsyncEngine, office: Staff, count: int) -> None:
+    """``count`` more cases in the office, none of them the client's, and fresh statistics."""
+    async with transaction(owner_engine) as db:
+        await db.execute(
+            sa.text(
+                'INSERT INTO "case" (office_id, folder, title) SELECT :office,'
+                " 'BULK-' || n, 'Pasta ' || n FROM generate_series(1, :count) AS n"
+            ).bindparams(office=office.office_id, count=count)
+        )
+    async with owner_engine.connect() as connection:
+        conn = await connection.execution_options(isolation_level="AUTOCOMMIT")
+        await conn.execute(sa.text('ANALYZE "case", case_party'))
+
+
+def nodes(plan: dict[str, Any]) -> list[dict[str, Any]]:
+    """Every node of an EXPLAIN (FORMAT JSON) plan."""
+    return [plan, *(node for child in plan.get("Plans", []) for node in nodes(child))]
+
+
+async def test_a_clients_raw_select_reads_their_cases_through_an_index(
+    engine: AsyncEngine, owner_engine: AsyncEngine, office: Staff, docket: Docket
+) -> None:
+    # given an office of 10,000 cases, of which the client's is one
+    await fill_office(owner_engine, office, MANY_CASES)
+    viewer = client_viewer(office, docket)
+
+    # when the client's transaction, scoped as a request's is, runs a raw unfiltered SELECT
+    async with scoped(engine, viewer) as db:
+        assert await db.scalar(sa.text("SELECT current_user")) == "causa_client"
+        explained = await db.scalar(sa.text('EXPLAIN (ANALYZE, FORMAT JSON) SELECT id FROM "case"'))
+        rows = await column(db, 'SELECT id::text FROM "case"')
+
+    # then PostgreSQL finds the client's case by its id in an index, reading no other row
+    plan = nodes(explained[0]["Plan"])
+    reads = [node for node in plan if node.get("Relation Name") == "case"]
+    assert [node["Node Type"] for node in reads] in (["Index Only Scan"], ["Index Scan"])
+    assert "id = ANY" in reads[0]["Index Cond"]
+    assert reads[0].get("Rows Removed by Filter", 0) == 0
+    assert rows == [docket.own]
+
+    # and staff, on their own policy, still read the whole office
+    async with scoped(engine, staff_viewer(office)) as db:
+        assert await db.scalar(sa.text("SELECT current_user")) == "causa_staff"
+        staff_rows = await db.scalar(sa.text('SELECT count(*) FROM "case"'))
+    assert staff_rows == MANY_CASES + 3
+
+
+async def test_a_transaction_that_never_switched_role_sees_no_more_than_before(
+    client: httpx.AsyncClient,
+    engine: AsyncEngine,
+    owner_engine: AsyncEngine,
+    office: Staff,
+    docket: Docket,
+) -> None:
+    # given a portal client's account, and a transaction acting for it as sign-in does
+    viewer = await portal_viewer(owner_engine, office, docket.client)
+    async with acting_for(engine, viewer) as db:
+        assert await db.scalar(sa.text("SELECT current_user")) == "causa_app"
+        # then it reads its own sign-in rows and nothing of the office's case data
+        for table in ('"case"', "case_party", "movement", "document", "task", "person"):
+            assert await column(db, f"SELECT count(*) FROM {table}") == [0], table
+        assert await column(db, "SELECT id FROM account") == [viewer.account_id]
+        assert await column(db, "SELECT count(*) FROM outbox_message") == [0]
+
+    # and one given the client's settings without the role reads what the old policy gave
+    async with scoped(engine, None) as db:
+        await db.execute(
+            sa.select(
+                sa.func.set_config("causa.office_id", str(office.office_id), True),
+                sa.func.set_config("causa.role", Role.CLIENT.value, True),
+                sa.func.set_config("causa.person_id", str(viewer.person_id), True),
             )
+        )
+        assert await column(db, 'SELECT id::text FROM "case"') == [docket.own]
+        assert await column(db, "SELECT description FROM movement") == ["Sentença publicada"]
+        assert await column(db, "SELECT count(*) FROM task") == [0]
 
 
 # --- accounts, sign-in and the outbox ----------------------------------------------------------
@@ -246,7 +332,15 @@ async def test_a_raw_select_in_a_client_transaction_returns_only_their_own_sign_
     assert len(seen["auth_session"]) == len(seen["refresh_token"]) == 1
 
 
-async def test_a_client_transaction_cannot_change_who_its_account_is(
+@asynccontextmanager
+async def acting_for(engine: AsyncEngine, viewer: Viewer) -> AsyncIterator[Db]:
+    """A transaction acting for the viewer's account, as sign-in does, that never commits."""
+    async with scoped(engine, None) as db:
+        await act_for_account(db, office_id=viewer.office_id, account_id=viewer.account_id)
+        yield db
+
+
+async def test_a_sign_in_transaction_cannot_change_who_its_account_is(
     client: httpx.AsyncClient, engine: AsyncEngine, owner_engine: AsyncEngine, office: Staff
 ) -> None:
     viewer = await portal_viewer(owner_engine, office, await new_portal_client(client, office))
@@ -257,14 +351,14 @@ async def test_a_client_transaction_cannot_change_who_its_account_is(
         "UPDATE account SET disabled_at = NULL, role = 'LAWYER', person_id = NULL",
     ]
     for sql in escalations:
-        async with scoped(engine, viewer) as db:
+        async with acting_for(engine, viewer) as db:
             with pytest.raises(sa.exc.DBAPIError, match="only staff change an account"):
                 await db.execute(sa.text(sql).bindparams(**me) if ":me" in sql else sa.text(sql))
-    async with scoped(engine, viewer) as db:
+    async with acting_for(engine, viewer) as db:
         assert (await db.execute(sa.text("DELETE FROM account"))).rowcount == 0
         touched = await db.execute(sa.text("UPDATE account SET last_login_at = now()"))
         assert touched.rowcount == 1  # its own row, for the columns sign-in writes
-    async with scoped(engine, viewer) as db:
+    async with acting_for(engine, viewer) as db:
         with pytest.raises(sa.exc.DBAPIError, match="row-level security"):
             await db.execute(
                 sa.text(
@@ -341,7 +435,11 @@ async def test_a_client_reads_the_name_of_their_folders_responsible_lawyer(
     assert edge["node"]["responsibleLawyer"] == {"name": "Luís Lawyer"}
 
 
+API_ROLES = ("causa_runtime", "causa_staff", "causa_client")
+
+
 async def test_every_table_an_office_owns_has_row_level_security(engine: AsyncEngine) -> None:
+    # every table with an office's rows that the API's roles may touch at all
     async with engine.connect() as connection:
         unbound = await connection.execute(
             sa.text(
@@ -349,9 +447,20 @@ async def test_every_table_an_office_owns_has_row_level_security(engine: AsyncEn
                 " WHERE c.relnamespace = 'public'::regnamespace AND c.relkind = 'r'"
                 " AND a.attname = 'office_id' AND NOT (c.relrowsecurity AND EXISTS"
                 " (SELECT FROM pg_policy p WHERE p.polrelid = c.oid))"
-            )
+                " AND EXISTS (SELECT FROM unnest(CAST(:roles AS text[])) AS r(name)"
+                "  WHERE has_table_privilege(r.name, c.oid, 'SELECT, INSERT, UPDATE, DELETE'))"
+            ).bindparams(roles=list(API_ROLES))
         )
         assert list(unbound.scalars()) == []
+        # the one the API may not touch: the data versions, the owner's (migration 0007)
+        untouchable = await connection.execute(
+            sa.text(
+                "SELECT r.name FROM unnest(CAST(:roles AS text[])) AS r(name) WHERE"
+                " has_table_privilege(r.name, 'office_data_version',"
+                " 'SELECT, INSERT, UPDATE, DELETE, TRUNCATE, REFERENCES, TRIGGER')"
+            ).bindparams(roles=list(API_ROLES))
+        )
+        assert list(untouchable.scalars()) == []
 
 
 # --- each lock on its own through the API ----------------------------------------------------
