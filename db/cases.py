@@ -63,9 +63,9 @@ async def list_cases(
     db: Db, *, viewer: Viewer, search: str | None, status: CaseStatus | None, window: Window
 ) -> Page:
     terms = search_terms(search, min_digits=SEARCH_MIN_DIGITS)
-    query = cases_query(
-        viewer, search=SearchBinds.of(terms), status=sa.literal(status, cases.c.status.type)
-    )
+    # typed as the compiled path binds it: PostgreSQL cannot type an untyped NULL here
+    status_bind = sa.literal(None if status is None else str(status), sa.String())
+    query = cases_query(viewer, search=SearchBinds.of(terms), status=status_bind)
     return await fetch_page(db, query, window)
 
 
