@@ -1,19 +1,30 @@
-"""The number of SQL statements of a request does not grow with its page size."""
+"""The number of SQL statements of a request does not grow with its page size.
+
+The executor's statements are counted on an app whose reads all go through it
+(``compiled_reads`` off): with the compiled path on, these reads would send none through
+SQLAlchemy. The compiled path's are counted on the wire, on the session's app.
+"""
 
 from __future__ import annotations
 
+import asyncio
 import uuid
+from collections.abc import AsyncIterator, Iterator
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import httpx
+import pytest
 import sqlalchemy as sa
+from sqlalchemy import event
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from db import cases, movements, persons, tasks
+from db import accounts, cases, movements, persons, tasks
 from db.inputs import CaseCreate, MovementCreate, PersonCreate, TaskCreate
 from db.session import act_as, transaction
 from db.tables import PartyRole, Source, documents
 from domain.viewer import Role, Viewer
+from settings import Settings
 from tests.factories import (
     CLIENT_FOLDERS,
     CLIENT_PASSWORD,
@@ -25,6 +36,27 @@ from tests.factories import (
     unique_email,
 )
 from tests.graphql_client import data, gql
+from tests.serving import Served, http_client, serving
+
+
+@pytest.fixture(scope="module")
+async def executor_only(settings: Settings) -> AsyncIterator[Served]:
+    async with serving(settings.model_copy(update={"compiled_reads": False})) as app:
+        yield app
+
+
+@pytest.fixture
+def engine(executor_only: Served) -> AsyncEngine:
+    """The executor-only app's: the ``statements`` it sends are counted."""
+    found: AsyncEngine = executor_only.state["engine"]
+    return found
+
+
+@pytest.fixture
+async def client(executor_only: Served) -> AsyncIterator[httpx.AsyncClient]:
+    async with http_client(executor_only) as http:
+        yield http
+
 
 FOLDERS = """
 query Folders($first: Int!) {
@@ -199,3 +231,92 @@ async def test_a_clients_folders_cost_the_same_statements_for_5_and_20_cases(
     assert {edge["node"]["source"] for edge in node["movements"]["edges"]} == {"COURT"}
     # and the cost is the session check, cases, parties, movements, documents and lawyers
     assert counts == [6, 6], statements.statements
+
+
+PORTAL_READ = """
+query Portal($first: Int!) {
+  cases(first: $first) { edges { node { id folder title cnjNumber court status
+    movements(first: 10) { edges { node { occurredAt description code } } } } } }
+}
+"""
+
+
+class WireLog:
+    """Every statement that a pooled connection sends while checked out, as asyncpg's query
+    logger sees it: BEGIN and COMMIT of ``Connection.transaction()`` included (asyncpg
+    sends them through ``Connection.execute``, which logs them like any other)."""
+
+    def __init__(self) -> None:
+        self.statements: list[str] = []
+
+    def record(self, logged: Any) -> None:
+        self.statements.append(logged.query)
+
+    def checkout(self, dbapi_connection: Any, record: Any, proxy: Any) -> None:
+        dbapi_connection.driver_connection.add_query_logger(self.record)
+
+    def checkin(self, dbapi_connection: Any, record: Any) -> None:
+        if dbapi_connection is not None:
+            dbapi_connection.driver_connection.remove_query_logger(self.record)
+
+    async def taken(self) -> list[str]:
+        """The statements logged since the last call (asyncpg calls its loggers soon after
+        each statement, on the event loop)."""
+        for _ in range(3):
+            await asyncio.sleep(0)
+        taken, self.statements = self.statements, []
+        return taken
+
+
+@pytest.fixture
+def wire(served: Served) -> Iterator[WireLog]:
+    """The statements of the session's app, whose reads are compiled and stored."""
+    log = WireLog()
+    pooled = served.state["engine"].sync_engine
+    event.listen(pooled, "checkout", log.checkout)
+    event.listen(pooled, "checkin", log.checkin)
+    yield log
+    event.remove(pooled, "checkout", log.checkout)
+    event.remove(pooled, "checkin", log.checkin)
+
+
+async def test_a_compiled_client_read_sends_four_statements_whatever_its_page(
+    engine: AsyncEngine, office: Staff, served: Served, wire: WireLog
+) -> None:
+    async with http_client(served) as client:
+        await _four_statements(client, engine, office, served, wire)
+
+
+async def _four_statements(
+    client: httpx.AsyncClient, engine: AsyncEngine, office: Staff, served: Served, wire: WireLog
+) -> None:
+    # given a client tagged on 50 folders of 10 court movements each
+    person_id = await _fill(engine, office, case_count=50, per_case=20)
+    invitation = await grant(client, office.token, str(person_id), unique_email())
+    assert (await accept(client, invitation["token"], CLIENT_PASSWORD)).status_code == 200
+    token = (await sign_in(client, invitation["access"]["login"], CLIENT_PASSWORD))["access_token"]
+    counts = served.state["reads"].counts
+    await wire.taken()
+
+    # when the client reads 20 folders, then 50 (each for the first time), then 20 again
+    sent = []
+    for first in (20, 50, 20):
+        compiled, cached = counts["compiled"], counts["cached"]
+        answer = data(await gql(client, token, PORTAL_READ, {"first": first}))
+        sent.append(await wire.taken())
+        assert len(answer["cases"]["edges"]) == first
+        node = answer["cases"]["edges"][0]["node"]
+        assert len(node["movements"]["edges"]) == 10
+        assert (counts["compiled"] - compiled, counts["cached"] - cached) == (
+            (0, 1) if len(sent) == 3 else (1, 0)
+        )
+
+    # then a read is BEGIN, the session check, the statement that builds the answer and
+    # COMMIT; a stored answer needs no statement of its own
+    small, large, again = sent
+    assert small[0] == large[0] == again[0] == "BEGIN READ ONLY;"
+    assert small[1] == large[1] == again[1] == accounts.SESSION_CHECK
+    assert small[2] == large[2]  # one statement for every page size
+    assert small[2].startswith("SELECT CAST(json_build_object(")
+    assert small[3] == large[3] == again[2] == "COMMIT;"
+    assert [len(small), len(large), len(again)] == [4, 4, 3], sent
