@@ -315,7 +315,7 @@ class Page:
 
     @classmethod
     def of(cls, rows: Rows, bind: Bind) -> Page:
-        offset, limit = bind("offset", sa.Integer()), bind("limit", sa.Integer())
+        offset, limit = bind("offset", sa.BigInteger()), bind("limit", sa.BigInteger())
         window = (
             rows.query.add_columns(sa.func.row_number().over(order_by=rows.order).label("position"))
             .order_by(*rows.order)
@@ -389,6 +389,11 @@ def statement(data: Json, dialect: Dialect) -> Statement:
     return Statement(compiled.string, tuple(compiled.positiontup or ()), constants)
 
 
+class TooComplex(Exception):
+    """PostgreSQL refused the statement as past one of its limits (SQLSTATE class 54:
+    too many columns, too deep an expression, …)."""
+
+
 @asynccontextmanager
 async def checked(
     engine: AsyncEngine, check: str, parameters: Sequence[Any]
@@ -428,9 +433,11 @@ async def answer(
     await driver.execute(begin_read_only_as(viewer))
     try:
         data: str = await driver.fetchval(statement.sql, *statement.arguments(values))
-    except BaseException:
+    except BaseException as error:
         if not driver.is_closed():
             await driver.execute("ROLLBACK")
+        if isinstance(error, asyncpg.PostgresError) and str(error.sqlstate).startswith("54"):
+            raise TooComplex(str(error)) from error
         raise
     await driver.execute("COMMIT")
     return data

@@ -16,6 +16,7 @@ and the session check still runs first, so a revocation stops the very next requ
 from __future__ import annotations
 
 import json
+import logging
 import time
 import uuid
 from collections.abc import Callable
@@ -32,6 +33,8 @@ from db import answers as database
 from db.answers import checked
 from domain.viewer import Viewer
 from schema.reads import Reads, Stored
+
+logger = logging.getLogger("causa.reads")
 
 
 class SessionEnded(Exception):
@@ -102,7 +105,14 @@ async def answer(
             if values is None:
                 return None
         values |= {"viewer_email": viewer.email, "viewer_role": viewer.role.value}
-        data = await database.answer(connection, viewer, plan.statement, values)
+        try:
+            data = await database.answer(connection, viewer, plan.statement, values)
+        except database.TooComplex as error:
+            logger.warning(
+                "a read compiled past PostgreSQL's limits goes to the executor: %s", error
+            )
+            reads.forget(claims.role, found.query, found.operation_name)
+            return None
     links: DownloadLinks = request.state["downloads"]
     body_out = b'{"data":' + plan.signed(data, _signer(links, viewer)).encode() + b"}"
     reads.counts["compiled"] += 1

@@ -29,6 +29,10 @@ class AnswerCache:
         self.size = 0
         self._entries: OrderedDict[tuple[Any, ...], Stored] = OrderedDict()
 
+    def clear(self) -> None:
+        self._entries.clear()
+        self.size = 0
+
     def __contains__(self, key: tuple[Any, ...]) -> bool:
         return key in self._entries
 
@@ -72,6 +76,16 @@ class Reads:
         self, plan: Plan, variables: dict[str, Any] | None, role: Role
     ) -> dict[str, Any] | None:
         return plan.values(variables, self.page_sizes[role])
+
+    def clear(self) -> None:
+        """Forget every plan and stored answer (the compiled path starts over)."""
+        self._plans.clear()
+        if self.cache is not None:
+            self.cache.clear()
+
+    def forget(self, role: Role, query: str, operation_name: str | None) -> None:
+        """Send this document to the executor from now on."""
+        self._plans[role, query, operation_name] = None
 
     def plan(self, role: Role, query: str, operation_name: str | None) -> Plan | None:
         key = (role, query, operation_name)

@@ -280,7 +280,7 @@ def wire(served: Served) -> Iterator[WireLog]:
     event.remove(pooled, "checkin", log.checkin)
 
 
-async def test_a_compiled_client_read_sends_four_statements_whatever_its_page(
+async def test_a_compiled_client_read_sends_four_statements_whatever_its_page_and_a_stored_one_one(
     engine: AsyncEngine, office: Staff, served: Served, wire: WireLog
 ) -> None:
     async with http_client(served) as client:
@@ -311,12 +311,14 @@ async def _four_statements(
             (0, 1) if len(sent) == 3 else (1, 0)
         )
 
-    # then a read is BEGIN, the session check, the statement that builds the answer and
-    # COMMIT; a stored answer needs no statement of its own
+    # then a read is the session check, then BEGIN with the viewer's scope, the statement
+    # that builds the answer and COMMIT; a stored answer needs the session check alone
     small, large, again = sent
-    assert small[0] == large[0] == again[0] == "BEGIN READ ONLY;"
-    assert small[1] == large[1] == again[1] == accounts.SESSION_CHECK
+    assert small[0] == large[0] == again[0] == accounts.SESSION_CHECK
+    assert small[1] == large[1]
+    assert small[1].startswith("BEGIN READ ONLY; SELECT set_config('causa.office_id', ")
+    assert small[1].endswith("; SET LOCAL ROLE causa_client")
     assert small[2] == large[2]  # one statement for every page size
     assert small[2].startswith("SELECT CAST(json_build_object(")
-    assert small[3] == large[3] == again[2] == "COMMIT;"
-    assert [len(small), len(large), len(again)] == [4, 4, 3], sent
+    assert small[3] == large[3] == "COMMIT"
+    assert [len(small), len(large), len(again)] == [4, 4, 1], sent
