@@ -420,6 +420,9 @@ def portal(seconds: float, cases: int, warmup: float = 2.0) -> None:
                 "CAUSA_DATABASE_URL": urls.runtime,
                 "CAUSA_MIGRATION_DATABASE_URL": urls.owner,
                 "CAUSA_SECRET_KEY": secrets.token_urlsafe(48),
+                # a connection for each of the 16 concurrent requests: no overflow
+                # connection opened and closed again and again
+                "CAUSA_DATABASE_POOL_SIZE": "16",
             }
             subprocess.run([CAUSA, "migrate"], env=env, check=True, capture_output=True)
             runtime_user = make_url(urls.runtime).username or ""
