@@ -403,18 +403,22 @@ async def checked(
     found stored needs nothing more (one round trip).
 
     A connection that the server closed while it was pooled fails that first statement;
-    it is dropped and the check run once more on a fresh one (there is no pre-ping).
+    it is dropped, with every pooled connection as old as it (a restarted server closed
+    them all), and the check run once more on a fresh one (there is no pre-ping).
     """
     for attempt in (1, 2):
         async with engine.connect() as connection:
-            driver = (await connection.get_raw_connection()).driver_connection
+            pooled = await connection.get_raw_connection()
+            driver = pooled.driver_connection
             assert isinstance(driver, asyncpg.Connection)
             try:
                 row = await driver.fetchrow(check, *parameters)
-            except (asyncpg.PostgresError, asyncpg.InterfaceError, OSError):
-                if not driver.is_closed() or attempt == 2:
+            except Exception as error:
+                if attempt == 2 or not _dead(driver, error):
                     raise
-                await connection.invalidate()
+                # as SQLAlchemy does on a disconnect: the pool's other connections, as
+                # old as this one, are renewed as they are next taken
+                engine.sync_engine.pool._invalidate(pooled, error)
                 continue
             try:
                 yield driver, row
@@ -423,6 +427,20 @@ async def checked(
                     await connection.invalidate()
                 raise
             return
+
+
+def _dead(driver: asyncpg.Connection, error: Exception) -> bool:
+    """Whether ``error`` says the connection is gone (the server ended it, or the driver
+    lost track of it), rather than that the statement failed."""
+    lost = (
+        asyncpg.InterfaceError,
+        asyncpg.InternalClientError,
+        asyncpg.PostgresConnectionError,
+        OSError,
+    )
+    if driver.is_closed() or isinstance(error, lost):
+        return True
+    return isinstance(error, asyncpg.PostgresError) and str(error.sqlstate).startswith("57P")
 
 
 async def answer(

@@ -15,6 +15,7 @@ from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from db.roles import RUNTIME_GROUP
+from db.session import CLIENT_ROLE, STAFF_ROLE
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 INSUFFICIENT_PRIVILEGE = "42501"
@@ -50,9 +51,18 @@ def upgrade(url: str) -> None:
         ) from None
 
 
+# The group roles the migrations create unless they exist (0003, 0007), as a superuser
+# would create them.
+GROUP_ROLES = {
+    RUNTIME_GROUP: f"CREATE ROLE {RUNTIME_GROUP} NOLOGIN",
+    STAFF_ROLE: f"CREATE ROLE {STAFF_ROLE} NOLOGIN ROLE {RUNTIME_GROUP}",
+    CLIENT_ROLE: f"CREATE ROLE {CLIENT_ROLE} NOLOGIN ROLE {RUNTIME_GROUP}",
+}
+
+
 async def _check_runtime_group(url: str, role: str) -> None:
-    """Migration 0003 creates the group role that the API works as, unless it exists:
-    creating it takes CREATEROLE, which the owner need not have."""
+    """The migrations create the group roles that the API works as, unless they exist:
+    creating them takes CREATEROLE, which the owner need not have."""
     from db.engine import create_engine
 
     engine = create_engine(url, pool_size=1)
@@ -61,20 +71,26 @@ async def _check_runtime_group(url: str, role: str) -> None:
             row = (
                 await connection.execute(
                     sa.text(
-                        "SELECT EXISTS (SELECT FROM pg_roles WHERE rolname = :group) AS present,"
+                        "SELECT ARRAY(SELECT rolname FROM pg_roles"
+                        " WHERE rolname = ANY (CAST(:groups AS text[]))) AS present,"
                         " rolcreaterole OR rolsuper AS may_create"
                         " FROM pg_roles WHERE rolname = current_user"
                     ),
-                    {"group": RUNTIME_GROUP},
+                    {"groups": list(GROUP_ROLES)},
                 )
             ).one()
     finally:
         await engine.dispose()
-    if not row.present and not row.may_create:
+    missing = [name for name in GROUP_ROLES if name not in row.present]
+    if missing and not row.may_create:
+        roles = ", ".join(missing)
+        statements = "; ".join(GROUP_ROLES[name] for name in missing)
         raise MigrationRefused(
-            f"the group role {RUNTIME_GROUP} does not exist, and {role!r} may not create it "
-            f"(it lacks CREATEROLE): create it once as a superuser, "
-            f"CREATE ROLE {RUNTIME_GROUP} NOLOGIN, then migrate again"
+            f"the group role{'s' if len(missing) > 1 else ''} {roles} "
+            f"{'do' if len(missing) > 1 else 'does'} not exist, and {role!r} may not create "
+            f"{'them' if len(missing) > 1 else 'it'} (it lacks CREATEROLE): create "
+            f"{'them' if len(missing) > 1 else 'it'} once as a superuser, {statements}, then "
+            "migrate again"
         )
 
 

@@ -166,9 +166,34 @@ def test_migrating_without_the_group_role_or_createrole_says_so(bare_server: Any
 
     assert result.returncode != 0
     assert result.stderr == (
-        "causa: the group role causa_runtime does not exist, and 'plain_owner' may not create "
-        "it (it lacks CREATEROLE): create it once as a superuser, CREATE ROLE causa_runtime "
-        "NOLOGIN, then migrate again\n"
+        "causa: the group roles causa_runtime, causa_staff, causa_client do not exist, and "
+        "'plain_owner' may not create them (it lacks CREATEROLE): create them once as a "
+        "superuser, CREATE ROLE causa_runtime NOLOGIN; CREATE ROLE causa_staff NOLOGIN ROLE "
+        "causa_runtime; CREATE ROLE causa_client NOLOGIN ROLE causa_runtime, then migrate "
+        "again\n"
+    )
+
+
+def test_migrating_without_the_viewer_roles_or_createrole_names_them(bare_server: Any) -> None:
+    # given an owner without CREATEROLE, where causa_runtime exists but not the roles a
+    # viewer's transaction switches to (migration 0007)
+    as_superuser(
+        bare_server,
+        "CREATE ROLE causa_runtime NOLOGIN; "
+        "CREATE ROLE older_owner LOGIN; CREATE DATABASE older OWNER older_owner;",
+    )
+
+    try:
+        result = causa(login(bare_server, "older_owner", "older"), "migrate")
+    finally:  # roles are the server's: the README's recipe below creates its own
+        as_superuser(bare_server, "DROP DATABASE older; DROP ROLE older_owner, causa_runtime;")
+
+    assert result.returncode != 0
+    assert result.stderr == (
+        "causa: the group roles causa_staff, causa_client do not exist, and 'older_owner' may "
+        "not create them (it lacks CREATEROLE): create them once as a superuser, CREATE ROLE "
+        "causa_staff NOLOGIN ROLE causa_runtime; CREATE ROLE causa_client NOLOGIN ROLE "
+        "causa_runtime, then migrate again\n"
     )
 
 
