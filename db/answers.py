@@ -28,7 +28,7 @@ from db import movements as movement_rows
 from db import outbox, staff
 from db import tasks as task_rows
 from db.cases import NEWEST_FIRST as CASES_NEWEST_FIRST
-from db.cases import PARTIES_IN_ORDER, cases_query
+from db.cases import PARTIES_IN_ORDER, cases_of_persons_query, cases_query, parties_query
 from db.persons import BY_NAME as PERSONS_BY_NAME
 from db.persons import persons_query
 from db.portal import ACCESS_COLUMNS
@@ -37,7 +37,6 @@ from db.scope import (
     visible_documents,
     visible_movements,
     visible_outbox_messages,
-    visible_parties,
     visible_persons,
     visible_portal_accounts,
     visible_staff,
@@ -154,22 +153,7 @@ def portal_access(viewer: Viewer, parent: Parent, bind: Bind) -> Rows:
 
 def case_parties_of(viewer: Viewer, parent: Parent, bind: Bind) -> Rows:
     """A case's parties, each with its person's columns prefixed ``person_``."""
-    table = persons
-    query = (
-        sa.select(
-            case_parties.c.role,
-            case_parties.c.is_client,
-            *[column.label(f"person_{column.name}") for column in table.c],
-        )
-        .join(
-            table,
-            sa.and_(
-                table.c.office_id == case_parties.c.office_id,
-                table.c.id == case_parties.c.person_id,
-            ),
-        )
-        .where(visible_parties(viewer), case_parties.c.case_id == _parent(parent)["id"])
-    )
+    query = parties_query(viewer).where(case_parties.c.case_id == _parent(parent)["id"])
     return Rows(query, PARTIES_IN_ORDER)
 
 
@@ -235,21 +219,7 @@ def case_documents(viewer: Viewer, parent: Parent, bind: Bind) -> Rows:
 
 
 def person_cases(viewer: Viewer, parent: Parent, bind: Bind) -> Rows:
-    table = cases
-    query = (
-        sa.select(table)
-        .join(
-            case_parties,
-            sa.and_(
-                case_parties.c.office_id == table.c.office_id, case_parties.c.case_id == table.c.id
-            ),
-        )
-        .where(
-            visible_cases(viewer),
-            visible_parties(viewer),
-            case_parties.c.person_id == _parent(parent)["id"],
-        )
-    )
+    query = cases_of_persons_query(viewer).where(case_parties.c.person_id == _parent(parent)["id"])
     return Rows(query, CASES_NEWEST_FIRST)
 
 

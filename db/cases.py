@@ -73,10 +73,10 @@ async def get_case(db: Db, *, viewer: Viewer, case_id: uuid.UUID) -> RowMapping 
     return await db.row(sa.select(cases).where(visible_cases(viewer), cases.c.id == case_id))
 
 
-async def cases_of_persons(
-    db: Db, *, viewer: Viewer, person_ids: Sequence[uuid.UUID], window: Window
-) -> dict[uuid.UUID, Page]:
-    query = (
+def cases_of_persons_query(viewer: Viewer) -> sa.Select[Any]:
+    """The visible cases, once for each visible party to them (``case_parties.c.person_id``
+    tells whose)."""
+    return (
         sa.select(cases)
         .join(
             case_parties,
@@ -86,9 +86,14 @@ async def cases_of_persons(
         )
         .where(visible_cases(viewer), visible_parties(viewer))
     )
+
+
+async def cases_of_persons(
+    db: Db, *, viewer: Viewer, person_ids: Sequence[uuid.UUID], window: Window
+) -> dict[uuid.UUID, Page]:
     return await fetch_pages_by(
         db,
-        query,
+        cases_of_persons_query(viewer),
         key=case_parties.c.person_id,
         keys=person_ids,
         order_by=NEWEST_FIRST,
@@ -96,11 +101,10 @@ async def cases_of_persons(
     )
 
 
-async def parties_of_cases(
-    db: Db, *, viewer: Viewer, case_ids: Sequence[uuid.UUID]
-) -> list[list[RowMapping]]:
-    """Each case's parties with their persons, plaintiffs first."""
-    rows = await db.rows(
+def parties_query(viewer: Viewer) -> sa.Select[Any]:
+    """The visible parties, each with its person's columns prefixed ``person_``; in
+    order by ``PARTIES_IN_ORDER``."""
+    return (
         sa.select(
             case_parties.c.case_id,
             case_parties.c.role,
@@ -114,7 +118,17 @@ async def parties_of_cases(
                 persons.c.id == case_parties.c.person_id,
             ),
         )
-        .where(visible_parties(viewer), case_parties.c.case_id.in_(case_ids))
+        .where(visible_parties(viewer))
+    )
+
+
+async def parties_of_cases(
+    db: Db, *, viewer: Viewer, case_ids: Sequence[uuid.UUID]
+) -> list[list[RowMapping]]:
+    """Each case's parties with their persons, plaintiffs first."""
+    rows = await db.rows(
+        parties_query(viewer)
+        .where(case_parties.c.case_id.in_(case_ids))
         .order_by(*PARTIES_IN_ORDER)
     )
     grouped: dict[uuid.UUID, list[RowMapping]] = {case_id: [] for case_id in case_ids}

@@ -15,7 +15,7 @@ from __future__ import annotations
 import json
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Literal
 
 import sqlalchemy as sa
 from graphql import (
@@ -111,10 +111,13 @@ def _nothing(arguments: Mapping[str, Any], page_size: int) -> dict[str, Any]:
 
 @dataclass(frozen=True, slots=True)
 class Link:
-    kind: str  # "one", "many" or "page"
-    relation: Relation
+    """A field whose value is rows of a relation: one at most, a list, or a page; or, for
+    "same row", the target's columns in the parent's own row under ``prefix``."""
+
+    kind: Literal["one", "many", "page", "same row"]
+    relation: Relation | None = None
     read: Reader = _nothing
-    prefix: str = ""  # of the target's columns in the same row ("embedded")
+    prefix: str = ""
 
 
 LINKS: dict[tuple[str, str], Link] = {
@@ -132,7 +135,7 @@ LINKS: dict[tuple[str, str], Link] = {
     ("Case", "movements"): Link("page", answers.case_movements, _page),
     ("Case", "documents"): Link("page", answers.case_documents, _page),
     ("Case", "tasks"): Link("many", answers.case_tasks),
-    ("CaseParty", "person"): Link("one", answers.case_parties_of, prefix="person_"),
+    ("CaseParty", "person"): Link("same row", prefix="person_"),
     ("Person", "portalAccess"): Link("one", answers.portal_access),
     ("Person", "cases"): Link("page", answers.person_cases, _page),
     ("Movement", "createdBy"): Link("one", answers.staff_member("created_by_id")),
@@ -189,7 +192,7 @@ def _json_object(pairs: list[tuple[str, Json]]) -> Json:
 
 
 MAX_KEYS = 50
-MAX_STATEMENT = 256 * 1024  # characters of SQL: a document past it is the executor's
+MAX_STATEMENT = 64 * 1024  # characters of SQL (and 512 plans kept): past it, the executor answers
 
 
 # --- the plan -----------------------------------------------------------------------------------
@@ -422,7 +425,7 @@ class _Walk:
         target = _unwrapped(definition.type)
         assert isinstance(target, GraphQLObjectType)
         subfields = self._fields([n.selection_set for n in nodes if n.selection_set])
-        if link.prefix:  # the target's columns are in the parent's row
+        if link.relation is None:  # the target's columns are in the parent's row
             assert row is not None
             return self.object(target, answers.Row(row.table, link.prefix), subfields, path)
         binding = f"f{len(self.arguments)}"

@@ -16,7 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from db import offices
 from db.engine import create_engine
 from db.session import transaction
-from domain.viewer import Role
+from domain.viewer import Role, Viewer
 from tests.graphql_client import data, gql, upload
 
 PASSWORD = "correct horse battery"
@@ -309,6 +309,19 @@ async def add_movement(
     body = await gql(client, token, ADD_MOVEMENT, {"caseId": case_id, "input": movement(**fields)})
     added: dict[str, Any] = data(body)["addMovement"]
     return added
+
+
+def client_viewer(office: Staff, docket: Docket) -> Viewer:
+    """The docket's client as a viewer (for work done outside a request)."""
+    return Viewer(
+        account_id=uuid.uuid4(),
+        office_id=office.office_id,
+        role=Role.CLIENT,
+        email=docket.client.email,
+        name="Maria Cliente",
+        session_id=uuid.uuid4(),
+        person_id=uuid.UUID(docket.client.person_id),
+    )
 
 
 async def make_docket(client: httpx.AsyncClient, office: Staff) -> Docket:

@@ -9,7 +9,6 @@ is shown holding with the others switched off, on the compiled path itself.
 from __future__ import annotations
 
 import json
-import uuid
 from collections.abc import Iterator
 from typing import Any
 
@@ -22,10 +21,10 @@ from sqlalchemy.engine import make_url
 from db import answers as database
 from db import cases as case_queries
 from db.session import scope_settings
-from domain.viewer import Role, Viewer
+from domain.viewer import Role
 from schema.compiled import Compiler
 from schema.reads import Reads
-from tests.factories import Docket, Staff, make_docket
+from tests.factories import Docket, Staff, client_viewer, make_docket
 from tests.graphql_client import data, error, gql
 from tests.serving import Served
 
@@ -124,15 +123,7 @@ async def test_with_rls_switched_off_the_compiled_statement_shows_only_the_clien
     assert plan is not None
     values = reads.values(plan, None, Role.CLIENT)
     assert values is not None
-    viewer = Viewer(
-        account_id=uuid.uuid4(),
-        office_id=office.office_id,
-        role=Role.CLIENT,
-        email=docket.client.email,
-        name="Maria Cliente",
-        session_id=uuid.uuid4(),
-        person_id=uuid.UUID(docket.client.person_id),
-    )
+    viewer = client_viewer(office, docket)
     values |= {"viewer_email": viewer.email, "viewer_role": viewer.role.value}
     url = make_url(owner_url).set(drivername="postgresql")
     owner = await asyncpg.connect(url.render_as_string(hide_password=False))

@@ -483,3 +483,58 @@ async def test_an_argument_the_executor_refuses_is_refused_by_the_executor(
     assert (fast.status, fast.content) == (slow.status, slow.content)
     assert counts["executor"] == before.get("executor", 0) + 1
     assert counts["compiled"] == before.get("compiled", 0)
+
+
+# --- what the compiler leaves to the executor ----------------------------------------------
+
+CASE_FIELDS = [
+    "id", "folder", "title", "cnjNumber", "court", "courtDivision", "district", "instance",
+    "caseClass", "subject", "filedOn", "claimValue", "status", "phase", "internalNotes",
+    "lossRisk", "feeAgreement", "createdAt", "updatedAt",
+]  # fmt: skip
+WIDE = (  # 19 fields and 38 aliases of them: 57 keys in one object, past json_build_object's 50
+    "{ cases(first: 3) { edges { node { "
+    + " ".join(CASE_FIELDS + [f"a{n}: {name}" for n, name in enumerate(CASE_FIELDS * 2)])
+    + " } } } }"
+)
+LEFT_TO_THE_EXECUTOR = [
+    ("admin", WIDE),
+    ("admin", "{ __schema { queryType { name } } }"),
+    ("client 1", '{ __type(name: "Case") { name } cases { totalCount } }'),
+    ("admin", "query Q($on: Boolean!) { cases @include(if: $on) { totalCount } }"),
+]
+
+
+@pytest.mark.parametrize(("viewer", "query"), LEFT_TO_THE_EXECUTOR)
+async def test_what_the_compiler_does_not_cover_is_answered_by_the_executor_alike(
+    world: World,
+    compiled: Served,
+    both: tuple[httpx.AsyncClient, httpx.AsyncClient],
+    viewer: str,
+    query: str,
+) -> None:
+    counts = compiled.state["reads"].counts
+    before = dict(counts)
+    document = Document(query, {"on": True} if "$on" in query else {})
+
+    fast = await _post(both[0], world.tokens[viewer], document)
+    slow = await _post(both[1], world.tokens[viewer], document)
+
+    assert "errors" not in fast.body, fast.body
+    assert (fast.status, fast.body) == (slow.status, slow.body)
+    assert counts["executor"] == before.get("executor", 0) + 1
+    assert counts["compiled"] == before.get("compiled", 0)
+
+
+async def test_skip_and_include_written_in_the_document_are_compiled(
+    world: World, compiled: Served, both: tuple[httpx.AsyncClient, httpx.AsyncClient]
+) -> None:
+    tally = Tally()
+    query = (
+        "{ cases(first: 2) @include(if: true) { totalCount } "
+        "persons @skip(if: true) { totalCount } viewer @skip(if: false) { role } }"
+    )
+    await _compare(
+        both, compiled, world.tokens["admin"], Document(query, {}), tally, all_compiled=True
+    )
+    assert (tally.answered, tally.compiled) == (1, 1)

@@ -29,6 +29,7 @@ from tests.factories import (
     PortalClient,
     Staff,
     add_party,
+    client_viewer,
     create_case,
     make_docket,
     new_portal_client,
@@ -42,18 +43,6 @@ FOLDERS = "{ cases { totalCount edges { node { id movements { edges { node { sou
 @pytest.fixture
 async def docket(client: httpx.AsyncClient, office: Staff) -> Docket:
     return await make_docket(client, office)
-
-
-def client_viewer(office: Staff, docket: Docket) -> Viewer:
-    return Viewer(
-        account_id=uuid.uuid4(),
-        office_id=office.office_id,
-        role=Role.CLIENT,
-        email=docket.client.email,
-        name="Maria Cliente",
-        session_id=uuid.uuid4(),
-        person_id=uuid.UUID(docket.client.person_id),
-    )
 
 
 def staff_viewer(office: Staff) -> Viewer:
