@@ -47,17 +47,22 @@ class AnswerCache:
         return stored.body
 
     def put(self, key: tuple[Any, ...], stored: Stored) -> None:
-        if len(stored.body) > self.max_bytes // 8:  # one answer never crowds out the rest
+        if _weight(key, stored) > self.max_bytes // 8:  # one never crowds out the rest
             return
         if key in self._entries:
             self._drop(key)
         self._entries[key] = stored
-        self.size += len(stored.body)
+        self.size += _weight(key, stored)
         while self.size > self.max_bytes:
             self._drop(next(iter(self._entries)))
 
     def _drop(self, key: tuple[Any, ...]) -> None:
-        self.size -= len(self._entries.pop(key).body)
+        self.size -= _weight(key, self._entries.pop(key))
+
+
+def _weight(key: tuple[Any, ...], stored: Stored) -> int:
+    """What an entry holds: its answer, and its key's document and variables."""
+    return len(stored.body) + sum(len(part) for part in key if isinstance(part, str))
 
 
 @dataclass
