@@ -269,9 +269,15 @@ def json_object(pairs: Sequence[tuple[str, Json]]) -> Json:
 
 
 def date_time(column: Json) -> Json:
-    """As Python's ``isoformat()`` writes a UTC time: no fraction when it is zero."""
-    local = sa.func.to_char(sa.func.timezone("UTC", column), text('YYYY-MM-DD"T"HH24:MI:SS.US'))
-    return sa.func.regexp_replace(local, text(r"\.000000$"), text("")).op("||")(text("+00:00"))
+    """As Python's ``isoformat()`` writes a UTC time: no fraction when it is zero. One
+    ``to_char`` whose pattern is chosen per value (a regular expression over every value
+    cost a fifth of a client read)."""
+    utc = sa.func.timezone("UTC", column)
+    pattern = sa.case(
+        (sa.func.date_trunc(text("second"), utc) == utc, text('YYYY-MM-DD"T"HH24:MI:SS"+00:00"')),
+        else_=text('YYYY-MM-DD"T"HH24:MI:SS.US"+00:00"'),
+    )
+    return sa.func.to_char(utc, pattern)
 
 
 def date(column: Json) -> Json:
