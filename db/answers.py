@@ -22,6 +22,7 @@ import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import aggregate_order_by
 from sqlalchemy.engine import Dialect
 from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlalchemy.sql.util import ClauseAdapter
 
 from db import documents as document_rows
 from db import movements as movement_rows
@@ -313,35 +314,40 @@ def many(rows: Rows, build: Callable[[Row], Json]) -> Json:
 
 @dataclass(frozen=True, slots=True)
 class Page:
-    """A window of a relation: its rows numbered from 1 in the relation's order."""
+    """A window of a relation, in the relation's order; its rows numbered from 1 (the
+    ``position`` column) when ``numbered``: only an edge's cursor needs it, and a window
+    function over every page is not free."""
 
     rows: sa.Subquery
     offset: sa.ColumnElement[int]
     total: Json
+    order: Sequence[sa.ColumnElement[Any]]  # the relation's order, over ``rows``
+    numbered: bool
 
     @classmethod
-    def of(cls, rows: Rows, bind: Bind) -> Page:
+    def of(cls, rows: Rows, bind: Bind, *, numbered: bool = True) -> Page:
         offset, limit = bind("offset", sa.BigInteger()), bind("limit", sa.BigInteger())
-        window = (
-            rows.query.add_columns(sa.func.row_number().over(order_by=rows.order).label("position"))
-            .order_by(*rows.order)
-            .offset(offset)
-            .limit(limit)
-            .subquery()
-        )
+        query = rows.query
+        if numbered:
+            position = sa.func.row_number().over(order_by=rows.order).label("position")
+            query = query.add_columns(position)
+        window = query.order_by(*rows.order).offset(offset).limit(limit).subquery()
+        order = [ClauseAdapter(window).traverse(column) for column in rows.order]
         total = sa.select(sa.func.count()).select_from(rows.query.subquery()).scalar_subquery()
-        return cls(window, offset, total)
+        return cls(window, offset, total, order, numbered)
 
     @property
     def count(self) -> Json:
-        return sa.func.count(self.rows.c.position)
+        return sa.func.count()
 
     @property
     def row_cursor(self) -> Json:
+        assert self.numbered, "a cursor needs the rows numbered"
         return cursor(self.rows.c.position - 1)
 
     def edges(self, edge: Json) -> Json:
-        items = sa.func.json_agg(aggregate_order_by(edge, self.rows.c.position))
+        order = [self.rows.c.position] if self.numbered else self.order
+        items = sa.func.json_agg(aggregate_order_by(edge, *order))
         return sa.func.coalesce(items, EMPTY_LIST)
 
     @property
