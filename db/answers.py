@@ -23,6 +23,7 @@ from sqlalchemy.dialects.postgresql import aggregate_order_by
 from sqlalchemy.engine import Dialect
 from sqlalchemy.ext.asyncio import AsyncEngine
 from sqlalchemy.sql.util import ClauseAdapter
+from sqlalchemy.sql.visitors import iterate
 
 from db import documents as document_rows
 from db import movements as movement_rows
@@ -305,11 +306,14 @@ def one(rows: Rows, build: Callable[[Row], Json]) -> Json:
 
 
 def many(rows: Rows, build: Callable[[Row], Json]) -> Json:
-    numbered = rows.query.add_columns(
-        sa.func.row_number().over(order_by=rows.order).label("position")
-    ).subquery()
-    items = sa.func.json_agg(aggregate_order_by(build(Row(numbered)), numbered.c.position))
-    return sa.select(sa.func.coalesce(items, EMPTY_LIST)).select_from(numbered).scalar_subquery()
+    """The rows' JSON array, aggregated in the relation's order: the columns it sorts on
+    go along with the rows (a case party's ``created_at`` is not among its columns)."""
+    keys = [c for order in rows.order for c in iterate(order) if isinstance(c, sa.Column)]
+    found = rows.query.add_columns(*(c.label(f"order_{n}") for n, c in enumerate(keys)))
+    listed = found.subquery()
+    order = [ClauseAdapter(listed).traverse(column) for column in rows.order]
+    items = sa.func.json_agg(aggregate_order_by(build(Row(listed)), *order))
+    return sa.select(sa.func.coalesce(items, EMPTY_LIST)).select_from(listed).scalar_subquery()
 
 
 @dataclass(frozen=True, slots=True)
