@@ -305,14 +305,22 @@ def one(rows: Rows, build: Callable[[Row], Json]) -> Json:
     return sa.select(build(Row(found))).select_from(found).limit(1).scalar_subquery()
 
 
-def many(rows: Rows, build: Callable[[Row], Json]) -> Json:
-    """The rows' JSON array, aggregated in the relation's order: the columns it sorts on
-    go along with the rows (a case party's ``created_at`` is not among its columns)."""
+def with_order_keys(rows: Rows) -> sa.Select[Any]:
+    """The rows with the columns that their order sorts on (a case party's ``created_at``
+    is not among its columns), so that a query over them can sort them again."""
     keys = [c for order in rows.order for c in iterate(order) if isinstance(c, sa.Column)]
-    found = rows.query.add_columns(*(c.label(f"order_{n}") for n, c in enumerate(keys)))
-    listed = found.subquery()
-    order = [ClauseAdapter(listed).traverse(column) for column in rows.order]
-    items = sa.func.json_agg(aggregate_order_by(build(Row(listed)), *order))
+    return rows.query.add_columns(*(c.label(f"order_{n}") for n, c in enumerate(keys)))
+
+
+def order_over(rows: Rows, found: sa.Subquery) -> list[sa.ColumnElement[Any]]:
+    """The rows' order, over ``found``, a subquery of ``with_order_keys(rows)``."""
+    return [ClauseAdapter(found).traverse(column) for column in rows.order]
+
+
+def many(rows: Rows, build: Callable[[Row], Json]) -> Json:
+    """The rows' JSON array, aggregated in the relation's order."""
+    listed = with_order_keys(rows).subquery()
+    items = sa.func.json_agg(aggregate_order_by(build(Row(listed)), *order_over(rows, listed)))
     return sa.select(sa.func.coalesce(items, EMPTY_LIST)).select_from(listed).scalar_subquery()
 
 
@@ -331,14 +339,13 @@ class Page:
     @classmethod
     def of(cls, rows: Rows, bind: Bind, *, numbered: bool = True) -> Page:
         offset, limit = bind("offset", sa.BigInteger()), bind("limit", sa.BigInteger())
-        query = rows.query
+        query = with_order_keys(rows)
         if numbered:
             position = sa.func.row_number().over(order_by=rows.order).label("position")
             query = query.add_columns(position)
         window = query.order_by(*rows.order).offset(offset).limit(limit).subquery()
-        order = [ClauseAdapter(window).traverse(column) for column in rows.order]
         total = sa.select(sa.func.count()).select_from(rows.query.subquery()).scalar_subquery()
-        return cls(window, offset, total, order, numbered)
+        return cls(window, offset, total, order_over(rows, window), numbered)
 
     @property
     def count(self) -> Json:
