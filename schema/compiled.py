@@ -462,7 +462,7 @@ class _Walk:
         fields: dict[str, list[FieldNode]],
         path: Path,
     ) -> Json:
-        page = Page.of(rows, bind)
+        page = Page.of(rows, bind, numbered=self._asks_cursor(fields))
         pairs: list[tuple[str, Json]] = []
         for key, nodes in fields.items():
             name = nodes[0].name.value
@@ -477,6 +477,15 @@ class _Walk:
             else:
                 raise Unsupported(f"{connection.name}.{name}")
         return page.answer(_json_object(pairs))
+
+    def _asks_cursor(self, fields: dict[str, list[FieldNode]]) -> bool:
+        """Whether an edge's cursor is selected (the page's rows are numbered for it)."""
+        for nodes in fields.values():
+            if nodes[0].name.value == "edges":
+                edge_fields = self._fields([n.selection_set for n in nodes if n.selection_set])
+                if any(found[0].name.value == "cursor" for found in edge_fields.values()):
+                    return True
+        return False
 
     def edge(
         self, connection: GraphQLObjectType, page: Page, nodes: list[FieldNode], path: Path

@@ -538,3 +538,63 @@ async def test_skip_and_include_written_in_the_document_are_compiled(
         both, compiled, world.tokens["admin"], Document(query, {}), tally, all_compiled=True
     )
     assert (tally.answered, tally.compiled) == (1, 1)
+
+
+# --- pages with and without cursors, lists; times with and without a fraction --------------
+
+# A page's rows are numbered only when an edge's cursor is asked for; in the relation's
+# order either way, from the offset that ``after`` gives.
+PAGES = [
+    (
+        "client 1",
+        "{ cases(first: 2, after: AFTER0) { totalCount "
+        "pageInfo { hasNextPage hasPreviousPage startCursor endCursor } "
+        "edges { node { id movements(first: 1, after: AFTER0) { "
+        "pageInfo { endCursor hasNextPage } edges { node { occurredAt description } } } } } } }",
+    ),
+    (
+        "client 1",
+        "{ cases { edges { cursor node { id "
+        "movements { edges { cursor node { occurredAt } } } } } } }",
+    ),
+    (
+        "admin",
+        "{ cases(first: 3, after: AFTER1) { edges { node { createdAt "
+        "movements { pageInfo { startCursor } "
+        "edges { node { occurredAt createdAt description } } } } } } }",
+    ),
+    (
+        "lawyer",
+        "{ cases { edges { cursor node { updatedAt "
+        "movements(first: 2) { edges { cursor node { occurredAt createdAt } } } } } } }",
+    ),
+    (  # lists: in their order too (plaintiffs first; open tasks first, by due date)
+        "admin",
+        "{ cases { edges { node { parties { role isClient person { name } } "
+        "tasks { title dueOn done } } } } }",
+    ),
+]
+WHOLE_SECOND = re.compile(r'"occurredAt" ?: ?"[0-9-]+T[0-9:]{8}\+00:00"')
+FRACTION = re.compile(r'"createdAt" ?: ?"[0-9-]+T[0-9:]{8}\.[0-9]{6}\+00:00"')
+
+
+@pytest.mark.parametrize(("viewer", "query"), PAGES)
+async def test_a_page_or_a_list_is_compiled_and_equal_with_or_without_cursors(
+    world: World,
+    compiled: Served,
+    both: tuple[httpx.AsyncClient, httpx.AsyncClient],
+    viewer: str,
+    query: str,
+) -> None:
+    tally = Tally()
+    after = {"AFTER0": json.dumps(cursor(0)), "AFTER1": json.dumps(cursor(1))}
+    document = Document(re.sub("AFTER[01]", lambda found: after[found.group()], query), {})
+
+    await _compare(both, compiled, world.tokens[viewer], document, tally, all_compiled=True)
+
+    assert (tally.answered, tally.compiled) == (1, 1)
+    answer = (await _post(both[0], world.tokens[viewer], document)).content.decode()
+    if "occurredAt" in query:  # movements occurred on the hour
+        assert WHOLE_SECOND.search(answer), answer
+    if "createdAt" in query:  # written by now(): with microseconds
+        assert FRACTION.search(answer), answer
