@@ -317,7 +317,9 @@ async def _four_statements(
     assert small[0] == large[0] == again[0] == accounts.SESSION_CHECK
     assert small[1] == large[1]
     assert small[1].startswith("BEGIN READ ONLY; SELECT set_config('causa.office_id', ")
-    assert small[1].endswith("; SET LOCAL ROLE causa_client")
+    assert small[1].endswith(
+        "; SET LOCAL ROLE causa_client; SET LOCAL plan_cache_mode = force_generic_plan"
+    )
     assert small[2] == large[2]  # one statement for every page size
     assert small[2].startswith("SELECT CAST(json_build_object(")
     assert small[3] == large[3] == "COMMIT"

@@ -120,10 +120,11 @@ def test_a_read_only_transaction_is_begun_with_the_viewers_scope_and_role() -> N
         "set_config('causa.account_id', '00000000-0000-0000-0000-000000000001', true), "
         "set_config('causa.role', 'CLIENT', true), "
         "set_config('causa.person_id', '00000000-0000-0000-0000-000000000004', true); "
-        "SET LOCAL ROLE causa_client"
+        "SET LOCAL ROLE causa_client; SET LOCAL plan_cache_mode = force_generic_plan"
     )
     assert begin_read_only_as(_viewer(role=Role.LAWYER, person_id=None)).endswith(
-        "set_config('causa.person_id', '', true); SET LOCAL ROLE causa_staff"
+        "set_config('causa.person_id', '', true); SET LOCAL ROLE causa_staff; "
+        "SET LOCAL plan_cache_mode = force_generic_plan"
     )
 
 
