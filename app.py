@@ -20,7 +20,7 @@ from db.engine import DATABASE_ERRORS, create_engine
 from db.invitations import InvitationPolicy
 from db.roles import check_runtime_role
 from domain.viewer import STAFF_ROLES, Role
-from endpoints import downloads, errors, graphql, health, invitations, static, token
+from endpoints import downloads, errors, graphql, health, invitations, passwords, static, token
 from mail.smtp import configured_mailer
 from postgres import embedded
 from resolvers.views import client_schema, staff_schema
@@ -117,6 +117,7 @@ ROUTES = [
     *graphql.routes,
     *token.routes,
     *invitations.routes,
+    *passwords.routes,
     *downloads.routes,
     *health.routes,
     *static.routes,
