@@ -31,7 +31,7 @@ LIVE_SESSION = auth_sessions.join(
 )
 
 
-async def holder(db: Db, claims: AccessClaims, *, lock: bool = False) -> RowMapping | None:
+async def holder(db: Db, *, claims: AccessClaims, lock: bool = False) -> RowMapping | None:
     """The account of the live session that ``claims`` name (its ``email``, ``name`` and
     ``password_hash``), the transaction acting for it; None once the session or the
     account has ended. ``lock`` holds the session until the transaction ends."""
@@ -57,7 +57,7 @@ async def holder(db: Db, claims: AccessClaims, *, lock: bool = False) -> RowMapp
 async def change(db: Db, *, claims: AccessClaims, password_hash: str) -> bool:
     """Store the new password of the session's account: its other sessions end, and so do
     its unused invitation and reset links. False once the session has ended."""
-    if await holder(db, claims, lock=True) is None:
+    if await holder(db, claims=claims, lock=True) is None:
         return False
     office_id, account_id = claims.office_id, claims.account_id
     await db.execute(

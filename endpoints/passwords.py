@@ -103,7 +103,7 @@ async def change(request: Request[State]) -> Response:
         current, new = _required(document, "current"), _required(document, "new")
         engine = request.state["engine"]
         async with transaction(engine) as db:
-            account = await passwords.holder(db, claims)
+            account = await passwords.holder(db, claims=claims)
         if account is None:
             raise SESSION_ENDED
         try:
@@ -113,7 +113,7 @@ async def change(request: Request[State]) -> Response:
         attempt = sign_in_attempt(request, account["email"])
         try:
             account = await throttle.reserve(
-                engine, attempt, lambda db: passwords.holder(db, claims)
+                engine, attempt, lambda db: passwords.holder(db, claims=claims)
             )
         except throttle.Throttled as refused:
             raise _throttled(refused, str(refused)) from None
