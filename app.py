@@ -21,7 +21,7 @@ from db.engine import DATABASE_ERRORS, create_engine
 from db.invitations import InvitationPolicy
 from db.roles import check_runtime_role
 from domain.viewer import STAFF_ROLES, Role
-from endpoints import downloads, errors, graphql, health, invitations, static, token
+from endpoints import downloads, errors, graphql, health, invitations, passwords, static, token
 from endpoints.middleware import Compression, LayeredStarlette, RequestId, cors
 from mail.smtp import configured_mailer
 from postgres import embedded
@@ -126,6 +126,7 @@ ROUTES = [
     *graphql.routes,
     *token.routes,
     *invitations.routes,
+    *passwords.routes,
     *downloads.routes,
     *health.routes,
     *static.routes,

@@ -160,6 +160,12 @@ class Settings(BaseSettings):
     login_address_window: int = Field(default=3600, ge=60, le=86_400)
     trusted_proxies: Annotated[tuple[str, ...], NoDecode] = ()
 
+    # Forgotten passwords: how long an e-mailed link works (seconds), and the requests a
+    # login and an address may make (each counted like a failed sign-in, apart from them).
+    password_reset_ttl: int = Field(default=3600, ge=300, le=7 * 86_400)
+    password_resets_per_login: int = Field(default=3, ge=1)
+    password_resets_per_address: int = Field(default=10, ge=1)
+
     @field_validator("trusted_proxies", mode="before")
     @classmethod
     def _addresses_or_networks(cls, value: object) -> tuple[str, ...]:
