@@ -33,29 +33,21 @@ from db.cases import NEWEST_FIRST as CASES_NEWEST_FIRST
 from db.cases import PARTIES_IN_ORDER, cases_of_persons_query, cases_query, parties_query
 from db.persons import BY_NAME as PERSONS_BY_NAME
 from db.persons import persons_query
-from db.portal import ACCESS_COLUMNS
-from db.scope import (
-    visible_cases,
-    visible_documents,
-    visible_movements,
-    visible_outbox_messages,
-    visible_persons,
-    visible_portal_accounts,
-    visible_staff,
-    visible_tasks,
-)
-from db.search import SearchBinds
+from db.portal import access_query
+from db.scope import visible_cases, visible_persons
+from db.search import parameters as search_parameters
 from db.session import begin_read_only_as
+from db.staff import staff_query
 from db.tables import (
     accounts,
     case_parties,
     cases,
     documents,
     movements,
-    outbox_messages,
     persons,
     tasks,
 )
+from db.tasks import tasks_query
 from domain.viewer import Role, Viewer
 
 Json = sa.ColumnElement[Any]
@@ -127,27 +119,21 @@ def person_by_id(viewer: Viewer, parent: Parent, bind: Bind) -> Rows:
 
 
 def viewer_person(viewer: Viewer, parent: Parent, bind: Bind) -> Rows:
-    table = persons
-    return Rows(sa.select(table).where(visible_persons(viewer), table.c.id == viewer.person_id))
+    return Rows(sa.select(persons).where(visible_persons(viewer), persons.c.id == viewer.person_id))
 
 
 def staff_member(column: str) -> Relation:
     """The staff member that the parent's ``column`` names."""
 
     def relation(viewer: Viewer, parent: Parent, bind: Bind) -> Rows:
-        query = sa.select(*staff.STAFF_COLUMNS).where(
-            visible_staff(viewer), accounts.c.id == _parent(parent)[column]
-        )
-        return Rows(query)
+        query = staff_query(viewer, include_disabled=sa.true())
+        return Rows(query.where(accounts.c.id == _parent(parent)[column]))
 
     return relation
 
 
 def portal_access(viewer: Viewer, parent: Parent, bind: Bind) -> Rows:
-    query = sa.select(*ACCESS_COLUMNS).where(
-        visible_portal_accounts(viewer), accounts.c.person_id == _parent(parent)["id"]
-    )
-    return Rows(query)
+    return Rows(access_query(viewer).where(accounts.c.person_id == _parent(parent)["id"]))
 
 
 # --- the relations: lists ---------------------------------------------------------------------
@@ -160,16 +146,12 @@ def case_parties_of(viewer: Viewer, parent: Parent, bind: Bind) -> Rows:
 
 
 def case_tasks(viewer: Viewer, parent: Parent, bind: Bind) -> Rows:
-    table = tasks
-    query = sa.select(table).where(visible_tasks(viewer), table.c.case_id == _parent(parent)["id"])
+    query = tasks_query(viewer).where(tasks.c.case_id == _parent(parent)["id"])
     return Rows(query, task_rows.OPEN_FIRST)
 
 
 def staff_members(viewer: Viewer, parent: Parent, bind: Bind) -> Rows:
-    query = sa.select(*staff.STAFF_COLUMNS).where(
-        visible_staff(viewer),
-        sa.or_(bind("include_disabled", sa.Boolean()), accounts.c.disabled_at.is_(None)),
-    )
+    query = staff_query(viewer, include_disabled=bind("include_disabled", sa.Boolean()))
     return Rows(query, staff.BY_NAME)
 
 
@@ -177,45 +159,31 @@ def staff_members(viewer: Viewer, parent: Parent, bind: Bind) -> Rows:
 
 
 def case_page(viewer: Viewer, parent: Parent, bind: Bind) -> Rows:
-    search = SearchBinds(
-        *(bind(name, sa.Boolean() if name == "everything" else sa.String()) for name in SEARCH)
-    )
+    search = search_parameters(bind)
     query = cases_query(viewer, search=search, status=bind("status", sa.String()))
     return Rows(query.order_by(None), CASES_NEWEST_FIRST)
 
 
 def person_page(viewer: Viewer, parent: Parent, bind: Bind) -> Rows:
-    search = SearchBinds(
-        *(bind(name, sa.Boolean() if name == "everything" else sa.String()) for name in SEARCH)
-    )
-    query = persons_query(viewer, search=search)
+    query = persons_query(viewer, search=search_parameters(bind))
     return Rows(query.order_by(None), PERSONS_BY_NAME)
 
 
-SEARCH = ("everything", "pattern", "digits", "characters")  # SearchBinds' fields, in order
-
-
 def outbox_page(viewer: Viewer, parent: Parent, bind: Bind) -> Rows:
-    status = bind("status", sa.String())
-    query = sa.select(outbox_messages).where(
-        visible_outbox_messages(viewer),
-        sa.or_(status.is_(None), outbox_messages.c.status == status),
-    )
+    query = outbox.messages_query(viewer, status=bind("status", sa.String()))
     return Rows(query, outbox.NEWEST_FIRST)
 
 
 def case_movements(viewer: Viewer, parent: Parent, bind: Bind) -> Rows:
-    table = movements
-    query = sa.select(table).where(
-        visible_movements(viewer), table.c.case_id == _parent(parent)["id"]
+    query = movement_rows.movements_query(viewer).where(
+        movements.c.case_id == _parent(parent)["id"]
     )
     return Rows(query, movement_rows.NEWEST_FIRST)
 
 
 def case_documents(viewer: Viewer, parent: Parent, bind: Bind) -> Rows:
-    table = documents
-    query = sa.select(table).where(
-        visible_documents(viewer), table.c.case_id == _parent(parent)["id"]
+    query = document_rows.documents_query(viewer).where(
+        documents.c.case_id == _parent(parent)["id"]
     )
     return Rows(query, document_rows.NEWEST_FIRST)
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy import RowMapping
@@ -62,12 +63,17 @@ async def insert_document(
     return row
 
 
+def documents_query(viewer: Viewer) -> sa.Select[Any]:
+    """The visible documents, in no order (``NEWEST_FIRST`` is theirs)."""
+    return sa.select(documents).where(visible_documents(viewer))
+
+
 async def documents_of_cases(
     db: Db, *, viewer: Viewer, case_ids: Sequence[uuid.UUID], window: Window
 ) -> dict[uuid.UUID, Page]:
     return await fetch_pages_by(
         db,
-        sa.select(documents).where(visible_documents(viewer)),
+        documents_query(viewer),
         key=documents.c.case_id,
         keys=case_ids,
         order_by=NEWEST_FIRST,

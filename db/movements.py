@@ -5,6 +5,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy import RowMapping
@@ -25,12 +26,17 @@ FUTURE_TOLERANCE = timedelta(days=1)
 NEWEST_FIRST = (movements.c.occurred_at.desc(), movements.c.id.desc())
 
 
+def movements_query(viewer: Viewer) -> sa.Select[Any]:
+    """The visible movements, in no order (``NEWEST_FIRST`` is theirs)."""
+    return sa.select(movements).where(visible_movements(viewer))
+
+
 async def movements_of_cases(
     db: Db, *, viewer: Viewer, case_ids: Sequence[uuid.UUID], window: Window
 ) -> dict[uuid.UUID, Page]:
     return await fetch_pages_by(
         db,
-        sa.select(movements).where(visible_movements(viewer)),
+        movements_query(viewer),
         key=movements.c.case_id,
         keys=case_ids,
         order_by=NEWEST_FIRST,

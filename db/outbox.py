@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Awaitable, Callable
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy import RowMapping
@@ -61,12 +62,18 @@ async def rewrite(db: Db, *, office_id: uuid.UUID, message_id: uuid.UUID, letter
     )
 
 
+def messages_query(viewer: Viewer, *, status: sa.ColumnElement[Any]) -> sa.Select[Any]:
+    """The visible e-mails of ``status`` unless it is NULL, in no order."""
+    return sa.select(outbox_messages).where(
+        visible_outbox_messages(viewer),
+        sa.or_(status.is_(None), outbox_messages.c.status == status),
+    )
+
+
 async def list_messages(
     db: Db, *, viewer: Viewer, status: OutboxStatus | None, window: Window
 ) -> Page:
-    query = sa.select(outbox_messages).where(visible_outbox_messages(viewer))
-    if status is not None:
-        query = query.where(outbox_messages.c.status == status)
+    query = messages_query(viewer, status=sa.literal(status, sa.String()))
     return await fetch_page(db, query.order_by(*NEWEST_FIRST), window)
 
 

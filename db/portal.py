@@ -42,14 +42,15 @@ def _client_of(viewer: Viewer, person_id: uuid.UUID) -> sa.ColumnElement[bool]:
     return sa.and_(visible_portal_accounts(viewer), accounts.c.person_id == person_id)
 
 
+def access_query(viewer: Viewer) -> sa.Select[Any]:
+    """The portal access (``ACCESS_COLUMNS``) of the office's clients."""
+    return sa.select(*ACCESS_COLUMNS).where(visible_portal_accounts(viewer))
+
+
 async def access_of_persons(
     db: Db, *, viewer: Viewer, person_ids: Sequence[uuid.UUID]
 ) -> list[RowMapping | None]:
-    rows = await db.rows(
-        sa.select(*ACCESS_COLUMNS).where(
-            visible_portal_accounts(viewer), accounts.c.person_id.in_(person_ids)
-        )
-    )
+    rows = await db.rows(access_query(viewer).where(accounts.c.person_id.in_(person_ids)))
     by_person = {row["person_id"]: row for row in rows}
     return [by_person.get(person_id) for person_id in person_ids]
 

@@ -9,7 +9,7 @@ the same statement then serves every search, which the compiled read path needs
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -84,6 +84,18 @@ class SearchBinds:
             digits=sa.literal(found.digits, sa.String),
             characters=sa.literal(found.characters, sa.String),
         )
+
+
+def parameters(
+    bind: Callable[[str, sa.types.TypeEngine[Any]], sa.BindParameter[Any]],
+) -> SearchBinds:
+    """A search's values as parameters, named as ``values`` names them."""
+    return SearchBinds(
+        everything=bind("everything", sa.Boolean()),
+        pattern=bind("pattern", sa.String()),
+        digits=bind("digits", sa.String()),
+        characters=bind("characters", sa.String()),
+    )
 
 
 def values(terms: Terms | None) -> dict[str, Any]:

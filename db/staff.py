@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Sequence
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy import RowMapping
@@ -30,20 +31,25 @@ STAFF_COLUMNS = (
 BY_NAME = (accounts.c.name, accounts.c.id)
 
 
+def staff_query(viewer: Viewer, *, include_disabled: sa.ColumnElement[bool]) -> sa.Select[Any]:
+    """The office's staff (``STAFF_COLUMNS``), the disabled only if ``include_disabled``."""
+    return sa.select(*STAFF_COLUMNS).where(
+        visible_staff(viewer), sa.or_(include_disabled, accounts.c.disabled_at.is_(None))
+    )
+
+
 async def staff_by_ids(
     db: Db, *, viewer: Viewer, ids: Sequence[uuid.UUID]
 ) -> list[RowMapping | None]:
     rows = await db.rows(
-        sa.select(*STAFF_COLUMNS).where(visible_staff(viewer), accounts.c.id.in_(ids))
+        staff_query(viewer, include_disabled=sa.true()).where(accounts.c.id.in_(ids))
     )
     by_id = {row["id"]: row for row in rows}
     return [by_id.get(i) for i in ids]
 
 
 async def list_staff(db: Db, *, viewer: Viewer, include_disabled: bool) -> Sequence[RowMapping]:
-    query = sa.select(*STAFF_COLUMNS).where(visible_staff(viewer))
-    if not include_disabled:
-        query = query.where(accounts.c.disabled_at.is_(None))
+    query = staff_query(viewer, include_disabled=sa.literal(include_disabled, sa.Boolean()))
     return await db.rows(query.order_by(*BY_NAME))
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Sequence
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy import RowMapping
@@ -20,14 +21,17 @@ from domain.viewer import Viewer
 OPEN_FIRST = (tasks.c.done, tasks.c.due_on.asc().nulls_last(), tasks.c.created_at)
 
 
+def tasks_query(viewer: Viewer) -> sa.Select[Any]:
+    """The visible tasks, in no order (``OPEN_FIRST`` is theirs)."""
+    return sa.select(tasks).where(visible_tasks(viewer))
+
+
 async def tasks_of_cases(
     db: Db, *, viewer: Viewer, case_ids: Sequence[uuid.UUID]
 ) -> list[list[RowMapping]]:
     """Open tasks first, by due date (undated last)."""
     rows = await db.rows(
-        sa.select(tasks)
-        .where(visible_tasks(viewer), tasks.c.case_id.in_(case_ids))
-        .order_by(*OPEN_FIRST)
+        tasks_query(viewer).where(tasks.c.case_id.in_(case_ids)).order_by(*OPEN_FIRST)
     )
     grouped: dict[uuid.UUID, list[RowMapping]] = {case_id: [] for case_id in case_ids}
     for row in rows:

@@ -76,22 +76,23 @@ def _page(arguments: Mapping[str, Any], page_size: int) -> dict[str, Any]:
     return {"offset": found.offset, "limit": found.limit}
 
 
-def _search(min_digits: int) -> Reader:
-    def read(arguments: Mapping[str, Any], page_size: int) -> dict[str, Any]:
-        terms = search_terms(arguments.get("search"), min_digits=min_digits)
-        status = arguments.get("status")
-        return {
-            **_page(arguments, page_size),
-            **search_values(terms),
-            "status": None if status is None else str(status),
-        }
-
-    return read
-
-
 def _status(arguments: Mapping[str, Any], page_size: int) -> dict[str, Any]:
     status = arguments.get("status")
     return {**_page(arguments, page_size), "status": None if status is None else str(status)}
+
+
+def _searched(arguments: Mapping[str, Any], min_digits: int) -> dict[str, Any]:
+    return search_values(search_terms(arguments.get("search"), min_digits=min_digits))
+
+
+def _cases(arguments: Mapping[str, Any], page_size: int) -> dict[str, Any]:
+    searched = _searched(arguments, case_queries.SEARCH_MIN_DIGITS)
+    return {**_status(arguments, page_size), **searched}
+
+
+def _persons(arguments: Mapping[str, Any], page_size: int) -> dict[str, Any]:
+    searched = _searched(arguments, person_queries.SEARCH_MIN_DIGITS)
+    return {**_page(arguments, page_size), **searched}
 
 
 def _id(arguments: Mapping[str, Any], page_size: int) -> dict[str, Any]:
@@ -121,11 +122,9 @@ class Link:
 
 
 LINKS: dict[tuple[str, str], Link] = {
-    ("Query", "cases"): Link("page", answers.case_page, _search(case_queries.SEARCH_MIN_DIGITS)),
+    ("Query", "cases"): Link("page", answers.case_page, _cases),
     ("Query", "case"): Link("one", answers.case_by_id, _id),
-    ("Query", "persons"): Link(
-        "page", answers.person_page, _search(person_queries.SEARCH_MIN_DIGITS)
-    ),
+    ("Query", "persons"): Link("page", answers.person_page, _persons),
     ("Query", "person"): Link("one", answers.person_by_id, _id),
     ("Query", "staffMembers"): Link("many", answers.staff_members, _include_disabled),
     ("Query", "outbox"): Link("page", answers.outbox_page, _status),

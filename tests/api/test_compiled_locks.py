@@ -20,6 +20,7 @@ from sqlalchemy.engine import make_url
 
 from db import answers as database
 from db import cases as case_queries
+from db import movements as movement_queries
 from db.session import scope_settings
 from domain.viewer import Role
 from schema.compiled import Compiler
@@ -95,7 +96,7 @@ async def test_with_the_scoped_queries_switched_off_a_compiled_read_shows_only_t
     everything = lambda viewer: sa.true()  # noqa: E731
     monkeypatch.setattr(case_queries, "visible_cases", everything)
     monkeypatch.setattr(database, "visible_cases", everything)
-    monkeypatch.setattr(database, "visible_movements", everything)
+    monkeypatch.setattr(movement_queries, "visible_movements", everything)
 
     # when the client reads their folders through the compiled path
     before = _counts(reads)
