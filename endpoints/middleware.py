@@ -1,5 +1,5 @@
 """What every answer passes through: its request id, CORS for the configured origins, and
-gzip for the large ones. Pure ASGI layers: Starlette's BaseHTTPMiddleware costs a task and
+brotli or gzip for the large ones. Pure ASGI layers: Starlette's BaseHTTPMiddleware costs a task and
 a stream per request."""
 
 from __future__ import annotations
@@ -10,10 +10,16 @@ from collections.abc import Sequence
 from contextvars import ContextVar
 from typing import Any
 
+import anyio.to_thread
+import brotli
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.middleware.cors import CORSMiddleware
-from starlette.middleware.gzip import GZipMiddleware
+from starlette.middleware.gzip import (
+    DEFAULT_EXCLUDED_CONTENT_TYPES,
+    GZipResponder,
+    IdentityResponder,
+)
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 REQUEST_ID_HEADER = b"x-request-id"
@@ -22,7 +28,11 @@ CURRENT_REQUEST_ID: ContextVar[str | None] = ContextVar("causa_request_id", defa
 
 # Compression: only answers a client asks to be compressed, of at least this size.
 COMPRESS_FROM_BYTES = 1_000
-COMPRESS_LEVEL = 6  # GraphiQL's 3.5 MB script: 80 ms at 6, 200 ms at 9, for 0.7% smaller
+COMPRESS_LEVEL = 6  # gzip. GraphiQL's 3.5 MB script: 80 ms at 6, 200 ms at 9, for 0.7% smaller
+# brotli, preferred when accepted. GraphiQL's script: 661 KB in 58 ms (gzip: 734 KB in 76 ms);
+# a 30-case page: 2,113 B in 0.12 ms (gzip: 2,281 B in 0.06 ms).
+BROTLI_QUALITY = 5
+IN_THREAD_FROM_BYTES = 128 * 1024  # larger bodies are compressed off the event loop
 # Never compressed: the OAuth endpoints and pages (secrets beside what a request sends:
 # BREACH), and document downloads (mostly compressed formats already, sent by ranges).
 UNCOMPRESSED = ("/auth/", "/documents/")
@@ -72,29 +82,68 @@ class RequestId:
 
 
 class Compression:
-    """gzip (Starlette's) for a client that accepts it, on answers of at least
-    ``COMPRESS_FROM_BYTES``, except under ``UNCOMPRESSED``. A request that does not ask
-    for gzip goes straight to the app."""
+    """brotli or gzip, whichever the client accepts (brotli first), on answers of at least
+    ``COMPRESS_FROM_BYTES``, except under ``UNCOMPRESSED``. A request that accepts neither
+    goes straight to the app."""
 
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
-        self.gzip = GZipMiddleware(
-            app, minimum_size=COMPRESS_FROM_BYTES, compresslevel=COMPRESS_LEVEL
-        )
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if (
-            scope["type"] == "http"
-            and _accepts_gzip(scope)
-            and not scope["path"].startswith(UNCOMPRESSED)
-        ):
-            await self.gzip(scope, receive, send)
-        else:
+        if scope["type"] != "http" or scope["path"].startswith(UNCOMPRESSED):
             await self.app(scope, receive, send)
+            return
+        accepted = accepted_encodings(scope)
+        responder: ASGIApp
+        if "br" in accepted:
+            responder = BrotliResponder(self.app, COMPRESS_FROM_BYTES)
+        elif "gzip" in accepted:
+            responder = GZipResponder(self.app, COMPRESS_FROM_BYTES, compresslevel=COMPRESS_LEVEL)
+        else:
+            responder = self.app
+        await responder(scope, receive, send)
 
 
-def _accepts_gzip(scope: Scope) -> bool:
-    return any(k == b"accept-encoding" and b"gzip" in v for k, v in scope["headers"])
+def accepted_encodings(scope: Scope) -> frozenset[str]:
+    """The codings ``Accept-Encoding`` names, less those it refuses with ``q=0``."""
+    accepted: set[str] = set()
+    for name, value in scope["headers"]:
+        if name != b"accept-encoding":
+            continue
+        for item in value.decode("latin-1").lower().split(","):
+            coding, _, parameters = item.partition(";")
+            quality = parameters.strip().removeprefix("q=").strip()
+            if quality and _refused(quality):
+                continue
+            accepted.add(coding.strip())
+    return frozenset(accepted)
+
+
+def _refused(quality: str) -> bool:
+    try:
+        return float(quality) == 0
+    except ValueError:
+        return False
+
+
+class BrotliResponder(IdentityResponder):
+    """Starlette's responder (size threshold, excluded types, ranges, ``Vary``) with
+    brotli in place of gzip."""
+
+    content_encoding = "br"
+
+    def __init__(self, app: ASGIApp, minimum_size: int) -> None:
+        super().__init__(app, minimum_size, exclude_content_types=DEFAULT_EXCLUDED_CONTENT_TYPES)
+        self.compressor = brotli.Compressor(quality=BROTLI_QUALITY)
+
+    async def apply_compression(self, body: bytes, *, more_body: bool) -> bytes:
+        if len(body) >= IN_THREAD_FROM_BYTES:
+            return await anyio.to_thread.run_sync(self._compress, body, more_body)
+        return self._compress(body, more_body)
+
+    def _compress(self, body: bytes, more_body: bool) -> bytes:
+        head = bytes(self.compressor.process(body))
+        return head + bytes(self.compressor.flush() if more_body else self.compressor.finish())
 
 
 def cors(origins: tuple[str, ...]) -> list[Middleware]:

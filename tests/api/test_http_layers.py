@@ -1,4 +1,4 @@
-"""What every answer passes through: CORS for the configured origins, gzip for large
+"""What every answer passes through: CORS for the configured origins, brotli or gzip for large
 answers a client accepts compressed, and the request id echoed."""
 
 from __future__ import annotations
@@ -8,6 +8,7 @@ import json
 import re
 from collections.abc import AsyncIterator
 
+import brotli
 import httpx
 import pytest
 
@@ -189,6 +190,61 @@ async def test_graphiqls_script_is_gzipped(client: httpx.AsyncClient) -> None:
     assert response.headers["content-encoding"] == "gzip"
     assert len(raw) < len(script) / 4
     assert gzip.decompress(raw) == script
+
+
+async def test_brotli_is_preferred_when_accepted(client: httpx.AsyncClient, office: Staff) -> None:
+    plain = await client.post(
+        "/graphql",
+        json={"query": LARGE},
+        headers={**office.headers, "Accept-Encoding": "identity"},
+    )
+    response, raw = await _raw(
+        client,
+        "POST",
+        "/graphql",
+        json={"query": LARGE},
+        headers={**office.headers, "Accept-Encoding": "gzip, deflate, br"},
+    )
+
+    assert response.headers["content-encoding"] == "br"
+    assert response.headers["vary"] == "Accept-Encoding"
+    assert int(response.headers["content-length"]) == len(raw) < len(plain.content) / 4
+    assert json.loads(brotli.decompress(raw)) == plain.json()
+
+
+async def test_graphiqls_script_is_sent_in_brotli(client: httpx.AsyncClient) -> None:
+    script = (STATIC / "graphiql" / "graphiql.min.js").read_bytes()
+
+    response, raw = await _raw(
+        client, "GET", "/static/graphiql/graphiql.min.js", headers={"Accept-Encoding": "br"}
+    )
+
+    assert response.headers["content-encoding"] == "br"
+    assert len(raw) < len(script) / 5
+    assert brotli.decompress(raw) == script
+
+
+async def test_a_coding_refused_with_q_0_is_not_used(
+    client: httpx.AsyncClient, office: Staff
+) -> None:
+    response, raw = await _raw(
+        client,
+        "POST",
+        "/graphql",
+        json={"query": LARGE},
+        headers={**office.headers, "Accept-Encoding": "br;q=0, gzip;q=0.5"},
+    )
+    refused_all, plain = await _raw(
+        client,
+        "POST",
+        "/graphql",
+        json={"query": LARGE},
+        headers={**office.headers, "Accept-Encoding": "br;q=0.0, gzip; q=0"},
+    )
+
+    assert response.headers["content-encoding"] == "gzip"
+    assert json.loads(gzip.decompress(raw)) == json.loads(plain)
+    assert "content-encoding" not in refused_all.headers
 
 
 async def test_the_oauth_endpoints_are_never_compressed_however_large(
