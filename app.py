@@ -11,6 +11,7 @@ import strawberry
 from sqlalchemy.ext.asyncio import AsyncEngine
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
+from starlette.middleware import Middleware
 from starlette.types import ExceptionHandler
 
 from auth.links import DownloadLinks
@@ -20,7 +21,8 @@ from db.engine import DATABASE_ERRORS, create_engine
 from db.invitations import InvitationPolicy
 from db.roles import check_runtime_role
 from domain.viewer import STAFF_ROLES, Role
-from endpoints import downloads, errors, graphql, health, invitations, static, token
+from endpoints import downloads, errors, graphql, health, invitations, passwords, static, token
+from endpoints.middleware import Compression, LayeredStarlette, RequestId, cors
 from mail.smtp import configured_mailer
 from postgres import embedded
 from resolvers.views import client_schema, staff_schema
@@ -88,7 +90,14 @@ def create_app(settings: Settings | None = None) -> Starlette:
             await store.close()
             await engine.dispose()
 
-    return Starlette(routes=ROUTES, lifespan=lifespan, exception_handlers=HANDLERS)
+    return LayeredStarlette(
+        routes=ROUTES,
+        lifespan=lifespan,
+        exception_handlers=HANDLERS,
+        # The request id and CORS wrap the error handling too: even a 500 carries them.
+        outer=[Middleware(RequestId), *cors(settings.cors_origins)],
+        middleware=[Middleware(Compression)],
+    )
 
 
 def compiled_reads(
@@ -117,6 +126,7 @@ ROUTES = [
     *graphql.routes,
     *token.routes,
     *invitations.routes,
+    *passwords.routes,
     *downloads.routes,
     *health.routes,
     *static.routes,

@@ -85,6 +85,40 @@ class SmtpServer:
         )
 
 
+DEFAULT_PORTS = {"http": 80, "https": 443}
+
+
+def _origin(entry: str) -> str:
+    """``entry`` as a browser serialises an origin (lower case, no default port), or
+    ConfigurationError: a scheme and a host, a port at most, nothing else."""
+    refusal = (
+        f"CAUSA_CORS_ORIGINS: {entry!r} is not an origin: give the scheme, the host and "
+        "the port if not the default, e.g. https://app.example.com, with no path and no *"
+    )
+    parts = urlsplit(entry)
+    try:
+        port = parts.port
+    except ValueError:
+        raise ConfigurationError(refusal) from None
+    if (
+        parts.scheme.lower() not in DEFAULT_PORTS
+        or not parts.hostname
+        or "*" in entry
+        or not entry.isprintable()
+        or " " in entry
+        or parts.username is not None
+        or parts.path
+        or entry.endswith(("?", "#"))
+        or parts.query
+        or parts.fragment
+    ):
+        raise ConfigurationError(refusal)
+    scheme = parts.scheme.lower()
+    host = f"[{parts.hostname}]" if ":" in parts.hostname else parts.hostname
+    default = port is None or port == DEFAULT_PORTS[scheme]
+    return f"{scheme}://{host}" if default else f"{scheme}://{host}:{port}"
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="CAUSA_", frozen=True)
 
@@ -126,6 +160,12 @@ class Settings(BaseSettings):
     login_address_window: int = Field(default=3600, ge=60, le=86_400)
     trusted_proxies: Annotated[tuple[str, ...], NoDecode] = ()
 
+    # Forgotten passwords: how long an e-mailed link works (seconds), and the requests a
+    # login and an address may make (each counted like a failed sign-in, apart from them).
+    password_reset_ttl: int = Field(default=3600, ge=300, le=7 * 86_400)
+    password_resets_per_login: int = Field(default=3, ge=1)
+    password_resets_per_address: int = Field(default=10, ge=1)
+
     @field_validator("trusted_proxies", mode="before")
     @classmethod
     def _addresses_or_networks(cls, value: object) -> tuple[str, ...]:
@@ -143,6 +183,18 @@ class Settings(BaseSettings):
             except ValueError:
                 raise ValueError(f"{entry!r} is not an IP address or network") from None
         return tuple(trusted)
+
+    # Browser apps on other origins: each exactly as a browser sends it in Origin,
+    # ``https://app.example.com[:port]``, separated by commas (none: no CORS headers).
+    cors_origins: Annotated[tuple[str, ...], NoDecode] = ()
+
+    @field_validator("cors_origins", mode="before")
+    @classmethod
+    def _origins(cls, value: object) -> tuple[str, ...]:
+        entries = value.split(",") if isinstance(value, str) else value
+        if not isinstance(entries, list | tuple):
+            raise ConfigurationError("CAUSA_CORS_ORIGINS: give origins separated by commas")
+        return tuple(_origin(str(entry).strip()) for entry in entries if str(entry).strip())
 
     @model_validator(mode="after")
     def _safe_to_run(self) -> Settings:

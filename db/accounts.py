@@ -186,9 +186,15 @@ async def revoke_session(db: Db, *, office_id: uuid.UUID, session_id: uuid.UUID)
     await _end_sessions(db, office_id, auth_sessions.c.id == session_id)
 
 
-async def end_sessions(db: Db, *, office_id: uuid.UUID, account_id: uuid.UUID) -> None:
-    """Every session of the account ends: its next request, by any token, is refused."""
-    await _end_sessions(db, office_id, auth_sessions.c.account_id == account_id)
+async def end_sessions(
+    db: Db, *, office_id: uuid.UUID, account_id: uuid.UUID, keep: uuid.UUID | None = None
+) -> None:
+    """Every session of the account ends (but ``keep``, when given): its next request, by
+    any token, is refused."""
+    which = auth_sessions.c.account_id == account_id
+    if keep is not None:
+        which = sa.and_(which, auth_sessions.c.id != keep)
+    await _end_sessions(db, office_id, which)
 
 
 async def _end_sessions(db: Db, office_id: uuid.UUID, which: sa.ColumnElement[bool]) -> None:

@@ -33,10 +33,11 @@ Compose = Callable[..., Letter]
 class InvitationPolicy:
     base_url: str
     ttl: int
+    page: str = "invitation"  # the page that opens the link; "password-reset" for a reset
 
     def url(self, token: str) -> str:
         # In the fragment, the token never reaches a server's or a proxy's logs.
-        return f"{self.base_url}/invitation#token={token}"
+        return f"{self.base_url}/{self.page}#token={token}"
 
 
 @dataclass(frozen=True, slots=True)
@@ -57,18 +58,27 @@ class InvitationRefused(Exception):
 
 
 async def issue(
-    db: Db, *, account: RowMapping, office_id: uuid.UUID, policy: InvitationPolicy, letter: Compose
+    db: Db,
+    *,
+    account: RowMapping,
+    office_id: uuid.UUID,
+    policy: InvitationPolicy,
+    letter: Compose,
+    renewable: bool = True,
 ) -> Issued:
     """A new invitation for ``account`` (its ``id``, ``name``, ``email``), queued as an e-mail.
 
     The outbox keeps the e-mail without its link: the link reaches only the recipient,
-    and the granter in the answer.
+    and the granter in the answer. Sent again from the outbox, the e-mail gets a new
+    link (renewed_letter), unless it is not ``renewable`` (a password reset, which its
+    recipient asks for again): it is then sent as kept.
     """
     office = await db.scalar(sa.select(offices.c.name).where(offices.c.id == office_id))
     link = _Link.new(office_id, policy)
     composed = link.letter(letter, account, office)
     message = await outbox.queue(db, office_id=office_id, letter=composed)
-    await link.store(db, account_id=account["id"], message_id=message["id"])
+    message_id = message["id"] if renewable else None
+    await link.store(db, account_id=account["id"], message_id=message_id)
     return Issued(token=link.token, url=link.url, expires_at=link.expires_at, message=message)
 
 
@@ -95,7 +105,7 @@ class _Link:
             expires_at=self.expires_at,
         )
 
-    async def store(self, db: Db, *, account_id: uuid.UUID, message_id: uuid.UUID) -> None:
+    async def store(self, db: Db, *, account_id: uuid.UUID, message_id: uuid.UUID | None) -> None:
         """Only the digest is stored; the invitations before it for the account end."""
         await withdraw(db, office_id=self.office_id, account_id=account_id)
         await db.execute(

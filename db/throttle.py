@@ -84,22 +84,23 @@ class _Busy(Exception):
     """No room now, only because other attempts are still being checked."""
 
 
-def email_key(email: str) -> bytes:
-    return _digest("email", email.strip().lower())
+def email_key(email: str, kind: str = "email") -> bytes:
+    """The e-mail's key; another ``kind`` counts apart from sign-in (password resets)."""
+    return _digest(kind, email.strip().lower())
 
 
-def address_key(host: str) -> bytes:
-    """An IPv4 address, or the /64 network of an IPv6 one."""
+def address_key(host: str, kind: str = "address") -> bytes:
+    """An IPv4 address, or the /64 network of an IPv6 one; ``kind`` as for email_key."""
     try:
         address = ipaddress.ip_address(host)
     except ValueError:
-        return _digest("address", host)
+        return _digest(kind, host)
     if isinstance(address, ipaddress.IPv6Address):
         if address.ipv4_mapped is None:
             network = ipaddress.IPv6Network((address, IPV6_NETWORK), strict=False)
-            return _digest("address", str(network))
+            return _digest(kind, str(network))
         address = address.ipv4_mapped
-    return _digest("address", str(address))
+    return _digest(kind, str(address))
 
 
 def _digest(kind: str, value: str) -> bytes:

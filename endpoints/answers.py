@@ -66,9 +66,13 @@ def operation(body: bytes) -> Operation | None:
 
 
 async def answer(
-    request: Request[Any], reads: Reads, claims: AccessClaims, body: bytes
+    request: Request[Any], reads: Reads, claims: AccessClaims, body: bytes, content_type: str
 ) -> Response | None:
-    """The answer of the compiled path, or None when the executor must give it."""
+    """The answer of the compiled path, or None when the executor must give it.
+
+    Only an operation that ran gets here, so its status is 200 whichever GraphQL media
+    type the client accepts; ``content_type`` names the one it does.
+    """
     found = operation(body)
     if found is None:
         return None
@@ -99,7 +103,7 @@ async def answer(
         version = row["data_version"]
         if cache is not None and (stored := cache.get(key, version)) is not None:
             reads.counts["cached"] += 1
-            return _json(stored)
+            return Response(stored, media_type=content_type)
         if values is None:
             values = reads.values(plan, found.variables, claims.role)
             if values is None:
@@ -119,12 +123,8 @@ async def answer(
     if cache is not None:
         lifetime = links.ttl / 2 if plan.downloads else float("inf")
         cache.put(key, Stored(version, body_out, time.monotonic() + lifetime))
-    return _json(body_out)
+    return Response(body_out, media_type=content_type)
 
 
 def _signer(links: DownloadLinks, viewer: Viewer) -> Callable[[str], str]:
     return lambda document_id: links.url(viewer, uuid.UUID(document_id))
-
-
-def _json(body: bytes) -> Response:
-    return Response(body, media_type="application/json")

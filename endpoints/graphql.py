@@ -14,27 +14,43 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 from strawberry.asgi import GraphQL
+from strawberry.http import GraphQLHTTPResponse
+from strawberry.types import ExecutionResult
 
 from auth.tokens import InvalidToken
 from db import accounts
 from domain.viewer import STAFF_ROLES, Role
 from endpoints import answers, static
+from endpoints.media import (
+    CONTENT_TYPES,
+    GRAPHQL_RESPONSE,
+    JSON,
+    is_json,
+    is_request_error,
+    negotiate,
+    without_data,
+)
 from endpoints.requests import media_type, read_body
 from mail import delivery
 from schema.context import Context, State
 from schema.errors import ErrorCode
 
 MULTIPART_OVERHEAD = 1024 * 1024  # the operations, the map and the part headers
+NOT_ACCEPTABLE = f"The answer is {GRAPHQL_RESPONSE} or {JSON}: send an Accept that takes one."
 
 
-def graphql_error(status: int, message: str, code: ErrorCode, **headers: str) -> JSONResponse:
+def graphql_error(
+    status: int, message: str, code: ErrorCode, media: str = JSON, **headers: str
+) -> JSONResponse:
     body = {"errors": [{"message": message, "extensions": {"code": code.value}}]}
-    return JSONResponse(body, status_code=status, headers=headers)
+    return JSONResponse(body, status_code=status, headers=headers, media_type=CONTENT_TYPES[media])
 
 
-def unauthenticated(message: str, error: str | None = None) -> JSONResponse:
+def unauthenticated(message: str, media: str, error: str | None = None) -> JSONResponse:
     challenge = 'Bearer realm="causa"' + (f', error="{error}"' if error else "")
-    return graphql_error(401, message, ErrorCode.UNAUTHENTICATED, **{"WWW-Authenticate": challenge})
+    return graphql_error(
+        401, message, ErrorCode.UNAUTHENTICATED, media, **{"WWW-Authenticate": challenge}
+    )
 
 
 async def graphql(request: Request[State]) -> Response:
@@ -44,30 +60,36 @@ async def graphql(request: Request[State]) -> Response:
         return graphql_error(
             405, "Send GraphQL operations with POST.", ErrorCode.BAD_USER_INPUT, Allow="POST"
         )
+    media = negotiate(request.headers.get("accept"))
+    if media is None:
+        return graphql_error(406, NOT_ACCEPTABLE, ErrorCode.BAD_USER_INPUT)
     scheme, _, token = request.headers.get("authorization", "").partition(" ")
     if scheme.lower() != "bearer" or not token.strip():
-        return unauthenticated("Sign in: send Authorization: Bearer <access token>.")
+        return unauthenticated("Sign in: send Authorization: Bearer <access token>.", media)
     try:
         claims = request.state["signer"].read(token.strip())
     except InvalidToken:
-        return unauthenticated("The access token is invalid or expired.", "invalid_token")
+        return unauthenticated("The access token is invalid or expired.", media, "invalid_token")
+    ended = "The session has ended; sign in again."
     try:
-        refusal = await _check_body(request, claims.role)
+        refusal = await _check_body(request, claims.role, media)
         if refusal is not None:
             return refusal
         reads = request.state["reads"]
         if reads is not None and media_type(request) == "application/json":
             try:
-                compiled = await answers.answer(request, reads, claims, await request.body())
+                compiled = await answers.answer(
+                    request, reads, claims, await request.body(), CONTENT_TYPES[media]
+                )
             except answers.SessionEnded:
-                return unauthenticated("The session has ended; sign in again.", "invalid_token")
+                return unauthenticated(ended, media, "invalid_token")
             if compiled is not None:
                 return compiled
         if reads is not None:
             reads.counts["executor"] += 1
         async with accounts.checked_transaction(request.state["engine"], claims) as (db, checked):
             if checked is None:
-                return unauthenticated("The session has ended; sign in again.", "invalid_token")
+                return unauthenticated(ended, media, "invalid_token")
             viewer = checked.viewer
             # The viewer's role picks the view: a client's has only @principal fields.
             view = request.state["views"][viewer.is_staff]
@@ -77,6 +99,7 @@ async def graphql(request: Request[State]) -> Response:
             )  # typed for any state
             if context.database_error is not None:
                 raise context.database_error
+        response.headers["content-type"] = CONTENT_TYPES[media]
         mailer = request.state["mailer"]
         if db.queued_mail and mailer is not None:
             response.background = BackgroundTask(
@@ -86,38 +109,49 @@ async def graphql(request: Request[State]) -> Response:
     except (GraphQLHTTPException, HTTPException) as error:  # a malformed body
         status = error.status_code
         reason = error.reason if isinstance(error, GraphQLHTTPException) else str(error.detail)
-        return graphql_error(status, reason, ErrorCode.BAD_USER_INPUT)
+        return graphql_error(status, reason, ErrorCode.BAD_USER_INPUT, media)
     finally:
         await request.close()  # the temporary files of an upload
 
 
-async def _check_body(request: Request[State], role: Role) -> Response | None:
-    """A refusal when the body is too large for the viewer, else None.
+async def _check_body(request: Request[State], role: Role, media: str) -> Response | None:
+    """A refusal when the body is not JSON (nor an upload, from staff) or is too large for
+    the viewer, else None.
 
     An upload (multipart, staff only) is capped by its declared length and spooled to
     temporary files here, before the request takes a database connection: a slow sender
     holds no connection while its bytes arrive. Any other body is read within its limit.
     """
     settings = request.state["settings"]
-    if role in STAFF_ROLES and media_type(request) == "multipart/form-data":
+    uploads = role in STAFF_ROLES
+    if uploads and media_type(request) == "multipart/form-data":
         declared = request.headers.get("content-length", "")
         limit = settings.max_upload_bytes + MULTIPART_OVERHEAD
         if not declared.isdigit():
             return graphql_error(
-                411, "Send uploads with a Content-Length.", ErrorCode.BAD_USER_INPUT
+                411, "Send uploads with a Content-Length.", ErrorCode.BAD_USER_INPUT, media
             )
         if int(declared) > limit:
             return graphql_error(
                 413,
                 f"The upload exceeds the limit of {settings.max_upload_bytes:,} bytes.",
                 ErrorCode.BAD_USER_INPUT,
+                media,
             )
         await request.form()  # kept by the request, for the GraphQL view to read
         return None
+    if not is_json(request.headers.get("content-type", "")):
+        accepted = "application/json" + (" (or multipart/form-data, for uploads)" * uploads)
+        return graphql_error(
+            415, f"Send the operation as {accepted}.", ErrorCode.BAD_USER_INPUT, media
+        )
     limits = settings.limits_for(role)
     if await read_body(request, limits.body_bytes) is None:
         return graphql_error(
-            413, f"The request body exceeds {limits.body_bytes} bytes.", ErrorCode.BAD_USER_INPUT
+            413,
+            f"The request body exceeds {limits.body_bytes} bytes.",
+            ErrorCode.BAD_USER_INPUT,
+            media,
         )
     return None
 
@@ -140,6 +174,29 @@ class GraphQLView(GraphQL[Context, None]):
         if _nesting(value) > MAX_JSON_NESTING:
             raise GraphQLHTTPException(400, TOO_DEEP)
         return value
+
+    async def process_result(
+        self, request: Request, result: ExecutionResult
+    ) -> GraphQLHTTPResponse:
+        """Strawberry's shape, without ``data`` for a request error in graphql-response+json."""
+        formatted = await super().process_result(request, result)
+        if (
+            is_request_error(result)
+            and negotiate(request.headers.get("accept")) == GRAPHQL_RESPONSE
+        ):
+            return cast(GraphQLHTTPResponse, without_data(cast(dict[str, Any], formatted)))
+        return formatted
+
+    def create_response(
+        self,
+        response_data: GraphQLHTTPResponse | list[GraphQLHTTPResponse],
+        sub_response: Response,
+    ) -> Response:
+        """A 400 for an answer without ``data`` (an operation that never ran), else a 200."""
+        response = super().create_response(response_data, sub_response)
+        if isinstance(response_data, dict) and "data" not in response_data:
+            response.status_code = 400
+        return response
 
     async def parse_multipart(self, request: Any) -> dict[str, Any]:
         form = (await request.get_form_data()).form

@@ -109,7 +109,7 @@ async def token(request: Request[State]) -> Response:
     return JSONResponse(outcome, headers=NO_STORE)
 
 
-def _attempt(request: Request[State], email: str) -> throttle.Attempt:
+def sign_in_attempt(request: Request[State], email: str) -> throttle.Attempt:
     settings = request.state["settings"]
     limits = throttle.Limits(
         per_email=settings.login_failures_per_account,
@@ -124,7 +124,7 @@ def _attempt(request: Request[State], email: str) -> throttle.Attempt:
 async def _password_grant(request: Request[State], form: FormData) -> Outcome:
     email, password = _param(form, "username"), _param(form, "password")
     office = form.get("office")
-    attempt = _attempt(request, email)
+    attempt = sign_in_attempt(request, email)
     engine = request.state["engine"]
     # The attempt takes its place among those being checked, committed, before any
     # password is checked: attempts arriving together cannot all slip under the limits.

@@ -85,3 +85,34 @@ O link pode ser usado uma única vez e vale até
 """
     subject = f"Seu acesso à equipe — {_one_line(office)}"
     return Letter(recipient, subject, body, admin_only=True, secret=url)
+
+
+def password_reset(
+    *,
+    recipient: str,
+    name: str,
+    office: str,
+    url: str,
+    expires_at: datetime,
+    admin_only: bool = False,
+) -> Letter:
+    body = f"""Olá, {name}.
+
+Recebemos um pedido para criar uma nova senha para o seu acesso a {office}.
+
+Seu login é este e-mail: {recipient}
+
+Para criar a nova senha, abra o link abaixo:
+
+{url}
+
+O link pode ser usado uma única vez e vale até
+{_when(expires_at)}.
+Ao criar a nova senha, todas as sessões abertas com a senha antiga são encerradas.
+
+Se não foi você quem pediu, ignore esta mensagem: sua senha continua a mesma.
+
+{office}
+"""
+    subject = f"Criar uma nova senha — {_one_line(office)}"
+    return Letter(recipient, subject, body, admin_only=admin_only, secret=url)

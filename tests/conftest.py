@@ -7,20 +7,16 @@ import os
 import secrets
 import shutil
 import tempfile
-import threading
-import time
 from collections.abc import AsyncIterator, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import httpx
 import pytest
-import uvicorn
 from sqlalchemy import event, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from app import create_app
 from db import migrate
 from db.engine import create_engine
 from postgres import embedded
@@ -29,7 +25,7 @@ from settings import Settings
 from tests.factories import Credentials, Staff, StatementCounter, new_admin, new_office
 from tests.mailbox import Mailbox
 from tests.processes import free_port
-from tests.serving import Served, http_client, serving
+from tests.serving import Served, http_client, live, serving
 
 
 @pytest.fixture(scope="session")
@@ -133,20 +129,8 @@ def statements(engine: AsyncEngine) -> Iterator[StatementCounter]:
 @pytest.fixture(scope="session")
 def live_server(settings: Settings) -> Iterator[str]:
     """The app served by uvicorn on a loopback port, for the browser."""
-    port = free_port()
-    server = uvicorn.Server(
-        uvicorn.Config(create_app(settings), host="127.0.0.1", port=port, log_level="warning")
-    )
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 20
-    while not server.started:
-        if time.monotonic() > deadline or not thread.is_alive():
-            raise RuntimeError("the live server did not start")
-        time.sleep(0.05)
-    yield f"http://127.0.0.1:{port}"
-    server.should_exit = True
-    thread.join(timeout=10)
+    with live(settings) as base_url:
+        yield base_url
 
 
 @pytest.fixture

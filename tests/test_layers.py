@@ -29,6 +29,8 @@ NO_VIEWER = {
         "rotate_refresh",
     },
     "db.invitations": {"accept", "issue", "renewed_letter", "withdraw"},
+    # One's own password: a session's account acts for itself, a reset for its office.
+    "db.passwords": {"change", "holder", "issue_reset", "reset_candidates"},
     "db.session": {"act_as"},  # sets the viewer for row-level security
     # The command line's work for an office, before any account exists.
     "db.court": {"office_importer"},

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from domain.viewer import Role
@@ -58,3 +60,38 @@ def test_limits_follow_the_role() -> None:
     assert settings.limits_for(Role.LAWYER).depth == 6
     assert settings.limits_for(Role.CLIENT) == CLIENT_LIMITS.at_most(settings.staff_limits)
     assert settings.limits_for(Role.CLIENT).depth == 6
+
+
+@pytest.mark.parametrize(
+    "origins",
+    [
+        "*",
+        "https://*.example.com",
+        "https://app.example.com/",
+        "https://app.example.com/app",
+        "app.example.com",
+        "ftp://app.example.com",
+        "https://user@app.example.com",
+        "https://app.example.com:99999",
+        "https://app.example.com?x=1",
+        "https://app.example.com, null",
+    ],
+)
+def test_a_cors_origin_that_is_no_origin_is_refused_when_read(origins: str) -> None:
+    wrong = origins.split(",")[-1].strip()  # the entry that is named
+    message = re.escape(f"CAUSA_CORS_ORIGINS: {wrong!r} is not an origin: give the scheme")
+    with pytest.raises(ConfigurationError, match=message):
+        Settings(cors_origins=origins)
+
+
+def test_cors_origins_are_read_as_a_browser_sends_them(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv(
+        "CAUSA_CORS_ORIGINS", "https://App.Example.com:443, http://127.0.0.1:5173,,http://[::1]"
+    )
+
+    assert Settings().cors_origins == (
+        "https://app.example.com",
+        "http://127.0.0.1:5173",
+        "http://[::1]",
+    )
+    assert Settings(cors_origins="").cors_origins == ()

@@ -111,11 +111,14 @@ async def test_malformed_json_body_is_a_400(client: httpx.AsyncClient, office: S
     assert only_code(response.json()) == "BAD_USER_INPUT"
 
 
-async def test_text_plain_body_is_a_400(client: httpx.AsyncClient, office: Staff) -> None:
+async def test_text_plain_body_is_a_415(client: httpx.AsyncClient, office: Staff) -> None:
     response = await post(client, office.token, VIEWER.encode(), "text/plain")
 
-    assert response.status_code == 400
+    assert response.status_code == 415
     assert only_code(response.json()) == "BAD_USER_INPUT"
+    assert error(response.json())["message"] == (
+        "Send the operation as application/json (or multipart/form-data, for uploads)."
+    )
 
 
 async def test_a_batch_of_operations_is_a_400(client: httpx.AsyncClient, office: Staff) -> None:
