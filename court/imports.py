@@ -56,7 +56,7 @@ async def import_into_case(
     """Import a DataJud answer about this folder's process (and no other) into the folder."""
     case = await get_case(db, viewer=viewer, case_id=case_id)
     if case is None:
-        raise Missing("caseId", f"No case with the id {case_id}.")
+        raise Missing("caseId", "No case has that id.")
     if case["cnj_number"] is None:
         raise InvalidValue("caseId", "The case has no CNJ number to match court data with.")
     processes = [_about(process, case["cnj_number"]) for process in read_payload(payload)]

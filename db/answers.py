@@ -235,6 +235,22 @@ def cursor(position: Json) -> Json:
     return sa.func.translate(base64, text("+/"), text("-_"))
 
 
+def global_id(type_name: str, keys: Sequence[Json]) -> Json:
+    """schema/ids.py's global id of ``type_name`` and its key (the ``keys`` joined by
+    ":"). PostgreSQL's base64 breaks lines every 76 characters: a key that long (a case
+    party's) has them taken out."""
+    written = text(type_name + ":")
+    for n, key in enumerate(keys):
+        written = written.op("||")(
+            sa.cast(key, sa.Text()) if n == 0 else text(":").op("||")(sa.cast(key, sa.Text()))
+        )
+    base64 = sa.func.encode(sa.func.convert_to(written, text("UTF8")), text("base64"))
+    if len(type_name) + 1 + 37 * len(keys) - 1 <= BASE64_LINE:
+        return base64
+    return sa.func.translate(base64, text("\n"), text(""))
+
+
+BASE64_LINE = 57  # bytes that PostgreSQL's base64 writes on one line (76 characters)
 EMPTY_LIST: Json = sa.literal_column("'[]'::json")
 
 

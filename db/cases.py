@@ -189,7 +189,7 @@ async def update_case(
     db: Db, *, viewer: Viewer, case_id: uuid.UUID, changes: CaseUpdate
 ) -> RowMapping:
     if await get_case(db, viewer=viewer, case_id=case_id) is None:
-        raise Missing("id", f"No case with the id {case_id}.")
+        raise Missing("id", "No case has that id.")
     cleaned = await _clean(db, viewer, changes.given())
     if "folder" in cleaned and cleaned["folder"] is None:
         raise InvalidValue("folder", "folder must not be null.")
@@ -219,7 +219,7 @@ def _folder_taken(folder: str) -> InvalidValue:
 
 async def require_case(db: Db, *, viewer: Viewer, case_id: uuid.UUID) -> None:
     if await get_case(db, viewer=viewer, case_id=case_id) is None:
-        raise Missing(camel("case_id"), f"No case with the id {case_id}.")
+        raise Missing(camel("case_id"), "No case has that id.")
 
 
 async def add_party(
@@ -235,7 +235,7 @@ async def add_party(
     await require_case(db, viewer=viewer, case_id=case_id)
     person = await get_person(db, viewer=viewer, person_id=person_id)
     if person is None:
-        raise Missing(camel("person_id"), f"No person with the id {person_id}.")
+        raise Missing(camel("person_id"), "No person has that id.")
     statement = insert(case_parties).values(
         office_id=viewer.office_id,
         case_id=case_id,

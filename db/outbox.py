@@ -119,4 +119,4 @@ async def require_message(db: Db, *, viewer: Viewer, message_id: uuid.UUID) -> N
         )
     )
     if visible is None:
-        raise Missing("id", f"No message with the id {message_id}.")
+        raise Missing("id", "No message has that id.")

@@ -95,7 +95,7 @@ async def update_person(
 ) -> RowMapping:
     current = await get_person(db, viewer=viewer, person_id=person_id)
     if current is None:
-        raise Missing("id", f"No person with the id {person_id}.")
+        raise Missing("id", "No person has that id.")
     values = changes.given()
     if "kind" in values and changes.kind is None:
         raise InvalidValue("kind", "kind must not be null.")

@@ -65,7 +65,7 @@ async def grant_portal_access(
     """
     person = await get_person(db, viewer=viewer, person_id=person_id)
     if person is None:
-        raise Missing("personId", f"No person with the id {person_id}.")
+        raise Missing("personId", "No person has that id.")
     login = validators.email(email).lower()
     # Grants for one person take turns, so that the second of two at once renews the
     # account the first made, rather than taking its login for another's.
@@ -140,7 +140,7 @@ async def revoke_portal_access(
 ) -> RowMapping | None:
     """Disable the person's login at once; None when access was never granted."""
     if await get_person(db, viewer=viewer, person_id=person_id) is None:
-        raise Missing("personId", f"No person with the id {person_id}.")
+        raise Missing("personId", "No person has that id.")
     account = await db.row(
         sa.update(accounts)
         .where(_client_of(viewer, person_id))

@@ -63,7 +63,7 @@ async def require_staff(
         sa.select(accounts.c.id).where(visible_staff(viewer), accounts.c.id == account_id)
     )
     if found is None:
-        raise Missing(field, f"No staff member of this office has the id {account_id}.")
+        raise Missing(field, "No staff member of this office has that id.")
 
 
 async def create_staff_member(
@@ -97,7 +97,7 @@ async def invite_staff_member(
         sa.select(*STAFF_COLUMNS).where(visible_staff(viewer), accounts.c.id == account_id)
     )
     if account is None:
-        raise Missing("id", f"No staff member of this office has the id {account_id}.")
+        raise Missing("id", "No staff member of this office has that id.")
     if account["disabled_at"] is not None:
         raise InvalidValue("id", "The account is disabled: enable it before inviting it.")
     return await _invite(db, viewer, account, policy), account
@@ -130,7 +130,7 @@ async def set_staff_disabled(
         .returning(*STAFF_COLUMNS)
     )
     if row is None:
-        raise Missing("id", f"No staff member of this office has the id {account_id}.")
+        raise Missing("id", "No staff member of this office has that id.")
     if disabled:
         await end_sessions(db, office_id=viewer.office_id, account_id=account_id)
         await withdraw(db, office_id=viewer.office_id, account_id=account_id)

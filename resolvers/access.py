@@ -38,7 +38,7 @@ class AccessMutation:
         issued, access = await portal.grant_portal_access(
             context.db,
             viewer=context.viewer,
-            person_id=parse_id(person_id, field="personId"),
+            person_id=parse_id(person_id, field="personId", type_name="Person"),
             email=email,
             policy=context.invitations,
         )
@@ -52,10 +52,11 @@ class AccessMutation:
         self, info: Info[Context, None], person_id: strawberry.ID
     ) -> PortalAccess:
         context = info.context
+        person = parse_id(person_id, field="personId", type_name="Person")
         access = await portal.revoke_portal_access(
-            context.db, viewer=context.viewer, person_id=parse_id(person_id, field="personId")
+            context.db, viewer=context.viewer, person_id=person
         )
-        return portal_access(access)
+        return portal_access(access, person)
 
     @strawberry.mutation(
         permission_classes=ADMIN_ONLY,
@@ -87,7 +88,7 @@ class AccessMutation:
         issued, account = await staff.invite_staff_member(
             context.db,
             viewer=context.viewer,
-            account_id=parse_id(id, field="id"),
+            account_id=parse_id(id, field="id", type_name="StaffMember"),
             policy=context.invitations,
         )
         return staff_invitation(issued, account)
@@ -118,7 +119,7 @@ class AccessMutation:
         row = await delivery.send_again(
             context.db,
             viewer=context.viewer,
-            message_id=parse_id(id, field="id"),
+            message_id=parse_id(id, field="id", type_name="OutboxMessage"),
             mailer=context.mailer,
             renew=invitations.renewal(context.invitations),
         )
@@ -132,7 +133,7 @@ async def _set_disabled(
     row = await staff.set_staff_disabled(
         context.db,
         viewer=context.viewer,
-        account_id=parse_id(id, field="id"),
+        account_id=parse_id(id, field="id", type_name="StaffMember"),
         disabled=disabled,
     )
     return from_row(StaffMember, row)

@@ -27,6 +27,9 @@ class CourtMutation:
     ) -> CourtImport:
         db, viewer = info.context.db, info.context.viewer
         result = await imports.import_into_case(
-            db, viewer=viewer, case_id=parse_id(case_id, field="caseId"), payload=payload
+            db,
+            viewer=viewer,
+            case_id=parse_id(case_id, field="caseId", type_name="Case"),
+            payload=payload,
         )
         return court_import(result)

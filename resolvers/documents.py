@@ -42,7 +42,7 @@ class DocumentMutation:
         row = await uploads.store_document(
             context.db,
             viewer=context.viewer,
-            case_id=parse_id(case_id, field="caseId"),
+            case_id=parse_id(case_id, field="caseId", type_name="Case"),
             upload=uploads.Upload(file=file.file, name=file.filename),
             title=title,
             source=origin,

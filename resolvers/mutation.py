@@ -50,7 +50,7 @@ class Mutation(AccessMutation, CourtMutation, DocumentMutation):
         row = await persons.update_person(
             db,
             viewer=viewer,
-            person_id=parse_id(id, field="id"),
+            person_id=parse_id(id, field="id", type_name="Person"),
             changes=written(input, PersonUpdate),
         )
         return from_row(Person, row)
@@ -69,7 +69,7 @@ class Mutation(AccessMutation, CourtMutation, DocumentMutation):
         row = await cases.update_case(
             db,
             viewer=viewer,
-            case_id=parse_id(id, field="id"),
+            case_id=parse_id(id, field="id", type_name="Case"),
             changes=written(input, CaseUpdate),
         )
         return from_row(Case, row)
@@ -90,8 +90,8 @@ class Mutation(AccessMutation, CourtMutation, DocumentMutation):
         row = await cases.add_party(
             db,
             viewer=viewer,
-            case_id=parse_id(case_id, field="caseId"),
-            person_id=parse_id(person_id, field="personId"),
+            case_id=parse_id(case_id, field="caseId", type_name="Case"),
+            person_id=parse_id(person_id, field="personId", type_name="Person"),
             role=role,
             is_client=is_client,
         )
@@ -107,8 +107,8 @@ class Mutation(AccessMutation, CourtMutation, DocumentMutation):
         return await cases.remove_party(
             db,
             viewer=viewer,
-            case_id=parse_id(case_id, field="caseId"),
-            person_id=parse_id(person_id, field="personId"),
+            case_id=parse_id(case_id, field="caseId", type_name="Case"),
+            person_id=parse_id(person_id, field="personId", type_name="Person"),
         )
 
     @strawberry.mutation(permission_classes=STAFF_ONLY)
@@ -119,7 +119,7 @@ class Mutation(AccessMutation, CourtMutation, DocumentMutation):
         row = await movements.add_movement(
             db,
             viewer=viewer,
-            case_id=parse_id(case_id, field="caseId"),
+            case_id=parse_id(case_id, field="caseId", type_name="Case"),
             movement=written(input, MovementCreate),
         )
         return from_row(Movement, row)
@@ -132,7 +132,7 @@ class Mutation(AccessMutation, CourtMutation, DocumentMutation):
         row = await tasks.create_task(
             db,
             viewer=viewer,
-            case_id=parse_id(case_id, field="caseId"),
+            case_id=parse_id(case_id, field="caseId", type_name="Case"),
             task=written(input, TaskCreate),
         )
         return from_row(Task, row)

@@ -6,11 +6,13 @@ import strawberry
 from strawberry.types import Info
 
 from db import cases, outbox, persons, staff
+from resolvers import nodes
 from schema.case import Case, Person
 from schema.context import Context
 from schema.directives import PRINCIPAL
 from schema.enums import CaseStatus, OutboxStatus
 from schema.ids import parse_id
+from schema.node import Node
 from schema.pagination import Connection, connection, window
 from schema.permissions import STAFF_ONLY
 from schema.portal import OutboxMessage
@@ -21,6 +23,23 @@ from schema.viewer import Viewer
 
 @strawberry.type
 class Query:
+    @strawberry.field(
+        directives=PRINCIPAL,
+        description="Any object by its global id; null when none is visible to the viewer.",
+    )
+    async def node(self, info: Info[Context, None], id: strawberry.ID) -> Node | None:
+        (found,) = await nodes.find(info, [id], field="id")
+        return found
+
+    @strawberry.field(
+        directives=PRINCIPAL,
+        description="Objects by their global ids, in the order asked; null where none is "
+        "visible. At most a page's size of ids.",
+    )
+    async def nodes(self, info: Info[Context, None], ids: list[strawberry.ID]) -> list[Node | None]:
+        nodes.check_count(ids, limit=info.context.page_size)
+        return await nodes.find(info, ids, field="ids")
+
     @strawberry.field(directives=PRINCIPAL)
     def viewer(self, info: Info[Context, None]) -> Viewer:
         viewer = info.context.viewer
@@ -52,7 +71,7 @@ class Query:
     async def case(self, info: Info[Context, None], id: strawberry.ID) -> Case | None:
         context = info.context
         row = await cases.get_case(
-            context.db, viewer=context.viewer, case_id=parse_id(id, field="id")
+            context.db, viewer=context.viewer, case_id=parse_id(id, field="id", type_name="Case")
         )
         return None if row is None else from_row(Case, row)
 
@@ -79,7 +98,9 @@ class Query:
     async def person(self, info: Info[Context, None], id: strawberry.ID) -> Person | None:
         context = info.context
         row = await persons.get_person(
-            context.db, viewer=context.viewer, person_id=parse_id(id, field="id")
+            context.db,
+            viewer=context.viewer,
+            person_id=parse_id(id, field="id", type_name="Person"),
         )
         return None if row is None else from_row(Person, row)
 

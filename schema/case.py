@@ -15,6 +15,8 @@ from strawberry.types import Info
 from schema.context import Context
 from schema.directives import PRINCIPAL
 from schema.enums import CaseStatus, LossRisk, PartyRole, PersonKind, Source
+from schema.ids import global_id
+from schema.node import Node
 from schema.pagination import Connection, connection, window
 from schema.permissions import STAFF_ONLY
 from schema.portal import PortalAccess, portal_access
@@ -30,7 +32,7 @@ async def _staff(info: Info[Context, None], key: uuid.UUID | None) -> StaffMembe
 
 
 @strawberry.type(description="An event in the life of a case; COURT ones came from the court.")
-class Movement:
+class Movement(Node):
     key: strawberry.Private[uuid.UUID]
     created_by_id: strawberry.Private[uuid.UUID | None]
     id: strawberry.ID = strawberry.field(directives=PRINCIPAL)
@@ -46,7 +48,7 @@ class Movement:
 
 
 @strawberry.type(description="A file of a case; COURT ones came from the court.")
-class Document:
+class Document(Node):
     key: strawberry.Private[uuid.UUID]
     uploaded_by_id: strawberry.Private[uuid.UUID | None]
     id: strawberry.ID = strawberry.field(directives=PRINCIPAL)
@@ -72,7 +74,7 @@ class Document:
 
 
 @strawberry.type(description="A task or deadline of the office in a case.")
-class Task:
+class Task(Node):
     key: strawberry.Private[uuid.UUID]
     assignee_id: strawberry.Private[uuid.UUID | None]
     id: strawberry.ID = strawberry.field(permission_classes=STAFF_ONLY)
@@ -86,14 +88,14 @@ class Task:
 
 
 @strawberry.type(description="A person's part in a case; isClient is the client tag.")
-class CaseParty:
+class CaseParty(Node):
     person: Person = strawberry.field(directives=PRINCIPAL)
     role: PartyRole = strawberry.field(directives=PRINCIPAL)
     is_client: bool = strawberry.field(directives=PRINCIPAL)
 
 
 @strawberry.type(description="A case folder of the office.")
-class Case:
+class Case(Node):
     key: strawberry.Private[uuid.UUID]
     responsible_lawyer_id: strawberry.Private[uuid.UUID | None]
     id: strawberry.ID = strawberry.field(directives=PRINCIPAL)
@@ -155,12 +157,15 @@ class Case:
 
 def party(row: Mapping[Any, Any]) -> CaseParty:
     return CaseParty(
-        person=from_row(Person, row, prefix="person_"), role=row["role"], is_client=row["is_client"]
+        id=global_id("CaseParty", f"{row['case_id']}:{row['person_id']}"),
+        person=from_row(Person, row, prefix="person_"),
+        role=row["role"],
+        is_client=row["is_client"],
     )
 
 
 @strawberry.type(description="A natural (CPF) or legal (CNPJ) person known to the office.")
-class Person:
+class Person(Node):
     key: strawberry.Private[uuid.UUID]
     id: strawberry.ID = strawberry.field(directives=PRINCIPAL)
     name: str = strawberry.field(directives=PRINCIPAL)
@@ -172,7 +177,7 @@ class Person:
 
     @strawberry.field(permission_classes=STAFF_ONLY)
     async def portal_access(self, info: Info[Context, None]) -> PortalAccess | None:
-        return portal_access(await info.context.loaders.portal_access.load(self.key))
+        return portal_access(await info.context.loaders.portal_access.load(self.key), self.key)
 
     @strawberry.field(
         permission_classes=STAFF_ONLY, description="The cases this person is a party to."

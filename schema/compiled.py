@@ -95,8 +95,11 @@ def _persons(arguments: Mapping[str, Any], page_size: int) -> dict[str, Any]:
     return {**_page(arguments, page_size), **searched}
 
 
-def _id(arguments: Mapping[str, Any], page_size: int) -> dict[str, Any]:
-    return {"id": parse_id(arguments["id"], field="id")}
+def _id_of(type_name: str) -> Reader:
+    def read(arguments: Mapping[str, Any], page_size: int) -> dict[str, Any]:
+        return {"id": parse_id(arguments["id"], field="id", type_name=type_name)}
+
+    return read
 
 
 def _include_disabled(arguments: Mapping[str, Any], page_size: int) -> dict[str, Any]:
@@ -123,9 +126,9 @@ class Link:
 
 LINKS: dict[tuple[str, str], Link] = {
     ("Query", "cases"): Link("page", answers.case_page, _cases),
-    ("Query", "case"): Link("one", answers.case_by_id, _id),
+    ("Query", "case"): Link("one", answers.case_by_id, _id_of("Case")),
     ("Query", "persons"): Link("page", answers.person_page, _persons),
-    ("Query", "person"): Link("one", answers.person_by_id, _id),
+    ("Query", "person"): Link("one", answers.person_by_id, _id_of("Person")),
     ("Query", "staffMembers"): Link("many", answers.staff_members, _include_disabled),
     ("Query", "outbox"): Link("page", answers.outbox_page, _status),
     ("Viewer", "person"): Link("one", answers.viewer_person),
@@ -153,6 +156,10 @@ NEVER_GRANTED: dict[str, Json] = {  # schema/portal.py: the access of a person w
     "grantedAt": sa.null(),
     "revokedAt": sa.null(),
     "lastLoginAt": sa.null(),
+}
+ID_KEYS = {  # the columns of a global id's key (schema/ids.py), when not the row's id
+    "CaseParty": ("case_id", "person_id"),
+    "PortalAccess": ("person_id",),
 }
 VIEWER_BINDS = {"email": "viewer_email", "role": "viewer_role"}
 DOWNLOAD_URL = ("Document", "downloadUrl")
@@ -403,6 +410,11 @@ class _Walk:
             return sa.bindparam(VIEWER_BINDS[name], type_=sa.String(), required=False)
         if row is None:
             raise Unsupported(f"{type_name}.{name}")
+        if name == "id":
+            columns = ID_KEYS.get(type_name, ("id",))
+            if not all(column in row for column in columns):
+                raise Unsupported(f"{type_name}.id")
+            return answers.global_id(type_name, [row[column] for column in columns])
         if type_name == "PortalAccess" and name == "enabled":
             return row["disabled_at"].is_(None)
         column = COLUMNS.get((type_name, name), _snake(name))
@@ -439,8 +451,10 @@ class _Walk:
         if link.kind == "one":
             found = answers.one(rows, lambda r: self.object(target, r, subfields, path))
             if target.name == "PortalAccess":
+                assert row is not None
                 never = [
-                    (key, self.never_granted(ns[0].name.value)) for key, ns in subfields.items()
+                    (key, self.never_granted(ns[0].name.value, row))
+                    for key, ns in subfields.items()
                 ]
                 return sa.func.coalesce(found, _json_object(never))
             return found
@@ -450,8 +464,12 @@ class _Walk:
         return self.page(target, rows, bind, subfields, path)
 
     @staticmethod
-    def never_granted(name: str) -> Json:
-        return answers.text("PortalAccess") if name == "__typename" else NEVER_GRANTED[name]
+    def never_granted(name: str, person: answers.Row) -> Json:
+        if name == "__typename":
+            return answers.text("PortalAccess")
+        if name == "id":
+            return answers.global_id("PortalAccess", [person["id"]])
+        return NEVER_GRANTED[name]
 
     def page(
         self,

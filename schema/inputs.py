@@ -22,7 +22,7 @@ from domain.fields import camel
 from schema.enums import CaseStatus, LossRisk, PersonKind, Role, Source
 from schema.ids import parse_id
 
-REFERENCES = ("responsible_lawyer_id", "assignee_id")
+REFERENCES = ("responsible_lawyer_id", "assignee_id")  # each a StaffMember's id
 
 Written = TypeVar(
     "Written", PersonCreate, PersonUpdate, CaseCreate, CaseUpdate, MovementCreate, TaskCreate
@@ -39,7 +39,7 @@ def written(data: object, model: type[Written]) -> Written:
     }
     for name in REFERENCES:
         if given.get(name) is not None:
-            given[name] = parse_id(given[name], field=camel(name))
+            given[name] = parse_id(given[name], field=camel(name), type_name="StaffMember")
     return model.model_validate(given)
 
 

@@ -11,13 +11,17 @@ from sqlalchemy import RowMapping
 
 from db.invitations import Issued
 from schema.enums import OutboxStatus
+from schema.ids import global_id
+from schema.node import Node
 from schema.permissions import STAFF_ONLY
 from schema.rows import from_row
 from schema.staff import StaffMember
 
 
 @strawberry.type(description="A person's access to the client portal.")
-class PortalAccess:
+class PortalAccess(Node):
+    key: strawberry.Private[uuid.UUID]  # the person's: an access is known by its person
+    id: strawberry.ID = strawberry.field(permission_classes=STAFF_ONLY)
     enabled: bool = strawberry.field(permission_classes=STAFF_ONLY)
     login: str | None = strawberry.field(
         permission_classes=STAFF_ONLY, description="The e-mail the client signs in with."
@@ -29,17 +33,25 @@ class PortalAccess:
     last_login_at: datetime | None = strawberry.field(permission_classes=STAFF_ONLY)
 
 
-NEVER_GRANTED = PortalAccess(
-    enabled=False, login=None, granted_at=None, revoked_at=None, last_login_at=None
-)
-
-
-def portal_access(row: RowMapping | None) -> PortalAccess:
-    if row is None:
-        return NEVER_GRANTED
+def portal_access(row: RowMapping | None, person_id: uuid.UUID) -> PortalAccess:
+    """The person's access; never granted (``row`` None, or its columns null) is a
+    disabled access with no login."""
+    id = global_id("PortalAccess", person_id)
+    if row is None or row["email"] is None:
+        return PortalAccess(
+            key=person_id,
+            id=id,
+            enabled=False,
+            login=None,
+            granted_at=None,
+            revoked_at=None,
+            last_login_at=None,
+        )
     # A client's portal access is their account: revoking access disables the account,
     # as disabling a staff member does (StaffMember.disabledAt); the portal's word is kept.
     return PortalAccess(
+        key=person_id,
+        id=id,
         enabled=row["disabled_at"] is None,
         login=row["email"],
         granted_at=row["granted_at"],
@@ -49,7 +61,7 @@ def portal_access(row: RowMapping | None) -> PortalAccess:
 
 
 @strawberry.type(description="An e-mail of the office: sent, failed, or kept (no SMTP server).")
-class OutboxMessage:
+class OutboxMessage(Node):
     key: strawberry.Private[uuid.UUID]
     id: strawberry.ID = strawberry.field(permission_classes=STAFF_ONLY)
     recipient: str = strawberry.field(permission_classes=STAFF_ONLY)
@@ -95,7 +107,9 @@ def _invitation(issued: Issued) -> dict[str, Any]:
 
 
 def portal_invitation(issued: Issued, access: RowMapping) -> PortalInvitation:
-    return PortalInvitation(**_invitation(issued), access=portal_access(access))
+    return PortalInvitation(
+        **_invitation(issued), access=portal_access(access, access["person_id"])
+    )
 
 
 def staff_invitation(issued: Issued, account: RowMapping) -> StaffInvitation:

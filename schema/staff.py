@@ -7,11 +7,12 @@ import strawberry
 
 from schema.directives import PRINCIPAL
 from schema.enums import Role
+from schema.node import Node
 from schema.permissions import STAFF_ONLY
 
 
 @strawberry.type(description="A lawyer or administrator of the office.")
-class StaffMember:
+class StaffMember(Node):
     key: strawberry.Private[uuid.UUID]
     id: strawberry.ID = strawberry.field(directives=PRINCIPAL)
     name: str = strawberry.field(directives=PRINCIPAL)

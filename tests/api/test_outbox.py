@@ -195,7 +195,7 @@ async def test_sending_an_unknown_or_another_offices_message_is_not_found(
     # when staff send either, then neither is found
     for message_id in (unknown, theirs["id"]):
         assert await refusal(client, office.token, SEND, {"id": message_id}) == {
-            "message": f"No message with the id {message_id}.",
+            "message": "No message has that id.",
             "code": "NOT_FOUND",
             "field": "id",
         }

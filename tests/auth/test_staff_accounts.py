@@ -274,7 +274,7 @@ async def test_a_staff_id_of_another_office_is_not_found(
     target = str(other_office.lawyer_id)
 
     assert await refusal(client, office.token, document, {"id": target}) == {
-        "message": f"No staff member of this office has the id {target}.",
+        "message": "No staff member of this office has that id.",
         "code": "NOT_FOUND",
         "field": "id",
     }
