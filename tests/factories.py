@@ -17,6 +17,7 @@ from db import offices
 from db.engine import create_engine
 from db.session import transaction
 from domain.viewer import Role, Viewer
+from schema.ids import global_id, read_global_id
 from tests.graphql_client import data, gql, upload
 
 PASSWORD = "correct horse battery"
@@ -165,6 +166,16 @@ class PortalClient:
     password: str
     token: str
     refresh_token: str
+
+
+def key_of(id: str) -> uuid.UUID:
+    """The uuid that a global id carries (its row's key)."""
+    return uuid.UUID(read_global_id(id, field="id")[1])
+
+
+def id_of(type_name: str, key: object) -> str:
+    """The global id of the ``type_name`` row ``key``, as the API writes it."""
+    return str(global_id(type_name, key))
 
 
 def unique_email(prefix: str = "client") -> str:
@@ -320,7 +331,7 @@ def client_viewer(office: Staff, docket: Docket) -> Viewer:
         email=docket.client.email,
         name="Maria Cliente",
         session_id=uuid.uuid4(),
-        person_id=uuid.UUID(docket.client.person_id),
+        person_id=key_of(docket.client.person_id),
     )
 
 

@@ -32,6 +32,7 @@ from tests.factories import (
     Staff,
     archive,
     create_case,
+    key_of,
     make_docket,
     odf,
     ooxml,
@@ -153,7 +154,7 @@ async def test_a_link_of_another_folder_is_not_found_for_the_client(
         name="Maria Cliente",
         session_id=claims.session_id,
     )
-    response = await client.get(links.url(viewer, uuid.UUID(other["id"])))
+    response = await client.get(links.url(viewer, key_of(other["id"])))
     assert response.status_code == 404
     assert response.content == b'{"error":"No such document."}'
 
@@ -460,7 +461,7 @@ async def test_when_the_row_cannot_be_written_the_stored_file_goes_too(
     # given a stored document, and a second upload whose row would reuse its id
     first = data(await upload_document(client, office.token, docket.own, PDF))["uploadDocument"]
     files_before = stored_files(settings)
-    monkeypatch.setattr("storage.uploads.uuid.uuid4", lambda: uuid.UUID(first["id"]))
+    monkeypatch.setattr("storage.uploads.uuid.uuid4", lambda: key_of(first["id"]))
     replaced = await upload_document(client, office.token, docket.own, PDF + b"%second\n%%EOF\n")
 
     # then the upload fails whole: no second row, and the first file is intact
@@ -493,7 +494,7 @@ async def test_a_stored_file_goes_when_the_transaction_does_not_commit(
             await uploads.store_document(
                 db,
                 viewer=viewer,
-                case_id=uuid.UUID(docket.own),
+                case_id=key_of(docket.own),
                 upload=uploads.Upload(file=io.BytesIO(PDF), name="a.pdf"),
                 title=None,
                 source=Source.COURT,

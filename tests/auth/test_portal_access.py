@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import uuid
 from datetime import UTC, datetime, timedelta
 
 import httpx
@@ -19,6 +18,7 @@ from tests.factories import (
     accept,
     create_person,
     grant,
+    key_of,
     new_portal_client,
     sign_in,
     unique_email,
@@ -57,7 +57,7 @@ async def invitation_states(owner_engine: AsyncEngine, person_id: str) -> list[t
                 "JOIN account a ON a.office_id = i.office_id AND a.id = i.account_id "
                 "WHERE a.person_id = :person ORDER BY i.created_at"
             ),
-            {"person": uuid.UUID(person_id)},
+            {"person": key_of(person_id)},
         )
         return [(row[0], row[1]) for row in rows]
 

@@ -31,6 +31,7 @@ from tests.factories import (
     add_party,
     client_viewer,
     create_case,
+    key_of,
     make_docket,
     new_portal_client,
     unique_email,
@@ -86,7 +87,7 @@ async def add_documents(owner_engine: AsyncEngine, office: Staff, case_id: str) 
                 ).bindparams(
                     office=office.office_id,
                     id=uuid.uuid4(),
-                    case=uuid.UUID(case_id),
+                    case=key_of(case_id),
                     title=f"Documento {source.value}",
                     source=source.value,
                 )
@@ -168,7 +169,7 @@ async def test_a_client_transaction_can_change_nothing(
         async with scoped(engine, client_viewer(office, docket)) as db:
             with pytest.raises(sa.exc.DBAPIError, match="permission denied for table"):
                 await db.execute(
-                    sa.text(sql).bindparams(office=office.office_id, case=uuid.UUID(docket.own))
+                    sa.text(sql).bindparams(office=office.office_id, case=key_of(docket.own))
                     if ":office" in sql
                     else sa.text(sql)
                 )
@@ -291,7 +292,7 @@ async def portal_viewer(owner_engine: AsyncEngine, office: Staff, portal: Portal
         email=portal.email,
         name="Maria Cliente",
         session_id=uuid.uuid4(),
-        person_id=uuid.UUID(portal.person_id),
+        person_id=key_of(portal.person_id),
     )
 
 
@@ -478,8 +479,8 @@ async def test_with_rls_switched_off_the_scoped_queries_still_hide_other_folders
             db, viewer=viewer, search=None, status=None, window=Window(0, 50)
         )
         found = await movements.movements_of_cases(
-            db, viewer=viewer, case_ids=[uuid.UUID(docket.own)], window=Window(0, 50)
+            db, viewer=viewer, case_ids=[key_of(docket.own)], window=Window(0, 50)
         )
     assert everything[0] >= 3
     assert [str(row["id"]) for row in page.rows] == [docket.own]
-    assert [row["source"] for row in found[uuid.UUID(docket.own)].rows] == [Source.COURT]
+    assert [row["source"] for row in found[key_of(docket.own)].rows] == [Source.COURT]
