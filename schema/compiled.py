@@ -4,7 +4,8 @@ that builds the whole ``data`` object in PostgreSQL.
 A document is compiled once per view and role (``Compiler.plan``), and only when it is
 valid there, by the same rules as the executor's (the view's schema, the limits, the
 token cap) and asks for nothing but the fields mapped below; anything else
-(introspection, a mutation, an unknown field) gets ``None`` and goes to the executor.
+(introspection, a mutation, an unknown field, ``node``/``nodes``, whose type is the id's
+and known only per request) gets ``None`` and goes to the executor.
 Per request, the arguments are read by the executor's own functions
 (``schema.pagination.window``, ``parse_id``, ``db.search.search_terms``): a value they
 refuse sends the request to the executor too, so every error is the executor's own.

@@ -41,6 +41,14 @@ class Staff:
     def headers(self) -> dict[str, str]:
         return {"Authorization": f"Bearer {self.token}"}
 
+    @property
+    def lawyer_global_id(self) -> str:
+        return id_of("StaffMember", self.lawyer_id)
+
+    @property
+    def admin_global_id(self) -> str:
+        return id_of("StaffMember", self.admin_id)
+
 
 async def sign_in(
     client: httpx.AsyncClient, email: str, password: str = PASSWORD, **extra: str

@@ -335,10 +335,10 @@ async def test_responsible_lawyer_of_the_office_is_resolved(
     client: httpx.AsyncClient, office: Staff
 ) -> None:
     case = await create_case(
-        client, office.token, title="X", responsibleLawyerId=str(office.lawyer_id)
+        client, office.token, title="X", responsibleLawyerId=office.lawyer_global_id
     )
 
-    assert case["responsibleLawyer"] == {"id": str(office.lawyer_id), "name": "Luís Lawyer"}
+    assert case["responsibleLawyer"] == {"id": office.lawyer_global_id, "name": "Luís Lawyer"}
 
 
 async def test_responsible_lawyer_of_another_office_is_not_found(
@@ -348,7 +348,7 @@ async def test_responsible_lawyer_of_another_office_is_not_found(
         client,
         office.token,
         CREATE_CASE,
-        {"input": {"title": "X", "responsibleLawyerId": str(other_office.lawyer_id)}},
+        {"input": {"title": "X", "responsibleLawyerId": other_office.lawyer_global_id}},
     )
 
     assert extensions == {"code": "NOT_FOUND", "field": "responsibleLawyerId"}
@@ -378,7 +378,7 @@ async def test_update_case_changes_only_the_fields_given(
         cnjNumber=VALID_CNJ,
         court="TJSP",
         claimValue="100.00",
-        responsibleLawyerId=str(office.lawyer_id),
+        responsibleLawyerId=office.lawyer_global_id,
     )
 
     body = await gql(

@@ -12,7 +12,13 @@ from dataclasses import dataclass, field
 
 import httpx
 import pytest
-from graphql import GraphQLList, GraphQLNonNull, GraphQLObjectType, GraphQLOutputType
+from graphql import (
+    GraphQLInterfaceType,
+    GraphQLList,
+    GraphQLNonNull,
+    GraphQLObjectType,
+    GraphQLOutputType,
+)
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -29,15 +35,11 @@ from tests.factories import (
 from tests.graphql_client import data, gql
 from tests.serving import Served, http_client
 
-
-def _client_query_type() -> GraphQLObjectType:
-    query_type = client_schema()._schema.query_type
-    assert query_type is not None
-    return query_type
-
-
-CLIENT_QUERY = _client_query_type()
+CLIENT_SCHEMA = client_schema()._schema
+assert CLIENT_SCHEMA.query_type is not None
+CLIENT_QUERY: GraphQLObjectType = CLIENT_SCHEMA.query_type
 MAX_DEPTH = 8
+COMPOSITE = (GraphQLObjectType, GraphQLInterfaceType)
 
 
 @dataclass
@@ -46,6 +48,7 @@ class World:
     allowed: dict[str, set[str]] = field(default_factory=dict)  # client -> markers and ids
     everything: set[str] = field(default_factory=set)
     case_ids: list[str] = field(default_factory=list)
+    node_ids: list[str] = field(default_factory=list)  # of every kind, for node(id:)
 
 
 async def _office_world(http: httpx.AsyncClient, office: Staff, tag: str, world: World) -> None:
@@ -65,14 +68,20 @@ async def _office_world(http: httpx.AsyncClient, office: Staff, tag: str, world:
         f"{tag}K3": {f"{tag}C1": True, f"{tag}C3": True},
         f"{tag}K4": {f"{tag}C3": False},
     }
+    court_movements: dict[str, str] = {}
     for folder, parties in folders.items():
         case_id = (await create_case(http, office.token, title=f"PASTA-{folder}"))["id"]
         world.case_ids.append(case_id)
         world.everything |= {f"PASTA-{folder}", case_id}
         for source in ("COURT", "INTERNAL"):
             description = f"ANDAMENTO-{folder}-{source}"
-            await add_movement(http, office.token, case_id, description=description, source=source)
-            world.everything.add(f"ANDAMENTO-{folder}-{source}")
+            added = await add_movement(
+                http, office.token, case_id, description=description, source=source
+            )
+            world.everything |= {description, added["id"]}
+            world.node_ids.append(added["id"])
+            if source == "COURT":
+                court_movements[folder] = added["id"]
         for party, is_client in parties.items():
             await add_party(http, office, case_id, persons[party], is_client=is_client)
         for party, is_client in parties.items():
@@ -80,8 +89,10 @@ async def _office_world(http: httpx.AsyncClient, office: Staff, tag: str, world:
                 continue
             seen = world.allowed.setdefault(party, set())
             seen |= {f"PASTA-{folder}", case_id, f"ANDAMENTO-{folder}-COURT"}
+            seen.add(court_movements[folder])
             for other in parties:
                 seen |= {f"PESSOA-{other}", persons[other]}
+    world.node_ids += [*world.case_ids[-len(folders) :], *persons.values()]
     for name, portal in clients.items():
         world.allowed.setdefault(name, set()).update({f"PESSOA-{name}", portal.person_id})
 
@@ -103,11 +114,9 @@ def _named(graphql_type: GraphQLOutputType) -> GraphQLOutputType:
 
 
 @st.composite
-def _selection(draw: st.DrawFn, object_type: GraphQLObjectType, depth: int, ids: list[str]) -> str:
+def _selection(draw: st.DrawFn, object_type: GraphQLObjectType, depth: int, world: World) -> str:
     names = sorted(object_type.fields)
-    leaves = [
-        n for n in names if not isinstance(_named(object_type.fields[n].type), GraphQLObjectType)
-    ]
+    leaves = [n for n in names if not isinstance(_named(object_type.fields[n].type), COMPOSITE)]
     branches = [n for n in names if n not in leaves] if depth < MAX_DEPTH else []
     # At least one branch wherever there is one, so that deep data is reached often.
     picked = (
@@ -129,11 +138,21 @@ def _selection(draw: st.DrawFn, object_type: GraphQLObjectType, depth: int, ids:
             # the client's cost limit, and be refused rather than answered.
             arguments.append(f"first: {draw(st.integers(1, 10))}")
         if "id" in graphql_field.args:
-            arguments.append(f'id: "{draw(st.sampled_from(ids))}"')
+            pool = world.case_ids if name == "case" else world.node_ids
+            arguments.append(f'id: "{draw(st.sampled_from(pool))}"')
+        if "ids" in graphql_field.args:
+            arguments.append(
+                f"ids: {json.dumps(draw(st.lists(st.sampled_from(world.node_ids), max_size=4)))}"
+            )
         text = name + (f"({', '.join(arguments)})" if arguments else "")
         target = _named(graphql_field.type)
         if isinstance(target, GraphQLObjectType):
-            text += " { " + draw(_selection(target, depth + 1, ids)) + " }"
+            text += " { " + draw(_selection(target, depth + 1, world)) + " }"
+        elif isinstance(target, GraphQLInterfaceType):  # Node: one of its types, spread in
+            possible = sorted(CLIENT_SCHEMA.get_possible_types(target), key=lambda t: t.name)
+            kind = draw(st.sampled_from(possible))
+            inner = draw(_selection(kind, depth + 1, world))
+            text += f" {{ __typename id ... on {kind.name} {{ {inner} }} }}"
         parts.append(text)
     return " ".join(parts)
 
@@ -149,7 +168,7 @@ async def test_no_answer_holds_anything_outside_the_clients_scope(
     client: httpx.AsyncClient, world: World, drawn: st.DataObject
 ) -> None:
     who = drawn.draw(st.sampled_from(sorted(world.tokens)))
-    query = "{ " + drawn.draw(_selection(CLIENT_QUERY, 1, world.case_ids)) + " }"
+    query = "{ " + drawn.draw(_selection(CLIENT_QUERY, 1, world)) + " }"
     answer = json.dumps(data(await gql(client, world.tokens[who], query)), ensure_ascii=False)
     leaked = {marker for marker in world.everything - world.allowed[who] if marker in answer}
     assert not leaked, (who, query, leaked)

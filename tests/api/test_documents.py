@@ -133,7 +133,7 @@ async def test_a_client_never_gets_an_internal_document(
     assert [e["node"]["id"] for e in listed["case"]["documents"]["edges"]] == [court["id"]]
     # a client's own link moved to the internal document is refused, with no bytes
     [edge] = listed["case"]["documents"]["edges"]
-    moved = edge["node"]["downloadUrl"].replace(court["id"], internal_id)
+    moved = edge["node"]["downloadUrl"].replace(str(key_of(court["id"])), str(key_of(internal_id)))
     refused = await client.get(moved)
     assert refused.status_code == 403
     assert refused.json() == {"error": "This download link is invalid or has expired."}

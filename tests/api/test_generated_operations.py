@@ -200,7 +200,7 @@ async def _office_rows(http: httpx.AsyncClient, office: Staff) -> tuple[list[str
     persons = [e["node"]["id"] for e in listed["persons"]["edges"]]
     outbox = [e["node"]["id"] for e in listed["outbox"]["edges"]]
     movements = [e["node"]["id"] for e in listed["case"]["movements"]["edges"]]
-    staff = [str(office.admin_id), str(office.lawyer_id)]
+    staff = [office.admin_global_id, office.lawyer_global_id]
     everything = [docket.own, docket.untagged, docket.others, numbered, task]
     everything += persons + outbox + movements + staff
     seen_by_client = [docket.own, docket.client.person_id, *movements]

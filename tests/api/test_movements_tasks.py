@@ -66,7 +66,7 @@ async def test_a_lawyer_adds_a_court_movement(client: httpx.AsyncClient, office:
         "description": "Petição juntada",
         "code": 85,
         "source": "COURT",
-        "createdBy": {"id": str(office.lawyer_id), "name": "Luís Lawyer"},
+        "createdBy": {"id": office.lawyer_global_id, "name": "Luís Lawyer"},
     }
 
 
@@ -238,7 +238,7 @@ async def test_a_lawyer_creates_a_task_with_an_assignee(
             "input": {
                 "title": "Contestar",
                 "dueOn": "2024-06-10",
-                "assigneeId": str(office.admin_id),
+                "assigneeId": office.admin_global_id,
             },
         },
     )
@@ -249,7 +249,7 @@ async def test_a_lawyer_creates_a_task_with_an_assignee(
         "title": "Contestar",
         "dueOn": "2024-06-10",
         "done": False,
-        "assignee": {"id": str(office.admin_id), "name": "Ana Admin"},
+        "assignee": {"id": office.admin_global_id, "name": "Ana Admin"},
     }
 
 
@@ -312,7 +312,7 @@ async def test_a_task_assigned_to_staff_of_another_office_is_not_found(
         client,
         office.lawyer_token,
         CREATE_TASK,
-        {"caseId": case_id, "input": {"title": "X", "assigneeId": str(other_office.lawyer_id)}},
+        {"caseId": case_id, "input": {"title": "X", "assigneeId": other_office.lawyer_global_id}},
     )
 
     assert extensions == {"code": "NOT_FOUND", "field": "assigneeId"}

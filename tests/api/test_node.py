@@ -70,8 +70,10 @@ def decoded(id: str) -> str:
 
 
 async def everything_of(client: httpx.AsyncClient, token: str, case_id: str) -> dict[str, Any]:
-    found: dict[str, Any] = data(await gql(client, token, CASE_WITH_EVERYTHING, {"id": case_id}))
-    return found["case"]
+    found: dict[str, Any] = data(await gql(client, token, CASE_WITH_EVERYTHING, {"id": case_id}))[
+        "case"
+    ]
+    return found
 
 
 async def node(client: httpx.AsyncClient, token: str, id: str) -> Any:

@@ -17,6 +17,7 @@ from tests.factories import (
     Staff,
     accept,
     create_staff_member,
+    id_of,
     invite_client,
     new_portal_client,
     sign_in,
@@ -190,7 +191,7 @@ async def test_sending_an_unknown_or_another_offices_message_is_not_found(
 ) -> None:
     # given a message of another office, and an id that names no message
     theirs = (await invite_client(client, other_office.token))[1]["message"]
-    unknown = str(uuid.uuid4())
+    unknown = id_of("OutboxMessage", uuid.uuid4())
 
     # when staff send either, then neither is found
     for message_id in (unknown, theirs["id"]):
@@ -209,7 +210,7 @@ async def test_sending_a_malformed_id_is_bad_input(
     client: httpx.AsyncClient, office: Staff
 ) -> None:
     assert await refusal(client, office.token, SEND, {"id": "not-an-id"}) == {
-        "message": "id is not a valid id: 'not-an-id'.",
+        "message": "id is not an id given by this API: 'not-an-id'.",
         "code": "BAD_USER_INPUT",
         "field": "id",
     }

@@ -16,6 +16,7 @@ from tests.factories import (
     Staff,
     accept,
     create_staff_member,
+    id_of,
     new_portal_client,
     sign_in,
 )
@@ -55,13 +56,14 @@ async def staff_members(
 
 
 async def account_id(owner_engine: AsyncEngine, office: Staff, email: str) -> str:
+    """The global id of the office's account of ``email``."""
     async with owner_engine.connect() as connection:
         found = await connection.scalar(
             text("SELECT id FROM account WHERE office_id = :office AND email = :email"),
             {"office": office.office_id, "email": email},
         )
     assert found is not None, email
-    return str(found)
+    return id_of("StaffMember", found)
 
 
 async def test_admin_creates_a_lawyer_who_is_invited_by_email_and_signs_in(
@@ -131,7 +133,7 @@ async def test_a_lawyer_may_not_create_disable_or_enable_staff(
     # when the lawyer tries to create a staff member, disable the admin, enable the other
     attempts: list[tuple[str, dict[str, Any]]] = [
         (CREATE_STAFF_MEMBER, {"input": {"name": "Intrusa", "email": email, "role": "ADMIN"}}),
-        (DISABLE, {"id": str(office.admin_id)}),
+        (DISABLE, {"id": office.admin_global_id}),
         (ENABLE, {"id": disabled_id}),
     ]
 
@@ -202,15 +204,15 @@ async def test_disabling_a_lawyer_ends_their_sessions_at_once_and_enabling_lets_
     session = await sign_in(client, office.lawyer_email)
 
     # when the admin disables the lawyer
-    disabled = data(await gql(client, office.token, DISABLE, {"id": str(office.lawyer_id)}))
+    disabled = data(await gql(client, office.token, DISABLE, {"id": office.lawyer_global_id}))
 
     # then the answer shows the account disabled
     member = disabled["disableStaffMember"]
-    assert member["id"] == str(office.lawyer_id)
+    assert member["id"] == office.lawyer_global_id
     assert (member["email"], member["role"]) == (office.lawyer_email, "LAWYER")
     assert member["disabledAt"] is not None
     # and disabling again changes nothing, not even the moment
-    again = data(await gql(client, office.token, DISABLE, {"id": str(office.lawyer_id)}))
+    again = data(await gql(client, office.token, DISABLE, {"id": office.lawyer_global_id}))
     assert again["disableStaffMember"] == member
     # and both access tokens are refused on the very next request
     for access_token in (office.lawyer_token, session["access_token"]):
@@ -227,7 +229,7 @@ async def test_disabling_a_lawyer_ends_their_sessions_at_once_and_enabling_lets_
     assert (signing_in.status_code, signing_in.json()) == (400, invalid_grant(BAD_CREDENTIALS))
 
     # when the admin enables the lawyer again
-    enabled = data(await gql(client, office.token, ENABLE, {"id": str(office.lawyer_id)}))
+    enabled = data(await gql(client, office.token, ENABLE, {"id": office.lawyer_global_id}))
 
     # then the account is enabled and signs in with its password
     assert enabled["enableStaffMember"] == {**member, "disabledAt": None}
@@ -259,7 +261,7 @@ async def test_disabling_an_invited_lawyer_withdraws_the_invitation(
 
 
 async def test_an_admin_cannot_disable_themself(client: httpx.AsyncClient, office: Staff) -> None:
-    assert await refusal(client, office.token, DISABLE, {"id": str(office.admin_id)}) == {
+    assert await refusal(client, office.token, DISABLE, {"id": office.admin_global_id}) == {
         "message": "You cannot disable your own account.",
         "code": "BAD_USER_INPUT",
         "field": "id",
@@ -271,7 +273,7 @@ async def test_an_admin_cannot_disable_themself(client: httpx.AsyncClient, offic
 async def test_a_staff_id_of_another_office_is_not_found(
     client: httpx.AsyncClient, office: Staff, other_office: Staff, document: str
 ) -> None:
-    target = str(other_office.lawyer_id)
+    target = other_office.lawyer_global_id
 
     assert await refusal(client, office.token, document, {"id": target}) == {
         "message": "No staff member of this office has that id.",
@@ -294,7 +296,7 @@ async def test_a_client_account_is_not_a_staff_member_to_disable(
 
 async def test_a_malformed_staff_id_is_bad_input(client: httpx.AsyncClient, office: Staff) -> None:
     assert await refusal(client, office.token, DISABLE, {"id": "nope"}) == {
-        "message": "id is not a valid id: 'nope'.",
+        "message": "id is not an id given by this API: 'nope'.",
         "code": "BAD_USER_INPUT",
         "field": "id",
     }
@@ -306,7 +308,7 @@ async def test_staff_members_lists_the_enabled_staff_by_name_and_on_request_the_
     # given an office with a client, a new lawyer, and its first lawyer disabled
     await new_portal_client(client, office)
     await create_staff_member(client, office.token, email=new_email(), name="Bruno Novo")
-    await gql(client, office.token, DISABLE, {"id": str(office.lawyer_id)})
+    await gql(client, office.token, DISABLE, {"id": office.lawyer_global_id})
 
     # when staff list the staff, with and without the disabled
     enabled = await staff_members(client, office)
@@ -392,7 +394,7 @@ async def test_a_staff_member_disabled_before_accepting_can_be_invited_again(
 async def test_inviting_again_resets_a_forgotten_password_and_ends_the_sessions(
     client: httpx.AsyncClient, office: Staff
 ) -> None:
-    invited = data(await gql(client, office.token, INVITE, {"id": str(office.lawyer_id)}))
+    invited = data(await gql(client, office.token, INVITE, {"id": office.lawyer_global_id}))
     token = invited["inviteStaffMember"]["token"]
     assert (await accept(client, token, STAFF_PASSWORD)).status_code == 200
     await gql(client, office.lawyer_token, VIEWER, status=401)
@@ -402,9 +404,9 @@ async def test_inviting_again_resets_a_forgotten_password_and_ends_the_sessions(
 async def test_inviting_is_for_admins_and_enabled_staff_of_the_office(
     client: httpx.AsyncClient, office: Staff, other_office: Staff
 ) -> None:
-    lawyer_id = str(office.lawyer_id)
+    lawyer_id = office.lawyer_global_id
     assert await refusal(client, office.lawyer_token, INVITE, {"id": lawyer_id}) == ONLY_ADMINS
-    other = await refusal(client, office.token, INVITE, {"id": str(other_office.lawyer_id)})
+    other = await refusal(client, office.token, INVITE, {"id": other_office.lawyer_global_id})
     assert (other["code"], other["field"]) == ("NOT_FOUND", "id")
     await gql(client, office.token, DISABLE, {"id": lawyer_id})
     disabled = await refusal(client, office.token, INVITE, {"id": lawyer_id})

@@ -124,8 +124,10 @@ async def test_a_raw_select_in_a_client_transaction_returns_only_the_clients_row
 ) -> None:
     await add_documents(owner_engine, office, docket.own)
     async with scoped(engine, client_viewer(office, docket)) as db:
-        assert await column(db, 'SELECT id::text FROM "case"') == [docket.own]
-        assert set(await column(db, "SELECT case_id::text FROM case_party")) == {docket.own}
+        assert await column(db, 'SELECT id::text FROM "case"') == [str(key_of(docket.own))]
+        assert set(await column(db, "SELECT case_id::text FROM case_party")) == {
+            str(key_of(docket.own))
+        }
         assert await column(db, "SELECT description FROM movement") == ["Sentença publicada"]
         assert await column(db, "SELECT title FROM document") == ["Documento COURT"]
         assert await column(db, "SELECT title FROM task") == []
@@ -144,7 +146,7 @@ async def test_a_raw_select_of_staff_returns_only_their_office(
         offices = set(await column(db, 'SELECT office_id FROM "case"'))
         ids = await column(db, 'SELECT id::text FROM "case"')
     assert offices == {office.office_id}
-    assert mine in ids
+    assert str(key_of(mine)) in ids
 
 
 async def test_a_transaction_scoped_to_nobody_sees_no_row(
@@ -218,7 +220,7 @@ async def test_a_clients_raw_select_reads_their_cases_through_an_index(
     assert [node["Node Type"] for node in reads] in (["Index Only Scan"], ["Index Scan"])
     assert "id = ANY" in reads[0]["Index Cond"]
     assert reads[0].get("Rows Removed by Filter", 0) == 0
-    assert rows == [docket.own]
+    assert rows == [str(key_of(docket.own))]
 
     # and staff, on their own policy, still read the whole office
     async with scoped(engine, staff_viewer(office)) as db:
@@ -253,7 +255,7 @@ async def test_a_transaction_that_never_switched_role_sees_no_more_than_before(
                 sa.func.set_config("causa.person_id", str(viewer.person_id), True),
             )
         )
-        assert await column(db, 'SELECT id::text FROM "case"') == [docket.own]
+        assert await column(db, 'SELECT id::text FROM "case"') == [str(key_of(docket.own))]
         assert await column(db, "SELECT description FROM movement") == ["Sentença publicada"]
         assert await column(db, "SELECT count(*) FROM task") == [0]
 
@@ -412,7 +414,7 @@ async def test_a_client_reads_the_name_of_their_folders_responsible_lawyer(
             client,
             office.token,
             title="Ação de cobrança",
-            responsibleLawyerId=str(office.lawyer_id),
+            responsibleLawyerId=office.lawyer_global_id,
         )
     )["id"]
     await add_party(client, office, case_id, portal.person_id, is_client=True)
@@ -482,5 +484,5 @@ async def test_with_rls_switched_off_the_scoped_queries_still_hide_other_folders
             db, viewer=viewer, case_ids=[key_of(docket.own)], window=Window(0, 50)
         )
     assert everything[0] >= 3
-    assert [str(row["id"]) for row in page.rows] == [docket.own]
+    assert [str(row["id"]) for row in page.rows] == [str(key_of(docket.own))]
     assert [row["source"] for row in found[key_of(docket.own)].rows] == [Source.COURT]

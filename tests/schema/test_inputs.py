@@ -13,6 +13,7 @@ from db.inputs import CaseCreate, CaseUpdate, MovementCreate, PersonCreate, Pers
 from domain.errors import InvalidValue
 from domain.fields import camel
 from resolvers.views import staff_schema
+from schema.ids import global_id
 from schema.inputs import CaseUpdateInput, PersonUpdateInput, TaskInput, written
 
 STAFF = staff_schema()
@@ -67,7 +68,8 @@ def test_fields_left_unset_stay_unset_and_an_explicit_null_is_kept() -> None:
 def test_ids_are_parsed_on_the_way_in() -> None:
     lawyer = uuid.uuid4()
 
-    changes = written(CaseUpdateInput(responsible_lawyer_id=strawberry.ID(str(lawyer))), CaseUpdate)
+    given = CaseUpdateInput(responsible_lawyer_id=global_id("StaffMember", lawyer))
+    changes = written(given, CaseUpdate)
 
     assert changes.given() == {"responsible_lawyer_id": lawyer}
 
@@ -77,4 +79,4 @@ def test_an_id_that_is_not_one_is_refused_under_its_graphql_name() -> None:
         written(TaskInput(title="Prazo", assignee_id=strawberry.ID("ana")), TaskCreate)
 
     assert refused.value.field == "assigneeId"
-    assert refused.value.message == "assigneeId is not a valid id: 'ana'."
+    assert refused.value.message == "assigneeId is not an id given by this API: 'ana'."
