@@ -30,6 +30,7 @@ from schema.compiled import Compiler
 from schema.context import State
 from schema.limits import limits_rule
 from schema.reads import AnswerCache, Reads
+from schema.trusted_documents import Manifests
 from settings import Settings
 from storage.stores import open_store
 
@@ -65,6 +66,10 @@ def create_app(settings: Settings | None = None) -> Starlette:
             True: staff_schema(settings.staff_limits),
             False: client_schema(settings.client_limits),
         }
+        manifests = Manifests.load(settings.trusted_documents)
+        reads = compiled_reads(settings, engine, views) if settings.compiled_reads else None
+        if reads is not None:
+            reads.prepare(manifests.documents())
         try:
             await migrate.check_current(engine)
             await check_runtime_role(engine)
@@ -82,9 +87,8 @@ def create_app(settings: Settings | None = None) -> Starlette:
                 "downloads": DownloadLinks.derive(
                     settings.signing_key, ttl=settings.download_url_ttl, base_url=settings.base_url
                 ),
-                "reads": compiled_reads(settings, engine, views)
-                if settings.compiled_reads
-                else None,
+                "reads": reads,
+                "manifests": manifests,
             }
         finally:
             await store.close()

@@ -196,10 +196,20 @@ class Settings(BaseSettings):
             raise ConfigurationError("CAUSA_CORS_ORIGINS: give origins separated by commas")
         return tuple(_origin(str(entry).strip()) for entry in entries if str(entry).strip())
 
+    # Trusted documents (endpoints/trusted_documents.py): a folder of manifests, one
+    # ``<client_id>.json`` per app; and whether clients may send nothing else.
+    trusted_documents: Path | None = None
+    client_trusted_documents_only: bool = False
+
     @model_validator(mode="after")
     def _safe_to_run(self) -> Settings:
         """Refuse at once what cannot run safely, rather than when it is first used."""
         self._check_secret_key()
+        if self.client_trusted_documents_only and self.trusted_documents is None:
+            raise ConfigurationError(
+                "CAUSA_CLIENT_TRUSTED_DOCUMENTS_ONLY needs CAUSA_TRUSTED_DOCUMENTS, the folder "
+                "of the apps' manifests: without one, no client could read anything."
+            )
         self.smtp_server  # noqa: B018  (parsed here, once)
         return self
 

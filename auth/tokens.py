@@ -31,6 +31,7 @@ class AccessClaims:
     office_id: uuid.UUID
     role: Role
     session_id: uuid.UUID
+    client_id: str = "causa"  # the OAuth client (app) the token was issued to
 
 
 class Signer:

@@ -17,7 +17,7 @@ from strawberry.asgi import GraphQL
 from strawberry.http import GraphQLHTTPResponse
 from strawberry.types import ExecutionResult
 
-from auth.tokens import InvalidToken
+from auth.tokens import AccessClaims, InvalidToken
 from db import accounts
 from domain.viewer import STAFF_ROLES, Role
 from endpoints import answers, static
@@ -34,6 +34,7 @@ from endpoints.requests import media_type, read_body
 from mail import delivery
 from schema.context import Context, State
 from schema.errors import ErrorCode
+from schema.trusted_documents import Refused
 
 MULTIPART_OVERHEAD = 1024 * 1024  # the operations, the map and the part headers
 NOT_ACCEPTABLE = f"The answer is {GRAPHQL_RESPONSE} or {JSON}: send an Accept that takes one."
@@ -73,6 +74,8 @@ async def graphql(request: Request[State]) -> Response:
     ended = "The session has ended; sign in again."
     try:
         refusal = await _check_body(request, claims.role, media)
+        if refusal is None:
+            refusal = _trusted_document(request, claims, media)
         if refusal is not None:
             return refusal
         reads = request.state["reads"]
@@ -153,6 +156,29 @@ async def _check_body(request: Request[State], role: Role, media: str) -> Respon
             ErrorCode.BAD_USER_INPUT,
             media,
         )
+    return None
+
+
+def _trusted_document(request: Request[State], claims: AccessClaims, media: str) -> Response | None:
+    """A refusal when the body's trusted-document part cannot be served, else None, with
+    a document sent by hash put into the body for the compiled path and the executor."""
+    settings = request.state["settings"]
+    only = settings.client_trusted_documents_only and claims.role == Role.CLIENT
+    body = getattr(request, "_body", b"")  # a multipart upload (staff) has none: left alone
+    if not only and b"persistedQuery" not in body:
+        return None
+    try:
+        value = json.loads(body)
+    except (ValueError, RecursionError):
+        return None  # the executor refuses it, naming what is wrong
+    if not isinstance(value, dict):
+        return None
+    try:
+        if request.state["manifests"].resolve(value, claims.client_id, only_trusted=only):
+            request._body = json.dumps(value).encode()
+    except Refused as refused:
+        body = {"errors": [{"message": refused.message, "extensions": {"code": refused.code}}]}
+        return JSONResponse(body, status_code=400, media_type=CONTENT_TYPES[media])
     return None
 
 

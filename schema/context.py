@@ -24,6 +24,7 @@ from db.session import Db
 from domain.viewer import Viewer
 from mail.smtp import Mailer
 from schema.reads import Reads
+from schema.trusted_documents import Manifests
 from settings import Settings
 from storage.stores import Store
 
@@ -94,6 +95,7 @@ class State(TypedDict):
     store: Store
     downloads: DownloadLinks
     reads: Reads | None  # the compiled read path; None when it is switched off
+    manifests: Manifests  # the apps' trusted documents
 
 
 @dataclass
