@@ -32,6 +32,7 @@ from tests.factories import (
     StatementCounter,
     accept,
     grant,
+    id_of,
     sign_in,
     unique_email,
 )
@@ -211,7 +212,7 @@ async def test_a_clients_folders_cost_the_same_statements_for_5_and_20_cases(
 ) -> None:
     # given a client with portal access, tagged in 25 folders
     person_id = await _fill(engine, office, case_count=25, per_case=20)
-    invitation = await grant(client, office.token, str(person_id), unique_email())
+    invitation = await grant(client, office.token, id_of("Person", person_id), unique_email())
     assert (await accept(client, invitation["token"], CLIENT_PASSWORD)).status_code == 200
     token = (await sign_in(client, invitation["access"]["login"], CLIENT_PASSWORD))["access_token"]
 
@@ -292,7 +293,7 @@ async def _four_statements(
 ) -> None:
     # given a client tagged on 50 folders of 10 court movements each
     person_id = await _fill(engine, office, case_count=50, per_case=20)
-    invitation = await grant(client, office.token, str(person_id), unique_email())
+    invitation = await grant(client, office.token, id_of("Person", person_id), unique_email())
     assert (await accept(client, invitation["token"], CLIENT_PASSWORD)).status_code == 200
     token = (await sign_in(client, invitation["access"]["login"], CLIENT_PASSWORD))["access_token"]
     counts = served.state["reads"].counts
