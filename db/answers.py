@@ -12,7 +12,7 @@ between requests (pages, searches, ids) are parameters named ``{prefix}_{name}``
 from __future__ import annotations
 
 import uuid
-from collections.abc import AsyncIterator, Callable, Mapping, Sequence
+from collections.abc import AsyncIterator, Callable, Collection, Mapping, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from typing import Any, cast
@@ -31,6 +31,7 @@ from db import outbox, staff
 from db import tasks as task_rows
 from db.cases import NEWEST_FIRST as CASES_NEWEST_FIRST
 from db.cases import PARTIES_IN_ORDER, cases_of_persons_query, cases_query, parties_query
+from db.keyset import Order
 from db.persons import BY_NAME as PERSONS_BY_NAME
 from db.persons import persons_query
 from db.portal import access_query
@@ -228,13 +229,6 @@ def as_text(column: Json) -> Json:
     return sa.cast(column, sa.Text())
 
 
-def cursor(position: Json) -> Json:
-    """schema/pagination.py's cursor of the row at ``position`` (0-based)."""
-    written = text("offset:").op("||")(sa.cast(position, sa.Text()))
-    base64 = sa.func.encode(sa.func.convert_to(written, text("UTF8")), text("base64"))
-    return sa.func.translate(base64, text("+/"), text("-_"))
-
-
 def global_id(type_name: str, keys: Sequence[Json]) -> Json:
     """schema/ids.py's global id of ``type_name`` and its key (the ``keys`` joined by
     ":"). PostgreSQL's base64 breaks lines every 76 characters: a key that long (a case
@@ -280,26 +274,63 @@ def many(rows: Rows, build: Callable[[Row], Json]) -> Json:
 
 @dataclass(frozen=True, slots=True)
 class Page:
-    """A window of a relation, in the relation's order; its rows numbered from 1 (the
-    ``position`` column) when ``numbered``: only an edge's cursor needs it, and a window
-    function over every page is not free."""
+    """A window of a relation by keyset (db/keyset.py), answering as db/pages.py does:
+    ``rows`` holds the window's rows only, in no order (``order`` is theirs, over it),
+    and neither a row number nor an offset is needed.
+
+    The cursors and the direction are bound parameters, so that one statement serves
+    every request of a document; only the arguments that the document writes (as values
+    or variables) are compiled in. A document without ``after``/``before`` has no
+    condition on the key, and one without ``last`` walks in the relation's order alone:
+    the usual read is the plain ``ORDER BY … LIMIT`` that the relation's index serves.
+    With ``last``, the walk sorts first on each key when ``from_end`` (a CASE that is
+    NULL, so of no effect, for a walk from the start), then in the relation's order.
+    """
 
     rows: sa.Subquery
-    offset: sa.ColumnElement[int]
     total: Json
     order: Sequence[sa.ColumnElement[Any]]  # the relation's order, over ``rows``
-    numbered: bool
+    keyset: Order
+    has_next_page: Json
+    has_previous_page: Json
 
     @classmethod
-    def of(cls, rows: Rows, bind: Bind, *, numbered: bool = True) -> Page:
-        offset, limit = bind("offset", sa.BigInteger()), bind("limit", sa.BigInteger())
-        query = with_order_keys(rows)
-        if numbered:
-            position = sa.func.row_number().over(order_by=rows.order).label("position")
-            query = query.add_columns(position)
-        window = query.order_by(*rows.order).offset(offset).limit(limit).subquery()
+    def of(cls, rows: Rows, bind: Bind, *, given: Collection[str]) -> Page:
+        """The window that the arguments bind (``limit``, ``has_after``, ``after_0``…,
+        ``has_before``, ``before_0``…, ``from_end``), of those in ``given`` only."""
+        keyset = Order.of(rows.order)
+        size = bind("limit", sa.BigInteger())
+        conditions: list[sa.ColumnElement[bool]] = []
+        beyond: dict[str, Json] = {}
+        for name, resume in (("after", keyset.following), ("before", keyset.preceding)):
+            if name in given:
+                is_given = bind(f"has_{name}", sa.Boolean())
+                key = [bind(f"{name}_{n}", k.column.type) for n, k in enumerate(keyset.keys)]
+                conditions.append(sa.or_(sa.not_(is_given), resume(key)))
+                outside = rows.query.where(sa.not_(resume(key))).exists()
+                beyond[name] = sa.and_(is_given, outside)
+        walk = keyset.clauses()
+        from_end = bind("from_end", sa.Boolean()) if "last" in given else None
+        if from_end is not None:
+            walk = [
+                sa.case((from_end, key.column)).asc()
+                if key.descending
+                else sa.case((from_end, key.column)).desc()
+                for key in keyset.keys
+            ] + walk
+        query = with_order_keys(rows).where(*conditions)
+        window = query.order_by(*walk).limit(size).subquery()
+        within = rows.query.where(*conditions).limit(size + 1).subquery()
+        more = sa.select(sa.func.count()).select_from(within).scalar_subquery() > size
+        after, before = beyond.get("after", sa.false()), beyond.get("before", sa.false())
+        if from_end is None:
+            has_next, has_previous = more, after
+        else:
+            has_next = sa.case((from_end, before), else_=more)
+            has_previous = sa.case((from_end, more), else_=after)
         total = sa.select(sa.func.count()).select_from(rows.query.subquery()).scalar_subquery()
-        return cls(window, offset, total, order_over(rows, window), numbered)
+        order = order_over(rows, window)
+        return cls(window, total, order, keyset, has_next, has_previous)
 
     @property
     def count(self) -> Json:
@@ -307,29 +338,26 @@ class Page:
 
     @property
     def row_cursor(self) -> Json:
-        assert self.numbered, "a cursor needs the rows numbered"
-        return cursor(self.rows.c.position - 1)
+        adapter = ClauseAdapter(self.rows)
+        return self.keyset.sql_cursor([adapter.traverse(key.column) for key in self.keyset.keys])
 
     def edges(self, edge: Json) -> Json:
-        order = [self.rows.c.position] if self.numbered else self.order
-        items = sa.func.json_agg(aggregate_order_by(edge, *order))
+        items = sa.func.json_agg(aggregate_order_by(edge, *self.order))
         return sa.func.coalesce(items, EMPTY_LIST)
 
     @property
-    def has_next_page(self) -> Json:
-        return self.offset + self.count < self.total
-
-    @property
-    def has_previous_page(self) -> Json:
-        return self.offset > 0
-
-    @property
     def start_cursor(self) -> Json:
-        return sa.case((self.count > 0, cursor(self.offset)))
+        return self._first_cursor(self.order)
 
     @property
     def end_cursor(self) -> Json:
-        return sa.case((self.count > 0, cursor(self.offset + self.count - 1)))
+        adapter = ClauseAdapter(self.rows)
+        return self._first_cursor([adapter.traverse(c) for c in self.keyset.clauses(reverse=True)])
+
+    def _first_cursor(self, order: Sequence[sa.ColumnElement[Any]]) -> Json:
+        """The cursor of the first row in ``order``; NULL for an empty window."""
+        cursors = sa.func.json_agg(aggregate_order_by(self.row_cursor, *order))
+        return cursors.op("->>", return_type=sa.Text())(sa.literal_column("0"))
 
     def answer(self, value: Json) -> Json:
         """``value`` over the window: one row, however many the window holds (even none:

@@ -11,6 +11,7 @@ from sqlalchemy import RowMapping
 from sqlalchemy.dialects.postgresql import insert
 
 from db.inputs import CaseCreate, CaseUpdate
+from db.keyset import Order
 from db.pages import Page, Window, fetch_page, fetch_pages_by
 from db.persons import get_person
 from db.scope import in_office, visible_cases, visible_parties
@@ -37,6 +38,7 @@ TEXT_LIMITS = {
     "fee_agreement": 5_000,
 }
 NEWEST_FIRST = (cases.c.created_at.desc(), cases.c.id.desc())
+PAGE_ORDER = Order.of(NEWEST_FIRST)
 PARTIES_IN_ORDER = (case_parties.c.created_at, persons.c.name)  # plaintiffs first
 
 
@@ -66,7 +68,7 @@ async def list_cases(
     query = cases_query(
         viewer, search=SearchBinds.of(terms), status=sa.literal(status, sa.String())
     )
-    return await fetch_page(db, query, window)
+    return await fetch_page(db, query, order=PAGE_ORDER, window=window)
 
 
 async def get_case(db: Db, *, viewer: Viewer, case_id: uuid.UUID) -> RowMapping | None:
@@ -96,7 +98,7 @@ async def cases_of_persons(
         cases_of_persons_query(viewer),
         key=case_parties.c.person_id,
         keys=person_ids,
-        order_by=NEWEST_FIRST,
+        order=PAGE_ORDER,
         window=window,
     )
 

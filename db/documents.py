@@ -10,6 +10,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy import RowMapping
 
+from db.keyset import Order
 from db.pages import Page, Window, fetch_pages_by
 from db.scope import visible_documents
 from db.session import Db
@@ -29,6 +30,7 @@ class StoredFile:
 
 
 NEWEST_FIRST = (documents.c.created_at.desc(), documents.c.id.desc())
+PAGE_ORDER = Order.of(NEWEST_FIRST)
 
 
 async def insert_document(
@@ -76,7 +78,7 @@ async def documents_of_cases(
         documents_query(viewer),
         key=documents.c.case_id,
         keys=case_ids,
-        order_by=NEWEST_FIRST,
+        order=PAGE_ORDER,
         window=window,
     )
 

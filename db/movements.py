@@ -12,6 +12,7 @@ from sqlalchemy import RowMapping
 
 from db.cases import require_case
 from db.inputs import MovementCreate
+from db.keyset import Order
 from db.pages import Page, Window, fetch_pages_by
 from db.scope import visible_movements
 from db.session import Db
@@ -24,6 +25,7 @@ DESCRIPTION_LIMIT = 10_000  # characters
 EARLIEST_YEAR = 1900  # as for dates (schema/scalars.py)
 FUTURE_TOLERANCE = timedelta(days=1)
 NEWEST_FIRST = (movements.c.occurred_at.desc(), movements.c.id.desc())
+PAGE_ORDER = Order.of(NEWEST_FIRST)
 
 
 def movements_query(viewer: Viewer) -> sa.Select[Any]:
@@ -39,7 +41,7 @@ async def movements_of_cases(
         movements_query(viewer),
         key=movements.c.case_id,
         keys=case_ids,
-        order_by=NEWEST_FIRST,
+        order=PAGE_ORDER,
         window=window,
     )
 

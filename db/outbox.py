@@ -14,6 +14,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy import RowMapping
 
+from db.keyset import Order
 from db.pages import Page, Window, fetch_page
 from db.scope import visible_outbox_messages
 from db.session import Db
@@ -30,6 +31,7 @@ Renewal = Callable[[Db, uuid.UUID, uuid.UUID], Awaitable[Letter | None]]
 QueuedMail = tuple[uuid.UUID, uuid.UUID, Letter]  # office, message, the e-mail as sent
 
 NEWEST_FIRST = (outbox_messages.c.created_at.desc(), outbox_messages.c.id.desc())
+PAGE_ORDER = Order.of(NEWEST_FIRST)
 
 
 async def queue(db: Db, *, office_id: uuid.UUID, letter: Letter) -> RowMapping:
@@ -74,7 +76,7 @@ async def list_messages(
     db: Db, *, viewer: Viewer, status: OutboxStatus | None, window: Window
 ) -> Page:
     query = messages_query(viewer, status=sa.literal(status, sa.String()))
-    return await fetch_page(db, query.order_by(*NEWEST_FIRST), window)
+    return await fetch_page(db, query, order=PAGE_ORDER, window=window)
 
 
 async def lock_message(db: Db, *, office_id: uuid.UUID, message_id: uuid.UUID) -> RowMapping | None:

@@ -12,6 +12,7 @@ from sqlalchemy import RowMapping
 from sqlalchemy.dialects.postgresql import insert
 
 from db.inputs import PersonCreate, PersonUpdate
+from db.keyset import Order
 from db.pages import Page, Window, fetch_page
 from db.scope import in_office, visible_persons
 from db.search import SearchBinds, matching, search_terms
@@ -27,6 +28,7 @@ TEXT_LIMITS = {"name": 300, "phone": 40, "notes": 10_000}
 
 SEARCH_MIN_DIGITS = 3  # of a CPF or CNPJ
 BY_NAME = (persons.c.name, persons.c.id)
+PAGE_ORDER = Order.of(BY_NAME)
 
 
 def persons_query(viewer: Viewer, *, search: SearchBinds) -> sa.Select[Any]:
@@ -43,7 +45,8 @@ def persons_query(viewer: Viewer, *, search: SearchBinds) -> sa.Select[Any]:
 
 async def list_persons(db: Db, *, viewer: Viewer, search: str | None, window: Window) -> Page:
     terms = search_terms(search, min_digits=SEARCH_MIN_DIGITS)
-    return await fetch_page(db, persons_query(viewer, search=SearchBinds.of(terms)), window)
+    query = persons_query(viewer, search=SearchBinds.of(terms))
+    return await fetch_page(db, query, order=PAGE_ORDER, window=window)
 
 
 async def persons_by_ids(

@@ -54,6 +54,8 @@ class Query:
         info: Info[Context, None],
         first: int | None = None,
         after: str | None = None,
+        last: int | None = None,
+        before: str | None = None,
         search: str | None = None,
         status: CaseStatus | None = None,
     ) -> Connection[Case]:
@@ -63,7 +65,14 @@ class Query:
             viewer=context.viewer,
             search=search,
             status=status,
-            window=window(first, after, max_size=info.context.page_size),
+            window=window(
+                first,
+                after,
+                last,
+                before,
+                max_size=context.page_size,
+                order=cases.PAGE_ORDER,
+            ),
         )
         return connection(page, lambda row: from_row(Case, row))
 
@@ -83,6 +92,8 @@ class Query:
         info: Info[Context, None],
         first: int | None = None,
         after: str | None = None,
+        last: int | None = None,
+        before: str | None = None,
         search: str | None = None,
     ) -> Connection[Person]:
         context = info.context
@@ -90,7 +101,14 @@ class Query:
             context.db,
             viewer=context.viewer,
             search=search,
-            window=window(first, after, max_size=info.context.page_size),
+            window=window(
+                first,
+                after,
+                last,
+                before,
+                max_size=context.page_size,
+                order=persons.PAGE_ORDER,
+            ),
         )
         return connection(page, lambda row: from_row(Person, row))
 
@@ -122,6 +140,8 @@ class Query:
         info: Info[Context, None],
         first: int | None = None,
         after: str | None = None,
+        last: int | None = None,
+        before: str | None = None,
         status: OutboxStatus | None = None,
     ) -> Connection[OutboxMessage]:
         context = info.context
@@ -129,6 +149,13 @@ class Query:
             context.db,
             viewer=context.viewer,
             status=status,
-            window=window(first, after, max_size=info.context.page_size),
+            window=window(
+                first,
+                after,
+                last,
+                before,
+                max_size=context.page_size,
+                order=outbox.PAGE_ORDER,
+            ),
         )
         return connection(page, lambda row: from_row(OutboxMessage, row))

@@ -12,6 +12,9 @@ from typing import Any
 import strawberry
 from strawberry.types import Info
 
+from db import cases as case_rows
+from db import documents as document_rows
+from db import movements as movement_rows
 from schema.context import Context
 from schema.directives import PRINCIPAL
 from schema.enums import CaseStatus, LossRisk, PartyRole, PersonKind, Source
@@ -132,22 +135,44 @@ class Case(Node):
         directives=PRINCIPAL, description="Newest first. Clients see COURT ones only."
     )
     async def movements(
-        self, info: Info[Context, None], first: int | None = None, after: str | None = None
+        self,
+        info: Info[Context, None],
+        first: int | None = None,
+        after: str | None = None,
+        last: int | None = None,
+        before: str | None = None,
     ) -> Connection[Movement]:
-        page = await info.context.loaders.movements.load(
-            (self.key, window(first, after, max_size=info.context.page_size))
+        found = window(
+            first,
+            after,
+            last,
+            before,
+            max_size=info.context.page_size,
+            order=movement_rows.PAGE_ORDER,
         )
+        page = await info.context.loaders.movements.load((self.key, found))
         return connection(page, lambda row: from_row(Movement, row))
 
     @strawberry.field(
         directives=PRINCIPAL, description="Newest first. Clients see COURT ones only."
     )
     async def documents(
-        self, info: Info[Context, None], first: int | None = None, after: str | None = None
+        self,
+        info: Info[Context, None],
+        first: int | None = None,
+        after: str | None = None,
+        last: int | None = None,
+        before: str | None = None,
     ) -> Connection[Document]:
-        page = await info.context.loaders.documents.load(
-            (self.key, window(first, after, max_size=info.context.page_size))
+        found = window(
+            first,
+            after,
+            last,
+            before,
+            max_size=info.context.page_size,
+            order=document_rows.PAGE_ORDER,
         )
+        page = await info.context.loaders.documents.load((self.key, found))
         return connection(page, lambda row: from_row(Document, row))
 
     @strawberry.field(permission_classes=STAFF_ONLY, description="Open tasks first, by due date.")
@@ -183,9 +208,15 @@ class Person(Node):
         permission_classes=STAFF_ONLY, description="The cases this person is a party to."
     )
     async def cases(
-        self, info: Info[Context, None], first: int | None = None, after: str | None = None
+        self,
+        info: Info[Context, None],
+        first: int | None = None,
+        after: str | None = None,
+        last: int | None = None,
+        before: str | None = None,
     ) -> Connection[Case]:
-        page = await info.context.loaders.person_cases.load(
-            (self.key, window(first, after, max_size=info.context.page_size))
+        found = window(
+            first, after, last, before, max_size=info.context.page_size, order=case_rows.PAGE_ORDER
         )
+        page = await info.context.loaders.person_cases.load((self.key, found))
         return connection(page, lambda row: from_row(Case, row))

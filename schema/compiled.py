@@ -53,6 +53,7 @@ from db import answers
 from db import cases as case_queries
 from db import persons as person_queries
 from db.answers import Json, Page, Relation, Rows
+from db.keyset import Order
 from db.search import search_terms
 from db.search import values as search_values
 from domain.errors import InvalidValue
@@ -69,45 +70,61 @@ class Unsupported(Exception):
 
 # --- what each argument-taking field binds, read per request -----------------------------------
 
-Reader = Callable[[Mapping[str, Any], int], dict[str, Any]]
+Reader = Callable[[Mapping[str, Any], int, Order | None], dict[str, Any]]
+"""A field's arguments → its parameters; given the page size and, for a page, its order."""
 
 
-def _page(arguments: Mapping[str, Any], page_size: int) -> dict[str, Any]:
-    found = window(arguments.get("first"), arguments.get("after"), max_size=page_size)
-    return {"offset": found.offset, "limit": found.limit}
+def _page(arguments: Mapping[str, Any], page_size: int, order: Order | None) -> dict[str, Any]:
+    assert order is not None, "a page has an order"
+    found = window(
+        arguments.get("first"),
+        arguments.get("after"),
+        arguments.get("last"),
+        arguments.get("before"),
+        max_size=page_size,
+        order=order,
+    )
+    values: dict[str, Any] = {"limit": found.size, "from_end": found.from_end}
+    for name, key in (("after", found.after), ("before", found.before)):
+        values[f"has_{name}"] = key is not None
+        for n in range(len(order.keys)):
+            values[f"{name}_{n}"] = None if key is None else key[n]
+    return values
 
 
-def _status(arguments: Mapping[str, Any], page_size: int) -> dict[str, Any]:
+def _status(arguments: Mapping[str, Any], page_size: int, order: Order | None) -> dict[str, Any]:
     status = arguments.get("status")
-    return {**_page(arguments, page_size), "status": None if status is None else str(status)}
+    return {**_page(arguments, page_size, order), "status": None if status is None else str(status)}
 
 
 def _searched(arguments: Mapping[str, Any], min_digits: int) -> dict[str, Any]:
     return search_values(search_terms(arguments.get("search"), min_digits=min_digits))
 
 
-def _cases(arguments: Mapping[str, Any], page_size: int) -> dict[str, Any]:
+def _cases(arguments: Mapping[str, Any], page_size: int, order: Order | None) -> dict[str, Any]:
     searched = _searched(arguments, case_queries.SEARCH_MIN_DIGITS)
-    return {**_status(arguments, page_size), **searched}
+    return {**_status(arguments, page_size, order), **searched}
 
 
-def _persons(arguments: Mapping[str, Any], page_size: int) -> dict[str, Any]:
+def _persons(arguments: Mapping[str, Any], page_size: int, order: Order | None) -> dict[str, Any]:
     searched = _searched(arguments, person_queries.SEARCH_MIN_DIGITS)
-    return {**_page(arguments, page_size), **searched}
+    return {**_page(arguments, page_size, order), **searched}
 
 
 def _id_of(type_name: str) -> Reader:
-    def read(arguments: Mapping[str, Any], page_size: int) -> dict[str, Any]:
+    def read(arguments: Mapping[str, Any], page_size: int, order: Order | None) -> dict[str, Any]:
         return {"id": parse_id(arguments["id"], field="id", type_name=type_name)}
 
     return read
 
 
-def _include_disabled(arguments: Mapping[str, Any], page_size: int) -> dict[str, Any]:
+def _include_disabled(
+    arguments: Mapping[str, Any], page_size: int, order: Order | None
+) -> dict[str, Any]:
     return {"include_disabled": bool(arguments.get("includeDisabled", False))}
 
 
-def _nothing(arguments: Mapping[str, Any], page_size: int) -> dict[str, Any]:
+def _nothing(arguments: Mapping[str, Any], page_size: int, order: Order | None) -> dict[str, Any]:
     return {}
 
 
@@ -211,6 +228,7 @@ class Argument:
     read: Reader
     definition: GraphQLField
     node: FieldNode
+    order: Order | None  # a page's
 
 
 @dataclass(frozen=True, slots=True)
@@ -233,7 +251,7 @@ class Plan:
         try:
             for argument in self.arguments:
                 given = get_argument_values(argument.definition, argument.node, coerced)
-                for name, value in argument.read(given, page_size).items():
+                for name, value in argument.read(given, page_size, argument.order).items():
                     values[f"{argument.prefix}_{name}"] = value
         except (InvalidValue, GraphQLError):
             return None
@@ -441,12 +459,13 @@ class _Walk:
             assert row is not None
             return self.object(target, answers.Row(row.table, link.prefix), subfields, path)
         binding = f"f{len(self.arguments)}"
-        self.arguments.append(Argument(binding, link.read, definition, nodes[0]))
 
         def bind(name: str, type_: sa.types.TypeEngine[Any]) -> sa.BindParameter[Any]:
             return sa.bindparam(f"{binding}_{name}", type_=type_, required=False)
 
         rows = link.relation(self.viewer, row, bind)
+        order = Order.of(rows.order) if link.kind == "page" else None
+        self.arguments.append(Argument(binding, link.read, definition, nodes[0], order))
         if row is not None:  # the rows of each parent row
             rows = Rows(rows.query.correlate(row.table), rows.order)
         if link.kind == "one":
@@ -462,7 +481,8 @@ class _Walk:
         if link.kind == "many":
             item_path = (*path, None)
             return answers.many(rows, lambda r: self.object(target, r, subfields, item_path))
-        return self.page(target, rows, bind, subfields, path)
+        given = {argument.name.value for argument in nodes[0].arguments or ()}
+        return self.page(target, rows, bind, subfields, path, given)
 
     @staticmethod
     def never_granted(name: str, person: answers.Row) -> Json:
@@ -479,8 +499,9 @@ class _Walk:
         bind: Callable[[str, sa.types.TypeEngine[Any]], sa.BindParameter[Any]],
         fields: dict[str, list[FieldNode]],
         path: Path,
+        given: set[str],
     ) -> Json:
-        page = Page.of(rows, bind, numbered=self._asks_cursor(fields))
+        page = Page.of(rows, bind, given=given)
         pairs: list[tuple[str, Json]] = []
         for key, nodes in fields.items():
             name = nodes[0].name.value
@@ -495,15 +516,6 @@ class _Walk:
             else:
                 raise Unsupported(f"{connection.name}.{name}")
         return page.answer(_json_object(pairs))
-
-    def _asks_cursor(self, fields: dict[str, list[FieldNode]]) -> bool:
-        """Whether an edge's cursor is selected (the page's rows are numbered for it)."""
-        for nodes in fields.values():
-            if nodes[0].name.value == "edges":
-                edge_fields = self._fields([n.selection_set for n in nodes if n.selection_set])
-                if any(found[0].name.value == "cursor" for found in edge_fields.values()):
-                    return True
-        return False
 
     def edge(
         self, connection: GraphQLObjectType, page: Page, nodes: list[FieldNode], path: Path

@@ -12,9 +12,9 @@ stack, so a long chain of fragments cannot exhaust Python's.
   a fragment spread again in the same selection adds nothing (execution merges it).
 - **Cost**: an upper bound on the number of values in the answer. Every field costs 1,
   and a field with a selection adds its selection's cost times the items it may hold:
-  a connection (a field taking ``first``) its page size, that is ``first`` as written
+  a connection (a field taking ``first``) its page size, that is ``first`` or ``last`` as written
   (between 0 and the page-size limit), the default page when absent, the page-size
-  limit when ``first`` is a variable (validation, cached per document, never sees its
+  limit when it is a variable (validation, cached per document, never sees its
   value); a list without pages (``parties``, ``tasks``, ``staffMembers``)
   ``LIST_FACTOR`` items; the list inside a page (``edges``) 1, its items being the page
   already counted. Sibling fields add up, aliases included; introspection counts a
@@ -52,6 +52,7 @@ from graphql import (
     NullValueNode,
     OperationDefinitionNode,
     SelectionNode,
+    ValueNode,
     get_named_type,
 )
 from graphql.language import SKIP, VisitorAction
@@ -208,18 +209,23 @@ class Measurer:
         return _Use(alias, 1, introspection=False)
 
     def _page(self, node: FieldNode) -> int:
-        for argument in node.arguments or ():
-            if argument.name.value != "first":
-                continue
-            if isinstance(argument.value, NullValueNode):
-                break
-            if isinstance(argument.value, IntValueNode):
-                try:
-                    return min(max(int(argument.value.value), 0), self.page_size)
-                except ValueError:  # more digits than Python converts
-                    return self.page_size
-            return self.page_size  # a variable: its value is not known before execution
-        return min(DEFAULT_PAGE_SIZE, self.page_size)
+        """The items of a page: ``first`` or ``last``, whichever is written (the larger if
+        both are: execution refuses them together)."""
+        sizes = [
+            self._size(argument.value)
+            for argument in node.arguments or ()
+            if argument.name.value in {"first", "last"}
+            and not isinstance(argument.value, NullValueNode)
+        ]
+        return max(sizes, default=min(DEFAULT_PAGE_SIZE, self.page_size))
+
+    def _size(self, value: ValueNode) -> int:
+        if isinstance(value, IntValueNode):
+            try:
+                return min(max(int(value.value), 0), self.page_size)
+            except ValueError:  # more digits than Python converts
+                return self.page_size
+        return self.page_size  # a variable: its value is not known before execution
 
     def _field_type(
         self, node: FieldNode, parent: GraphQLNamedType | None

@@ -20,8 +20,10 @@ import base64
 import itertools
 import json
 import re
+import uuid
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from typing import Any
 
 import httpx
@@ -40,6 +42,8 @@ from graphql import (
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from db.cases import PAGE_ORDER as CASE_ORDER
+from db.persons import PAGE_ORDER as PERSON_ORDER
 from resolvers.views import client_schema, staff_schema
 from schema.pagination import cursor
 from settings import Settings
@@ -89,6 +93,13 @@ SEARCHES = [
     "日本",
     "K1",
     "x" * 200,
+]
+MAX_ID = uuid.UUID(int=2**128 - 1)
+CURSORS = [  # a case's (and a movement's, same shape), in 2024; a person's; not a cursor
+    cursor(CASE_ORDER, (datetime(2024, 1, 1, tzinfo=UTC), uuid.UUID(int=0))),
+    cursor(CASE_ORDER, (datetime(2024, 5, 12, 13, tzinfo=UTC), MAX_ID)),
+    cursor(CASE_ORDER, (datetime(2100, 1, 1, tzinfo=UTC), uuid.UUID(int=0))),
+    cursor(PERSON_ORDER, ("Caio", uuid.UUID(int=0))),
 ]
 DOCUMENT_URL = re.compile(r"^(\S+/documents/[0-9a-f-]{36})\?token=\S+$")
 
@@ -250,10 +261,13 @@ class _Writer:
         """A value for the argument, or None to leave it out."""
         draw = self.draw
         argument_type = get_named_type(argument.type)
-        if name == "first":
-            return draw(st.none() | st.integers(0, 10))
-        if name == "after":
-            return draw(st.none() | st.none() | st.integers(0, 6).map(cursor))
+        if name in {"first", "last"}:
+            return draw(st.none() | st.none() | st.integers(0, 10))
+        if name in {"after", "before"}:
+            # a time and an id, as every connection but persons has: a cursor that a
+            # connection refuses would send the read to the executor even where the
+            # executor never reaches that connection (an empty page's nested one)
+            return draw(st.none() | st.none() | st.sampled_from(CURSORS[:3]))
         if name == "search":
             return draw(st.none() | st.sampled_from(SEARCHES) | st.text(max_size=12))
         if name == "ids":
@@ -323,6 +337,8 @@ class _Writer:
             for argument_name, argument in graphql_field.args.items()
             if (written := self.argument(argument_name, argument)) is not None
         ]
+        if any(a.startswith("first:") for a in arguments):  # refused together, like first: 101
+            arguments = [a for a in arguments if not a.startswith("last:")]
         text = (f"{alias}: " if alias else "") + name
         text += f"({', '.join(arguments)})" if arguments else ""
         target = _named(graphql_field.type)
@@ -475,6 +491,9 @@ ARGUMENT_ERRORS = [
     ("client 1", "{ cases(first: 51) { totalCount } }", {}),  # the client's page is 50
     ("client 1", '{ cases(after: "bad") { totalCount } }', {}),
     ("lawyer", '{ cases(first: 2, after: "b2Zmc2V0OnRlbg==") { totalCount } }', {}),
+    ("client 2", '{ cases(last: 2, before: "bad") { totalCount } }', {}),
+    ("admin", "{ cases(first: 1, last: 1) { totalCount } }", {}),
+    ("client 1", "query P($n: Int) { cases(last: $n) { totalCount } }", {"n": 51}),
     ("client 1", '{ case(id: "nope") { id } }', {}),
     ("admin", '{ case(id: "nope") { id } person(id: "") { id } }', {}),
     ("client 2", "query S($s: String) { cases(search: $s) { totalCount } }", {"s": "a" * 201}),
@@ -569,8 +588,8 @@ async def test_skip_and_include_written_in_the_document_are_compiled(
 
 # --- pages with and without cursors, lists; times with and without a fraction --------------
 
-# A page's rows are numbered only when an edge's cursor is asked for; in the relation's
-# order either way, from the offset that ``after`` gives.
+# A page's cursors are written in SQL only when asked for; its rows are in the relation's
+# order either way, after the key that ``after`` gives.
 PAGES = [
     (
         "client 1",
@@ -585,6 +604,12 @@ PAGES = [
         "movements { edges { cursor node { occurredAt } } } } } } }",
     ),
     (
+        "client 2",
+        "{ cases(last: 2, before: BEFORE) { pageInfo { hasNextPage hasPreviousPage "
+        "startCursor endCursor } edges { cursor node { id "
+        "movements(last: 1) { pageInfo { hasPreviousPage } edges { cursor } } } } } }",
+    ),
+    (
         "admin",
         "{ cases(first: 3, after: AFTER1) { edges { node { createdAt "
         "movements { pageInfo { startCursor } "
@@ -594,6 +619,11 @@ PAGES = [
         "lawyer",
         "{ cases { edges { cursor node { updatedAt "
         "movements(first: 2) { edges { cursor node { occurredAt createdAt } } } } } } }",
+    ),
+    (
+        "admin",
+        "{ persons(last: 3, before: PERSON) { pageInfo { hasNextPage hasPreviousPage } "
+        "edges { cursor node { name } } } }",
     ),
     (  # lists: in their order too (plaintiffs first; open tasks first, by due date)
         "admin",
@@ -614,8 +644,15 @@ async def test_a_page_or_a_list_is_compiled_and_equal_with_or_without_cursors(
     query: str,
 ) -> None:
     tally = Tally()
-    after = {"AFTER0": json.dumps(cursor(0)), "AFTER1": json.dumps(cursor(1))}
-    document = Document(re.sub("AFTER[01]", lambda found: after[found.group()], query), {})
+    after = {
+        "AFTER0": json.dumps(CURSORS[2]),  # 2100: every row is after it, newest first
+        "AFTER1": json.dumps(cursor(CASE_ORDER, (datetime(2100, 1, 1, tzinfo=UTC), MAX_ID))),
+        "BEFORE": json.dumps(CURSORS[0]),  # 2024-01-01: every case is before it
+        "PERSON": json.dumps(CURSORS[3]),
+    }
+    document = Document(
+        re.sub("AFTER[01]|BEFORE|PERSON", lambda found: after[found.group()], query), {}
+    )
 
     await _compare(both, compiled, world.tokens[viewer], document, tally, all_compiled=True)
 

@@ -478,10 +478,10 @@ async def test_with_rls_switched_off_the_scoped_queries_still_hide_other_folders
     async with scoped(owner_engine, viewer) as db:  # the owner: RLS does not bind it
         everything = await column(db, 'SELECT count(*) FROM "case"')
         page = await cases.list_cases(
-            db, viewer=viewer, search=None, status=None, window=Window(0, 50)
+            db, viewer=viewer, search=None, status=None, window=Window(50)
         )
         found = await movements.movements_of_cases(
-            db, viewer=viewer, case_ids=[key_of(docket.own)], window=Window(0, 50)
+            db, viewer=viewer, case_ids=[key_of(docket.own)], window=Window(50)
         )
     assert everything[0] >= 3
     assert [str(row["id"]) for row in page.rows] == [str(key_of(docket.own))]

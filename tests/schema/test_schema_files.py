@@ -12,8 +12,9 @@ ROOT = Path(__file__).parent.parent.parent
 CONTRACT_NAMES = [
     "directive @principal on FIELD_DEFINITION",
     "viewer: Viewer! @principal",
-    "cases(first: Int = null, after: String = null, search: String = null, "
-    "status: CaseStatus = null): CaseConnection! @principal",
+    # the contract's arguments, with last and before (paging backward) added
+    "cases(first: Int = null, after: String = null, last: Int = null, before: String = null, "
+    "search: String = null, status: CaseStatus = null): CaseConnection! @principal",
     "case(id: ID!): Case @principal",
     "createPerson(input: PersonInput!): Person!",
     "addCaseParty(caseId: ID!, personId: ID!, role: PartyRole!, isClient: Boolean!): CaseParty!",
