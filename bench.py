@@ -50,7 +50,7 @@ CAUSA = str(Path(sys.executable).parent / "causa")
 EMAIL, PASSWORD = "bench@causa.example", "bench password for figures 2026"
 UPLOAD = (
     "mutation($f: Upload!, $c: ID!) { uploadDocument(caseId: $c, file: $f, source: COURT) "
-    "{ sizeBytes downloadUrl } }"
+    "{ document { sizeBytes downloadUrl } } }"
 )
 
 
@@ -120,13 +120,13 @@ def _new_case(http: httpx.Client, headers: dict[str, str], cnj_number: str | Non
         "/graphql",
         json={
             "query": "mutation($n: String) { createCase(input: "
-            '{title: "Bench", cnjNumber: $n}) { id } }',
+            '{title: "Bench", cnjNumber: $n}) { case { id } } }',
             "variables": {"n": cnj_number},
         },
         headers=headers,
     )
     created.raise_for_status()
-    case_id: str = created.json()["data"]["createCase"]["id"]
+    case_id: str = created.json()["data"]["createCase"]["case"]["id"]
     return case_id
 
 
@@ -161,7 +161,7 @@ def documents(megabytes: int) -> None:
                 ).json()
             upload_seconds = time.perf_counter() - started
             assert answer.get("data"), answer
-            document = answer["data"]["uploadDocument"]
+            document = answer["data"]["uploadDocument"]["document"]
             assert document["sizeBytes"] == size, answer
             url = document["downloadUrl"].replace("http://127.0.0.1", base)
             started, received = time.perf_counter(), 0
