@@ -308,7 +308,10 @@ async def test_two_mutations_both_succeeding_run_in_order(
 ) -> None:
     body = await gql(client, office.token, TWO_MUTATIONS_BOTH_FINE)
 
-    assert data(body) == {"first": {"folder": "00001"}, "second": {"folder": "00002"}}
+    assert data(body) == {
+        "first": {"case": {"folder": "00001"}},
+        "second": {"case": {"folder": "00002"}},
+    }
 
 
 async def test_when_the_second_mutation_fails_and_the_answer_is_lost_neither_lands(

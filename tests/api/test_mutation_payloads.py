@@ -153,16 +153,13 @@ async def test_add_case_party_answers_the_party_and_the_case_that_lists_it(
         client, office.token, ADD_PARTY, {"c": case_id, "p": person_id, "client": True}
     )
 
-    party = {
-        "id": id_of("CaseParty", f"{key_of(case_id)}:{key_of(person_id)}"),
-        "role": "DEFENDANT",
-        "isClient": True,
-    }
+    party_id = id_of("CaseParty", f"{key_of(case_id)}:{key_of(person_id)}")
+    party = {"id": party_id, "role": "DEFENDANT", "isClient": True}
     assert added["caseParty"] == {**party, "person": {"id": person_id}}
     assert added["case"]["id"] == case_id
     assert added["case"]["parties"] == [party]
     fields = "id role isClient person { id }"
-    assert await refetched(client, office.token, "CaseParty", fields, party["id"]) == {
+    assert await refetched(client, office.token, "CaseParty", fields, party_id) == {
         **party,
         "person": {"id": person_id},
     }
