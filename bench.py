@@ -45,12 +45,14 @@ from typing import Any
 import httpx
 from sqlalchemy.engine import make_url
 
+from schema.ids import global_id
+
 ROOT = Path(__file__).resolve().parent
 CAUSA = str(Path(sys.executable).parent / "causa")
 EMAIL, PASSWORD = "bench@causa.example", "bench password for figures 2026"
 UPLOAD = (
     "mutation($f: Upload!, $c: ID!) { uploadDocument(caseId: $c, file: $f, source: COURT) "
-    "{ sizeBytes downloadUrl } }"
+    "{ document { sizeBytes downloadUrl } } }"
 )
 
 
@@ -120,13 +122,13 @@ def _new_case(http: httpx.Client, headers: dict[str, str], cnj_number: str | Non
         "/graphql",
         json={
             "query": "mutation($n: String) { createCase(input: "
-            '{title: "Bench", cnjNumber: $n}) { id } }',
+            '{title: "Bench", cnjNumber: $n}) { case { id } } }',
             "variables": {"n": cnj_number},
         },
         headers=headers,
     )
     created.raise_for_status()
-    case_id: str = created.json()["data"]["createCase"]["id"]
+    case_id: str = created.json()["data"]["createCase"]["case"]["id"]
     return case_id
 
 
@@ -161,7 +163,7 @@ def documents(megabytes: int) -> None:
                 ).json()
             upload_seconds = time.perf_counter() - started
             assert answer.get("data"), answer
-            document = answer["data"]["uploadDocument"]
+            document = answer["data"]["uploadDocument"]["document"]
             assert document["sizeBytes"] == size, answer
             url = document["downloadUrl"].replace("http://127.0.0.1", base)
             started, received = time.perf_counter(), 0
@@ -332,7 +334,7 @@ def _portal_client(http: httpx.Client, admin_token: str, person: str) -> str:
     access token."""
     granted = http.post(
         "/graphql",
-        json={"query": GRANT, "variables": {"p": person, "e": CLIENT_EMAIL}},
+        json={"query": GRANT, "variables": {"p": global_id("Person", person), "e": CLIENT_EMAIL}},
         headers={"Authorization": f"Bearer {admin_token}"},
     ).json()
     assert granted.get("data"), granted

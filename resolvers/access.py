@@ -12,16 +12,17 @@ from schema.ids import parse_id
 from schema.inputs import StaffMemberInput
 from schema.permissions import ADMIN_ONLY, STAFF_ONLY
 from schema.portal import (
+    CreateStaffMemberPayload,
+    GrantPortalAccessPayload,
+    InviteStaffMemberPayload,
     OutboxMessage,
-    PortalAccess,
-    PortalInvitation,
-    StaffInvitation,
+    RevokePortalAccessPayload,
+    SendOutboxMessagePayload,
+    invitation,
     portal_access,
-    portal_invitation,
-    staff_invitation,
 )
 from schema.rows import from_row
-from schema.staff import StaffMember
+from schema.staff import DisableStaffMemberPayload, EnableStaffMemberPayload, StaffMember
 
 
 @strawberry.type
@@ -33,7 +34,7 @@ class AccessMutation:
     )
     async def grant_portal_access(
         self, info: Info[Context, None], person_id: strawberry.ID, email: str
-    ) -> PortalInvitation:
+    ) -> GrantPortalAccessPayload:
         context = info.context
         issued, access = await portal.grant_portal_access(
             context.db,
@@ -42,7 +43,9 @@ class AccessMutation:
             email=email,
             policy=context.invitations,
         )
-        return portal_invitation(issued, access)
+        return GrantPortalAccessPayload(
+            **invitation(issued), access=portal_access(access, access["person_id"])
+        )
 
     @strawberry.mutation(
         permission_classes=STAFF_ONLY,
@@ -50,13 +53,13 @@ class AccessMutation:
     )
     async def revoke_portal_access(
         self, info: Info[Context, None], person_id: strawberry.ID
-    ) -> PortalAccess:
+    ) -> RevokePortalAccessPayload:
         context = info.context
         person = parse_id(person_id, field="personId", type_name="Person")
         access = await portal.revoke_portal_access(
             context.db, viewer=context.viewer, person_id=person
         )
-        return portal_access(access, person)
+        return RevokePortalAccessPayload(access=portal_access(access, person))
 
     @strawberry.mutation(
         permission_classes=ADMIN_ONLY,
@@ -64,7 +67,7 @@ class AccessMutation:
     )
     async def create_staff_member(
         self, info: Info[Context, None], input: StaffMemberInput
-    ) -> StaffInvitation:
+    ) -> CreateStaffMemberPayload:
         context = info.context
         issued, account = await staff.create_staff_member(
             context.db,
@@ -74,7 +77,9 @@ class AccessMutation:
             role=input.role,
             policy=context.invitations,
         )
-        return staff_invitation(issued, account)
+        return CreateStaffMemberPayload(
+            **invitation(issued), staff_member=from_row(StaffMember, account)
+        )
 
     @strawberry.mutation(
         permission_classes=ADMIN_ONLY,
@@ -83,7 +88,7 @@ class AccessMutation:
     )
     async def invite_staff_member(
         self, info: Info[Context, None], id: strawberry.ID
-    ) -> StaffInvitation:
+    ) -> InviteStaffMemberPayload:
         context = info.context
         issued, account = await staff.invite_staff_member(
             context.db,
@@ -91,7 +96,9 @@ class AccessMutation:
             account_id=parse_id(id, field="id", type_name="StaffMember"),
             policy=context.invitations,
         )
-        return staff_invitation(issued, account)
+        return InviteStaffMemberPayload(
+            **invitation(issued), staff_member=from_row(StaffMember, account)
+        )
 
     @strawberry.mutation(
         permission_classes=ADMIN_ONLY,
@@ -99,14 +106,14 @@ class AccessMutation:
     )
     async def disable_staff_member(
         self, info: Info[Context, None], id: strawberry.ID
-    ) -> StaffMember:
-        return await _set_disabled(info, id, disabled=True)
+    ) -> DisableStaffMemberPayload:
+        return DisableStaffMemberPayload(staff_member=await _set_disabled(info, id, disabled=True))
 
     @strawberry.mutation(permission_classes=ADMIN_ONLY)
     async def enable_staff_member(
         self, info: Info[Context, None], id: strawberry.ID
-    ) -> StaffMember:
-        return await _set_disabled(info, id, disabled=False)
+    ) -> EnableStaffMemberPayload:
+        return EnableStaffMemberPayload(staff_member=await _set_disabled(info, id, disabled=False))
 
     @strawberry.mutation(
         permission_classes=STAFF_ONLY,
@@ -114,7 +121,7 @@ class AccessMutation:
     )
     async def send_outbox_message(
         self, info: Info[Context, None], id: strawberry.ID
-    ) -> OutboxMessage:
+    ) -> SendOutboxMessagePayload:
         context = info.context
         row = await delivery.send_again(
             context.db,
@@ -123,7 +130,7 @@ class AccessMutation:
             mailer=context.mailer,
             renew=invitations.renewal(context.invitations),
         )
-        return from_row(OutboxMessage, row)
+        return SendOutboxMessagePayload(message=from_row(OutboxMessage, row))
 
 
 async def _set_disabled(

@@ -8,7 +8,7 @@ from strawberry.types import Info
 
 from court import imports
 from schema.context import Context
-from schema.court import CourtImport, court_import
+from schema.court import ImportCourtDataPayload, court_import
 from schema.ids import parse_id
 from schema.permissions import STAFF_ONLY
 
@@ -24,7 +24,7 @@ class CourtMutation:
     )
     async def import_court_data(
         self, info: Info[Context, None], case_id: strawberry.ID, payload: JSON
-    ) -> CourtImport:
+    ) -> ImportCourtDataPayload:
         db, viewer = info.context.db, info.context.viewer
         result = await imports.import_into_case(
             db,

@@ -10,7 +10,7 @@ from strawberry.file_uploads import Upload
 from strawberry.types import Info
 
 from domain.errors import InvalidValue
-from schema.case import Document
+from schema.case import Document, UploadDocumentPayload
 from schema.context import Context
 from schema.enums import Source
 from schema.ids import parse_id
@@ -34,19 +34,20 @@ class DocumentMutation:
         # Named apart from its GraphQL name: "source" is taken by the permission extension.
         origin: Annotated[Source, strawberry.argument(name="source")],
         title: str | None = None,
-    ) -> Document:
+    ) -> UploadDocumentPayload:
         context = info.context
         settings = context.request.state["settings"]
         if not isinstance(file, UploadFile):  # a value in the JSON, not a multipart part
             raise InvalidValue("file", "Send the file as a part of a multipart request.")
+        case = parse_id(case_id, field="caseId", type_name="Case")
         row = await uploads.store_document(
             context.db,
             viewer=context.viewer,
-            case_id=parse_id(case_id, field="caseId", type_name="Case"),
+            case_id=case,
             upload=uploads.Upload(file=file.file, name=file.filename),
             title=title,
             source=origin,
             store=context.store,
             max_bytes=settings.max_upload_bytes,
         )
-        return from_row(Document, row)
+        return UploadDocumentPayload(case_key=case, document=from_row(Document, row))

@@ -15,6 +15,7 @@ from strawberry.types import Info
 from db import cases as case_rows
 from db import documents as document_rows
 from db import movements as movement_rows
+from domain.errors import Missing
 from schema.context import Context
 from schema.directives import PRINCIPAL
 from schema.enums import CaseStatus, LossRisk, PartyRole, PersonKind, Source
@@ -182,11 +183,15 @@ class Case(Node):
 
 def party(row: Mapping[Any, Any]) -> CaseParty:
     return CaseParty(
-        id=global_id("CaseParty", f"{row['case_id']}:{row['person_id']}"),
+        id=party_id(row["case_id"], row["person_id"]),
         person=from_row(Person, row, prefix="person_"),
         role=row["role"],
         is_client=row["is_client"],
     )
+
+
+def party_id(case_id: uuid.UUID, person_id: uuid.UUID) -> strawberry.ID:
+    return global_id("CaseParty", f"{case_id}:{person_id}")
 
 
 @strawberry.type(description="A natural (CPF) or legal (CNPJ) person known to the office.")
@@ -220,3 +225,72 @@ class Person(Node):
         )
         page = await info.context.loaders.person_cases.load((self.key, found))
         return connection(page, lambda row: from_row(Case, row))
+
+
+# The mutations' payloads: each carries the object it changed, named after it, so that a
+# client's cache can update that object without fetching it again.
+
+
+@strawberry.type(description="The new person.")
+class CreatePersonPayload:
+    person: Person = strawberry.field(permission_classes=STAFF_ONLY)
+
+
+@strawberry.type(description="The person, changed.")
+class UpdatePersonPayload:
+    person: Person = strawberry.field(permission_classes=STAFF_ONLY)
+
+
+@strawberry.type(description="The new case.")
+class CreateCasePayload:
+    case: Case = strawberry.field(permission_classes=STAFF_ONLY)
+
+
+@strawberry.type(description="The case, changed.")
+class UpdateCasePayload:
+    case: Case = strawberry.field(permission_classes=STAFF_ONLY)
+
+
+@strawberry.type
+class _OfCase:
+    """A payload of a change within a case: the case is read when asked for, so that a
+    cache can update its lists (parties, movements, tasks, documents) in the same answer."""
+
+    case_key: strawberry.Private[uuid.UUID]
+
+    @strawberry.field(permission_classes=STAFF_ONLY, description="The case, as the change left it.")
+    async def case(self, info: Info[Context, None]) -> Case:
+        row = await case_rows.get_case(
+            info.context.db, viewer=info.context.viewer, case_id=self.case_key
+        )
+        if row is None:
+            raise Missing("caseId", "No case has that id.")
+        return from_row(Case, row)
+
+
+@strawberry.type(description="The party, new or changed, and its case.")
+class AddCasePartyPayload(_OfCase):
+    case_party: CaseParty = strawberry.field(permission_classes=STAFF_ONLY)
+
+
+@strawberry.type(description="The id of the party that is no longer one, and its case.")
+class RemoveCasePartyPayload(_OfCase):
+    removed_id: strawberry.ID = strawberry.field(
+        permission_classes=STAFF_ONLY,
+        description="The CaseParty's id; the same when the person was not a party.",
+    )
+
+
+@strawberry.type(description="The new movement, and its case.")
+class AddMovementPayload(_OfCase):
+    movement: Movement = strawberry.field(permission_classes=STAFF_ONLY)
+
+
+@strawberry.type(description="The new task, and its case.")
+class CreateTaskPayload(_OfCase):
+    task: Task = strawberry.field(permission_classes=STAFF_ONLY)
+
+
+@strawberry.type(description="The new document, and its case.")
+class UploadDocumentPayload(_OfCase):
+    document: Document = strawberry.field(permission_classes=STAFF_ONLY)

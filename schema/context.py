@@ -112,6 +112,11 @@ class Context:
         self.loaders = Loaders(self.db, self.viewer)
         self.page_size = self.request.state["settings"].limits_for(self.viewer.role).page_size
 
+    def forget_loaded(self) -> None:
+        """New DataLoaders, which read rows afresh: a mutation's answer shows its own write,
+        not rows that an earlier mutation of the operation loaded before it."""
+        self.loaders = Loaders(self.db, self.viewer)
+
     @property
     def invitations(self) -> InvitationPolicy:
         return self.request.state["invitations"]

@@ -10,8 +10,8 @@ from schema.permissions import STAFF_ONLY
 from schema.rows import from_row
 
 
-@strawberry.type(description="What importing DataJud data into a case did.")
-class CourtImport:
+@strawberry.type(description="What importing DataJud data into a case did, and the case.")
+class ImportCourtDataPayload:
     case: Case = strawberry.field(
         permission_classes=STAFF_ONLY, description="The case, with what the import filled."
     )
@@ -29,8 +29,8 @@ class CourtImport:
     )
 
 
-def court_import(result: CaseImport) -> CourtImport:
-    return CourtImport(
+def court_import(result: CaseImport) -> ImportCourtDataPayload:
+    return ImportCourtDataPayload(
         case=from_row(Case, result.case),
         movements_added=result.movements_added,
         movements_already_present=result.movements_already_present,

@@ -56,6 +56,7 @@ class OneSavepointPerMutation(StrawberryGraphQLCoreExecutionContext):
 
     async def _atomically(self, field: tuple[GraphQLObjectType, Any, Any, Path, Any]) -> Any:
         db: Db = self.context_value.db
+        self.context_value.forget_loaded()
         errors = self.collected_errors.errors
         before = len(errors)
         async with db.atomic() as savepoint:

@@ -87,30 +87,36 @@ class Invitation:
     )
 
 
-@strawberry.type
-class PortalInvitation(Invitation):
+@strawberry.type(description="The invitation, and the access it opened.")
+class GrantPortalAccessPayload(Invitation):
     access: PortalAccess = strawberry.field(permission_classes=STAFF_ONLY)
 
 
-@strawberry.type
-class StaffInvitation(Invitation):
+@strawberry.type(description="The access, now closed.")
+class RevokePortalAccessPayload:
+    access: PortalAccess = strawberry.field(permission_classes=STAFF_ONLY)
+
+
+@strawberry.type(description="The invitation, and the account it is for.")
+class CreateStaffMemberPayload(Invitation):
     staff_member: StaffMember = strawberry.field(permission_classes=STAFF_ONLY)
 
 
-def _invitation(issued: Issued) -> dict[str, Any]:
+@strawberry.type(description="The invitation, and the account it is for.")
+class InviteStaffMemberPayload(Invitation):
+    staff_member: StaffMember = strawberry.field(permission_classes=STAFF_ONLY)
+
+
+@strawberry.type(description="The message, with how sending it went.")
+class SendOutboxMessagePayload:
+    message: OutboxMessage = strawberry.field(permission_classes=STAFF_ONLY)
+
+
+def invitation(issued: Issued) -> dict[str, Any]:
+    """The fields of an Invitation, for the payload that carries one."""
     return {
         "token": issued.token,
         "url": issued.url,
         "expires_at": issued.expires_at,
         "message": from_row(OutboxMessage, issued.message),
     }
-
-
-def portal_invitation(issued: Issued, access: RowMapping) -> PortalInvitation:
-    return PortalInvitation(
-        **_invitation(issued), access=portal_access(access, access["person_id"])
-    )
-
-
-def staff_invitation(issued: Issued, account: RowMapping) -> StaffInvitation:
-    return StaffInvitation(**_invitation(issued), staff_member=from_row(StaffMember, account))

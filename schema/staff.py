@@ -22,3 +22,13 @@ class StaffMember(Node):
         permission_classes=STAFF_ONLY, description="Set while the account may not sign in."
     )
     last_login_at: datetime | None = strawberry.field(permission_classes=STAFF_ONLY)
+
+
+@strawberry.type(description="The staff member, who may no longer sign in.")
+class DisableStaffMemberPayload:
+    staff_member: StaffMember = strawberry.field(permission_classes=STAFF_ONLY)
+
+
+@strawberry.type(description="The staff member, who may sign in again.")
+class EnableStaffMemberPayload:
+    staff_member: StaffMember = strawberry.field(permission_classes=STAFF_ONLY)

@@ -139,7 +139,7 @@ CLIENT_PASSWORD = "quiet river lantern 42"
 PERSON_FIELDS = "id name kind taxId email phone notes"
 CREATE_PERSON = f"""
 mutation CreatePerson($input: PersonInput!) {{
-  createPerson(input: $input) {{ {PERSON_FIELDS} }}
+  createPerson(input: $input) {{ person {{ {PERSON_FIELDS} }} }}
 }}
 """
 GRANT = """
@@ -153,7 +153,9 @@ mutation Grant($personId: ID!, $email: String!) {
 """
 REVOKE = """
 mutation Revoke($personId: ID!) {
-  revokePortalAccess(personId: $personId) { enabled login grantedAt revokedAt lastLoginAt }
+  revokePortalAccess(personId: $personId) {
+    access { enabled login grantedAt revokedAt lastLoginAt }
+  }
 }
 """
 CREATE_STAFF_MEMBER = """
@@ -196,7 +198,7 @@ async def create_person(
     """A person made by ``token``'s bearer: the node with ``PERSON_FIELDS``. ``fields`` are
     more of PersonInput's, spelt as in GraphQL (``taxId=…``)."""
     body = await gql(client, token, CREATE_PERSON, {"input": {"name": name, **fields}})
-    person: dict[str, Any] = data(body)["createPerson"]
+    person: dict[str, Any] = data(body)["createPerson"]["person"]
     return person
 
 
@@ -266,20 +268,20 @@ responsibleLawyer { id name }
 """
 CREATE_CASE = f"""
 mutation CreateCase($input: CaseInput!) {{
-  createCase(input: $input) {{ {CASE_FIELDS} }}
+  createCase(input: $input) {{ case {{ {CASE_FIELDS} }} }}
 }}
 """
 ADD_PARTY = """
 mutation Party($caseId: ID!, $personId: ID!, $isClient: Boolean!) {
   addCaseParty(caseId: $caseId, personId: $personId, role: PLAINTIFF, isClient: $isClient) {
-    isClient
+    caseParty { isClient }
   }
 }
 """
 ADD_MOVEMENT = """
 mutation AddMovement($caseId: ID!, $input: MovementInput!) {
   addMovement(caseId: $caseId, input: $input) {
-    id occurredAt description code source createdBy { id name }
+    movement { id occurredAt description code source createdBy { id name } }
   }
 }
 """
@@ -299,7 +301,7 @@ async def create_case(
     """A case made by ``token``'s bearer: the node with ``CASE_FIELDS``. ``fields`` are more
     of CaseInput's, spelt as in GraphQL (``cnjNumber=…``)."""
     body = await gql(client, token, CREATE_CASE, {"input": {"title": title, **fields}})
-    case: dict[str, Any] = data(body)["createCase"]
+    case: dict[str, Any] = data(body)["createCase"]["case"]
     return case
 
 
@@ -326,7 +328,7 @@ async def add_movement(
     """A movement of a case added by ``token``'s bearer: the node. ``fields`` are the
     MovementInput's that differ from ``movement()``'s."""
     body = await gql(client, token, ADD_MOVEMENT, {"caseId": case_id, "input": movement(**fields)})
-    added: dict[str, Any] = data(body)["addMovement"]
+    added: dict[str, Any] = data(body)["addMovement"]["movement"]
     return added
 
 
@@ -403,7 +405,7 @@ PDF = b"%PDF-1.7\n" + b"1 0 obj << /Type /Catalog >> endobj\n" * 300 + b"%%EOF\n
 UPLOAD = """
 mutation Upload($caseId: ID!, $file: Upload!, $source: Source!, $title: String) {
   uploadDocument(caseId: $caseId, file: $file, source: $source, title: $title) {
-    id title fileName contentType sizeBytes sha256 source downloadUrl
+    document { id title fileName contentType sizeBytes sha256 source downloadUrl }
   }
 }
 """

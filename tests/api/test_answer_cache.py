@@ -40,11 +40,13 @@ FOLDERS = """
     documents(first: 10) { edges { node { title source } } }
 } } } }
 """
-REVOKE = "mutation R($p: ID!) { revokePortalAccess(personId: $p) { enabled } }"
+REVOKE = "mutation R($p: ID!) { revokePortalAccess(personId: $p) { access { enabled } } }"
 UPDATE_TITLE = (
-    "mutation U($id: ID!, $t: String!) { updateCase(id: $id, input: {title: $t}) { id } }"
+    "mutation U($id: ID!, $t: String!) { updateCase(id: $id, input: {title: $t}) { case { id } } }"
 )
-REMOVE_PARTY = "mutation R($c: ID!, $p: ID!) { removeCaseParty(caseId: $c, personId: $p) }"
+REMOVE_PARTY = (
+    "mutation R($c: ID!, $p: ID!) { removeCaseParty(caseId: $c, personId: $p) { removedId } }"
+)
 
 
 @dataclass

@@ -33,25 +33,25 @@ query Persons($search: String) {
 
 CREATE_CASE = """
 mutation CreateCase($input: CaseInput!) {
-  createCase(input: $input) { folder title }
+  createCase(input: $input) { case { folder title } }
 }
 """
 
 CREATE_CASE_ID = """
 mutation CreateCase($input: CaseInput!) {
-  createCase(input: $input) { id }
+  createCase(input: $input) { case { id } }
 }
 """
 
 CREATE_PERSON = """
 mutation CreatePerson($input: PersonInput!) {
-  createPerson(input: $input) { id name }
+  createPerson(input: $input) { person { id name } }
 }
 """
 
 ADD_MOVEMENT = """
 mutation AddMovement($caseId: ID!, $input: MovementInput!) {
-  addMovement(caseId: $caseId, input: $input) { id }
+  addMovement(caseId: $caseId, input: $input) { movement { id } }
 }
 """
 
@@ -69,15 +69,15 @@ TOO_DEEP = """
 
 TWO_MUTATIONS_SECOND_REFUSED = """
 mutation Two {
-  kept: createCase(input: {title: "Mantido"}) { folder title }
-  refused: createCase(input: {title: "Recusado", claimValue: "-1"}) { folder title }
+  kept: createCase(input: {title: "Mantido"}) { case { folder title } }
+  refused: createCase(input: {title: "Recusado", claimValue: "-1"}) { case { folder title } }
 }
 """
 
 TWO_MUTATIONS_BOTH_FINE = """
 mutation Two {
-  first: createCase(input: {title: "Um"}) { folder }
-  second: createCase(input: {title: "Dois"}) { folder }
+  first: createCase(input: {title: "Um"}) { case { folder } }
+  second: createCase(input: {title: "Dois"}) { case { folder } }
 }
 """
 
@@ -240,7 +240,7 @@ async def test_a_bad_movement_variable_is_bad_user_input_not_internal(
         client,
         office.token,
         ADD_MOVEMENT,
-        {"caseId": case["createCase"]["id"], "input": {**movement, field: value}},
+        {"caseId": case["createCase"]["case"]["id"], "input": {**movement, field: value}},
     )
 
     assert body["data"] is None
@@ -308,7 +308,10 @@ async def test_two_mutations_both_succeeding_run_in_order(
 ) -> None:
     body = await gql(client, office.token, TWO_MUTATIONS_BOTH_FINE)
 
-    assert data(body) == {"first": {"folder": "00001"}, "second": {"folder": "00002"}}
+    assert data(body) == {
+        "first": {"case": {"folder": "00001"}},
+        "second": {"case": {"folder": "00002"}},
+    }
 
 
 async def test_when_the_second_mutation_fails_and_the_answer_is_lost_neither_lands(
@@ -325,7 +328,7 @@ async def test_when_the_second_mutation_fails_and_the_answer_is_lost_neither_lan
     assert cases == {"totalCount": 0, "edges": []}
     # Neither took a folder number.
     after = data(await gql(client, office.token, CREATE_CASE, {"input": {"title": "Depois"}}))
-    assert after == {"createCase": {"folder": "00001", "title": "Depois"}}
+    assert after == {"createCase": {"case": {"folder": "00001", "title": "Depois"}}}
 
 
 # --- and the server still answers -----------------------------------------------------
@@ -349,4 +352,4 @@ async def test_the_server_still_answers_after_a_run_of_bad_requests(
     created = await gql(client, office.token, CREATE_CASE, {"input": {"title": "Depois"}})
 
     assert data(viewer) == {"viewer": {"email": office.email, "role": "ADMIN"}}
-    assert data(created) == {"createCase": {"folder": "00001", "title": "Depois"}}
+    assert data(created) == {"createCase": {"case": {"folder": "00001", "title": "Depois"}}}

@@ -8,7 +8,15 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.factories import CASE_FIELDS, CREATE_CASE, Staff, create_case, create_person, key_of
+from tests.factories import (
+    CASE_FIELDS,
+    CREATE_CASE,
+    Staff,
+    create_case,
+    create_person,
+    id_of,
+    key_of,
+)
 from tests.graphql_client import data, error, gql, refused
 
 VALID_CNJ = "1234567-13.2024.8.26.0100"
@@ -17,7 +25,7 @@ INVALID_CNJ = "1234567-14.2024.8.26.0100"
 
 UPDATE_CASE = f"""
 mutation UpdateCase($id: ID!, $input: CaseUpdateInput!) {{
-  updateCase(id: $id, input: $input) {{ {CASE_FIELDS} }}
+  updateCase(id: $id, input: $input) {{ case {{ {CASE_FIELDS} }} }}
 }}
 """
 
@@ -46,16 +54,14 @@ query CaseParties($id: ID!) {
 ADD_CASE_PARTY = """
 mutation AddCaseParty($caseId: ID!, $personId: ID!, $role: PartyRole!, $isClient: Boolean!) {
   addCaseParty(caseId: $caseId, personId: $personId, role: $role, isClient: $isClient) {
-    person { id name }
-    role
-    isClient
+    caseParty { person { id name } role isClient }
   }
 }
 """
 
 REMOVE_CASE_PARTY = """
 mutation RemoveCaseParty($caseId: ID!, $personId: ID!) {
-  removeCaseParty(caseId: $caseId, personId: $personId)
+  removeCaseParty(caseId: $caseId, personId: $personId) { removedId case { parties { id } } }
 }
 """
 
@@ -256,7 +262,7 @@ async def test_claim_value_written_in_ascii_digits_is_read(
         client, office.token, CREATE_CASE, {"input": {"title": "X", "claimValue": given}}
     )
 
-    assert data(body)["createCase"]["claimValue"] == kept
+    assert data(body)["createCase"]["case"]["claimValue"] == kept
 
 
 @pytest.mark.parametrize("given", ["\uff10\uff11", "1_000", "  1 ", "1e3", "NaN", "1.", ".5", "+1"])
@@ -307,7 +313,7 @@ async def test_an_inline_date_in_another_format_fails_validation(
     body = await gql(
         client,
         office.token,
-        'mutation { createCase(input: {title: "X", filedOn: "20240101"}) { id } }',
+        'mutation { createCase(input: {title: "X", filedOn: "20240101"}) { case { id } } }',
     )
 
     assert body["data"] is None
@@ -389,7 +395,7 @@ async def test_update_case_changes_only_the_fields_given(
     )
 
     expected = {**case, "phase": "Recurso", "status": "CLOSED", "court": None}
-    assert data(body)["updateCase"] == expected
+    assert data(body)["updateCase"]["case"] == expected
     assert data(await gql(client, office.token, CASE, {"id": case["id"]}))["case"] == expected
 
 
@@ -583,7 +589,7 @@ async def test_a_lawyer_can_create_and_update_cases(
         client, office.lawyer_token, UPDATE_CASE, {"id": case["id"], "input": {"phase": "Inicial"}}
     )
 
-    assert data(body)["updateCase"]["phase"] == "Inicial"
+    assert data(body)["updateCase"]["case"]["phase"] == "Inicial"
     assert await folders(client, office.token) == ["00001"]
 
 
@@ -609,7 +615,7 @@ async def test_add_case_party_adds_the_person_with_role_and_client_tag(
         "role": "PLAINTIFF",
         "isClient": True,
     }
-    assert data(body)["addCaseParty"] == party
+    assert data(body)["addCaseParty"]["caseParty"] == party
     parties = data(await gql(client, office.token, CASE_PARTIES, {"id": case["id"]}))
     assert parties["case"]["parties"] == [party]
 
@@ -631,12 +637,12 @@ async def test_adding_a_party_again_updates_role_and_client_tag(
         "role": "THIRD_PARTY",
         "isClient": False,
     }
-    assert data(body)["addCaseParty"] == party
+    assert data(body)["addCaseParty"]["caseParty"] == party
     parties = data(await gql(client, office.token, CASE_PARTIES, {"id": case["id"]}))
     assert parties["case"]["parties"] == [party]
 
 
-async def test_remove_case_party_is_true_once_then_false(
+async def test_remove_case_party_answers_the_party_id_whether_or_not_it_was_one(
     client: httpx.AsyncClient, office: Staff
 ) -> None:
     case = await create_case(client, office.token, title="Silva x Banco")
@@ -647,8 +653,9 @@ async def test_remove_case_party_is_true_once_then_false(
     removed = data(await gql(client, office.token, REMOVE_CASE_PARTY, ids))
     removed_again = data(await gql(client, office.token, REMOVE_CASE_PARTY, ids))
 
-    assert removed == {"removeCaseParty": True}
-    assert removed_again == {"removeCaseParty": False}
+    answer = {"removedId": id_of("CaseParty", f"{key_of(case['id'])}:{key_of(person['id'])}")}
+    assert removed == {"removeCaseParty": {**answer, "case": {"parties": []}}}
+    assert removed_again == removed
     parties = data(await gql(client, office.token, CASE_PARTIES, {"id": case["id"]}))
     assert parties["case"]["parties"] == []
 

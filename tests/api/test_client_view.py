@@ -181,7 +181,7 @@ async def test_with_the_full_schema_a_client_still_gets_forbidden_and_no_value(
     mutation = await gql(
         client,
         docket.client.token,
-        'mutation { createPerson(input: {name: "Intrusa"}) { id } }',
+        'mutation { createPerson(input: {name: "Intrusa"}) { person { id } } }',
     )
     assert mutation["data"] is None
     assert error(mutation)["extensions"] == {"code": "FORBIDDEN"}

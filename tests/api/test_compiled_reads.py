@@ -113,7 +113,9 @@ class World:
 
 
 async def _create_task(http: httpx.AsyncClient, token: str, case_id: str, **task: Any) -> None:
-    document = "mutation T($c: ID!, $i: TaskInput!) { createTask(caseId: $c, input: $i) { id } }"
+    document = (
+        "mutation T($c: ID!, $i: TaskInput!) { createTask(caseId: $c, input: $i) { task { id } } }"
+    )
     data(await gql(http, token, document, {"c": case_id, "i": task}))
 
 
@@ -167,7 +169,7 @@ async def _office(http: httpx.AsyncClient, office: Staff, tag: str) -> tuple[lis
                 uploaded = await upload_document(
                     http, office.token, case_id, PDF, name=f"peça-{n}.pdf", source=source
                 )
-                ids.append(data(uploaded)["uploadDocument"]["id"])
+                ids.append(data(uploaded)["uploadDocument"]["document"]["id"])
         await _create_task(http, office.token, case_id, title=f"Prazo {n}", assigneeId=lawyer)
         await _create_task(
             http, office.token, case_id, title="Feito", done=True, dueOn="2024-01-0" + str(n + 1)

@@ -67,7 +67,7 @@ async def write(client: httpx.AsyncClient, token: str, writer: int, load: Load) 
         json = response.headers.get("content-type", "").startswith("application/json")
         body: Any = response.json() if json else response.text
         if response.status_code == 200 and "errors" not in body and body["data"]:
-            load.acknowledged[body["data"]["createPerson"]["id"]] = name
+            load.acknowledged[body["data"]["createPerson"]["person"]["id"]] = name
             if len(load.acknowledged) >= BEFORE_KILL:
                 load.going.set()
             if load.killed_at is not None and sent > load.killed_at:

@@ -49,7 +49,9 @@ async def test_every_endpoint_answers_503_during_an_outage(
     served: Any, client: httpx.AsyncClient, office: Staff, unused_url: str
 ) -> None:
     case_id = (await create_case(client, office.token, title="Ação de cobrança"))["id"]
-    document = data(await upload_document(client, office.token, case_id, PDF))["uploadDocument"]
+    document = data(await upload_document(client, office.token, case_id, PDF))["uploadDocument"][
+        "document"
+    ]
     download = document["downloadUrl"].removeprefix("https://portal.causa.test")
 
     real_engine = served.state["engine"]

@@ -91,7 +91,7 @@ async def test_staff_upload_a_court_document_that_its_client_downloads(
         )
 
         # then its metadata comes from its bytes
-        document = data(body)["uploadDocument"]
+        document = data(body)["uploadDocument"]["document"]
         assert document["title"] == "Petição inicial"
         assert document["fileName"] == "peticao.pdf"
         assert document["contentType"] == "application/pdf"
@@ -125,9 +125,11 @@ async def test_staff_upload_a_court_document_that_its_client_downloads(
 async def test_a_client_never_gets_an_internal_document(
     client: httpx.AsyncClient, office: Staff, docket: Docket
 ) -> None:
-    court = data(await upload_document(client, office.token, docket.own, PDF))["uploadDocument"]
+    court = data(await upload_document(client, office.token, docket.own, PDF))["uploadDocument"][
+        "document"
+    ]
     internal = data(await upload_document(client, office.token, docket.own, PDF, source="INTERNAL"))
-    internal_id = internal["uploadDocument"]["id"]
+    internal_id = internal["uploadDocument"]["document"]["id"]
 
     listed = data(await gql(client, docket.client.token, CLIENT_DOCUMENTS, {"id": docket.own}))
     assert [e["node"]["id"] for e in listed["case"]["documents"]["edges"]] == [court["id"]]
@@ -143,7 +145,9 @@ async def test_a_link_of_another_folder_is_not_found_for_the_client(
     client: httpx.AsyncClient, office: Staff, docket: Docket, settings: Settings
 ) -> None:
     # given a court document in a folder of another client, and a link signed for our client
-    other = data(await upload_document(client, office.token, docket.others, PDF))["uploadDocument"]
+    other = data(await upload_document(client, office.token, docket.others, PDF))["uploadDocument"][
+        "document"
+    ]
     claims = Signer(settings.signing_key, 60).read(docket.client.token)
     links = DownloadLinks.derive(settings.signing_key, ttl=60, base_url=settings.base_url)
     viewer = Viewer(
@@ -214,7 +218,7 @@ async def test_office_files_and_text_are_stored_with_their_exact_type(
     expected: str,
 ) -> None:
     body = await upload_document(client, office.token, docket.own, content, name=name)
-    document = data(body)["uploadDocument"]
+    document = data(body)["uploadDocument"]["document"]
     assert (document["fileName"], document["contentType"]) == (name, expected)
     assert document["sizeBytes"] == len(content)
 
@@ -384,7 +388,7 @@ async def test_a_name_without_extension_is_stored_with_the_types_own(
     client: httpx.AsyncClient, office: Staff, docket: Docket
 ) -> None:
     body = await upload_document(client, office.token, docket.own, PDF, name="contrato")
-    document = data(body)["uploadDocument"]
+    document = data(body)["uploadDocument"]["document"]
     assert (document["title"], document["fileName"], document["contentType"]) == (
         "contrato",
         "contrato.pdf",
@@ -405,7 +409,7 @@ async def test_a_windows_path_keeps_only_the_file_name(
     client: httpx.AsyncClient, office: Staff, docket: Docket
 ) -> None:
     body = await upload_document(client, office.token, docket.own, PDF, name="C:\\temp\\x.pdf")
-    assert data(body)["uploadDocument"]["fileName"] == "x.pdf"
+    assert data(body)["uploadDocument"]["document"]["fileName"] == "x.pdf"
 
 
 async def test_an_upload_to_another_offices_case_is_not_found(
@@ -459,7 +463,9 @@ async def test_when_the_row_cannot_be_written_the_stored_file_goes_too(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     # given a stored document, and a second upload whose row would reuse its id
-    first = data(await upload_document(client, office.token, docket.own, PDF))["uploadDocument"]
+    first = data(await upload_document(client, office.token, docket.own, PDF))["uploadDocument"][
+        "document"
+    ]
     files_before = stored_files(settings)
     monkeypatch.setattr("storage.uploads.uuid.uuid4", lambda: key_of(first["id"]))
     replaced = await upload_document(client, office.token, docket.own, PDF + b"%second\n%%EOF\n")

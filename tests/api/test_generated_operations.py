@@ -189,10 +189,11 @@ async def _office_rows(http: httpx.AsyncClient, office: Staff) -> tuple[list[str
         await gql(
             http,
             office.token,
-            'mutation T($c: ID!) { createTask(caseId: $c, input: {title: "Prazo"}) { id } }',
+            'mutation T($c: ID!) { createTask(caseId: $c, input: {title: "Prazo"}) '
+            "{ task { id } } }",
             {"c": docket.own},
         )
-    )["createTask"]["id"]
+    )["createTask"]["task"]["id"]
     listed = data(
         await gql(
             http,
@@ -452,7 +453,7 @@ def _seeds(world: World, role: str) -> dict[str, list[Operation]]:
         seeds["mutations"] = [
             Operation(
                 'mutation { createCase(input: {title: "X"}) '
-                '{ id movements(after: "bad") { totalCount } } }',
+                '{ case { id movements(after: "bad") { totalCount } } } }',
                 {},
                 mutation=True,
             ),

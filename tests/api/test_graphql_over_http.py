@@ -22,7 +22,7 @@ EXECUTOR_READ = '{ __type(name: "Case") { name } }'
 PARSE_ERROR = "{ cases("
 VALIDATION_ERROR = "{ noSuchField }"
 COERCION_ERROR = "query Q($first: Int!) { cases(first: $first) { totalCount } }"
-MUTATION = 'mutation { createCase(input: {title: "Pelo HTTP"}) { title } }'
+MUTATION = 'mutation { createCase(input: {title: "Pelo HTTP"}) { case { title } } }'
 
 # Accept header -> the media type of the answer (None: no Accept header sent).
 NEGOTIATED = [
@@ -101,7 +101,7 @@ async def test_a_mutation_is_a_200_in_the_accepted_type(
 ) -> None:
     body = ran(await post(client, office, MUTATION, accept), media)
 
-    assert body == {"data": {"createCase": {"title": "Pelo HTTP"}}}
+    assert body == {"data": {"createCase": {"case": {"title": "Pelo HTTP"}}}}
 
 
 FAILURES = [

@@ -20,7 +20,7 @@ query M($id: ID!, $after: String) { case(id: $id) { movements(after: $after) { t
 CASES_FIRST = "query C($first: Int) { cases(first: $first) { totalCount } }"
 CASES_SEARCH = "query C($search: String) { cases(search: $search) { totalCount } }"
 PERSONS_SEARCH = "query P($search: String) { persons(search: $search) { totalCount } }"
-CREATE_PERSON = "mutation P($input: PersonInput!) { createPerson(input: $input) { id } }"
+CREATE_PERSON = "mutation P($input: PersonInput!) { createPerson(input: $input) { person { id } } }"
 IMPORT = """
 mutation I($caseId: ID!, $payload: JSON!) {
   importCourtData(caseId: $caseId, payload: $payload) { movementsAdded }

@@ -13,7 +13,8 @@ from tests.graphql_client import data, gql, refused
 VIEWER = "{ viewer { email } }"
 PERSONS = "query P($search: String) { persons(search: $search) { totalCount } }"
 UPLOAD = (
-    "mutation($f: Upload!, $c: ID!) { uploadDocument(caseId: $c, file: $f, source: COURT) { id } }"
+    "mutation($f: Upload!, $c: ID!) "
+    "{ uploadDocument(caseId: $c, file: $f, source: COURT) { document { id } } }"
 )
 
 

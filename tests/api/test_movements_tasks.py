@@ -26,7 +26,9 @@ query CaseMovements($id: ID!, $first: Int, $after: String) {
 
 CREATE_TASK = """
 mutation CreateTask($caseId: ID!, $input: TaskInput!) {
-  createTask(caseId: $caseId, input: $input) { id title dueOn done assignee { id name } }
+  createTask(caseId: $caseId, input: $input) {
+    task { id title dueOn done assignee { id name } }
+  }
 }
 """
 
@@ -243,7 +245,7 @@ async def test_a_lawyer_creates_a_task_with_an_assignee(
         },
     )
 
-    task = data(body)["createTask"]
+    task = data(body)["createTask"]["task"]
     task.pop("id")
     assert task == {
         "title": "Contestar",
@@ -262,7 +264,7 @@ async def test_a_task_without_due_date_or_assignee(
         client, office.lawyer_token, CREATE_TASK, {"caseId": case_id, "input": {"title": "Ligar"}}
     )
 
-    task = data(body)["createTask"]
+    task = data(body)["createTask"]["task"]
     assert (task["title"], task["dueOn"], task["done"], task["assignee"]) == (
         "Ligar",
         None,

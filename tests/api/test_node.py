@@ -55,7 +55,7 @@ query Case($id: ID!) {
 }
 """
 CREATE_TASK = """
-mutation Task($caseId: ID!) { createTask(caseId: $caseId, input: {title: "Prazo"}) { id } }
+mutation Task($caseId: ID!) { createTask(caseId: $caseId, input: {title: "Prazo"}) { task { id } } }
 """
 POSSIBLE_NODES = '{ __type(name: "Node") { possibleTypes { name } } }'
 
@@ -115,7 +115,7 @@ async def test_staff_refetch_every_kind_of_object_by_node(
         "Document": case["documents"]["edges"][0]["node"]["id"],
         "CaseParty": case["parties"][0]["id"],
         "Person": case["parties"][0]["person"]["id"],
-        "Task": task["createTask"]["id"],
+        "Task": task["createTask"]["task"]["id"],
         "PortalAccess": access["id"],
     }
 
@@ -154,7 +154,7 @@ async def test_a_client_refetches_what_they_see_and_nothing_else(
         docket.untagged,
         docket.others,
         internal["id"],
-        task["createTask"]["id"],
+        task["createTask"]["task"]["id"],
         id_of("PortalAccess", key_of(docket.client.person_id)),
         id_of("Case", "00000000-0000-4000-8000-000000000000"),
         id_of("NoSuchType", "00000000-0000-4000-8000-000000000000"),

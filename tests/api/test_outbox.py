@@ -37,7 +37,9 @@ query Outbox($first: Int, $after: String, $status: OutboxStatus) {{
   }}
 }}
 """
-SEND = f"mutation Send($id: ID!) {{ sendOutboxMessage(id: $id) {{ {MESSAGE_FIELDS} }} }}"
+SEND = (
+    f"mutation Send($id: ID!) {{ sendOutboxMessage(id: $id) {{ message {{ {MESSAGE_FIELDS} }} }} }}"
+)
 PORTAL_SUBJECT = "Seu acesso ao portal do cliente — Escritório "
 NO_SMTP = "No SMTP server is configured (CAUSA_SMTP_URL): pass the message on by hand."
 
@@ -151,9 +153,9 @@ async def test_sending_a_failed_message_again_delivers_it_once_the_server_accept
         retried = data(await gql(client, office.lawyer_token, SEND, {"id": message_id}))
 
         # then it stays FAILED, after a second attempt
-        assert retried["sendOutboxMessage"]["status"] == "FAILED"
-        assert retried["sendOutboxMessage"]["attempts"] == 2
-        assert "554" in retried["sendOutboxMessage"]["lastError"]
+        assert retried["sendOutboxMessage"]["message"]["status"] == "FAILED"
+        assert retried["sendOutboxMessage"]["message"]["attempts"] == 2
+        assert "554" in retried["sendOutboxMessage"]["message"]["lastError"]
     finally:
         mailbox.refusing = False
 
@@ -161,9 +163,9 @@ async def test_sending_a_failed_message_again_delivers_it_once_the_server_accept
     sent = data(await gql(client, office.lawyer_token, SEND, {"id": message_id}))
 
     # then it is SENT after a third attempt, the outbox says so, and the mailbox has it
-    assert delivery(sent["sendOutboxMessage"]) == ("SENT", 3, None, False)
+    assert delivery(sent["sendOutboxMessage"]["message"]) == ("SENT", 3, None, False)
     [listed] = (await outbox(client, office.token))[1]
-    assert listed == sent["sendOutboxMessage"]
+    assert listed == sent["sendOutboxMessage"]["message"]
     [received] = mailbox.to(invitation["message"]["recipient"])
     # with a new link (the first was never kept), which works where the first no longer does
     link = invitation_link(received.get_content())
@@ -182,7 +184,7 @@ async def test_sending_a_sent_message_again_sends_it_once_more(
 
     again = data(await gql(client, office.token, SEND, {"id": message["id"]}))
 
-    assert delivery(again["sendOutboxMessage"]) == ("SENT", 2, None, False)
+    assert delivery(again["sendOutboxMessage"]["message"]) == ("SENT", 2, None, False)
     assert len(mailbox.to(message["recipient"])) == 2
 
 

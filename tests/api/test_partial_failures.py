@@ -35,20 +35,24 @@ query Two($id: ID!) {
 """
 
 CREATE_CASE_BAD_SELECTION = """
-mutation { createCase(input: {title: "Sem retorno"}) { id movements(after: "bad") { totalCount } } }
+mutation {
+  createCase(input: {title: "Sem retorno"}) { case { id movements(after: "bad") { totalCount } } }
+}
 """
 
 CREATE_TWO_SECOND_BAD_SELECTION = """
 mutation {
-  kept: createCase(input: {title: "Mantido"}) { id }
-  undone: createCase(input: {title: "Desfeito"}) { id movements(first: 500) { totalCount } }
+  kept: createCase(input: {title: "Mantido"}) { case { id } }
+  undone: createCase(input: {title: "Desfeito"}) {
+    case { id movements(first: 500) { totalCount } }
+  }
 }
 """
 
 UPLOAD_THEN_BAD_UPDATE = """
 mutation($f: Upload!, $c: ID!) {
-  uploadDocument(caseId: $c, file: $f, source: COURT) { id }
-  updateCase(id: $c, input: {claimValue: "-1"}) { id }
+  uploadDocument(caseId: $c, file: $f, source: COURT) { document { id } }
+  updateCase(id: $c, input: {claimValue: "-1"}) { case { id } }
 }
 """
 

@@ -13,7 +13,7 @@ from tests.graphql_client import data, error, gql
 
 UPDATE_PERSON = f"""
 mutation UpdatePerson($id: ID!, $input: PersonUpdateInput!) {{
-  updatePerson(id: $id, input: $input) {{ {PERSON_FIELDS} }}
+  updatePerson(id: $id, input: $input) {{ person {{ {PERSON_FIELDS} }} }}
 }}
 """
 
@@ -298,7 +298,7 @@ async def test_update_person_changes_only_the_fields_given(
         {"id": person["id"], "input": {"phone": "11 5555-6666"}},
     )
 
-    assert data(body)["updatePerson"] == {**person, "phone": "11 5555-6666"}
+    assert data(body)["updatePerson"]["person"] == {**person, "phone": "11 5555-6666"}
     fetched = data(await gql(client, office.token, PERSON, {"id": person["id"]}))["person"]
     assert fetched == {**person, "phone": "11 5555-6666"}
 
@@ -317,7 +317,7 @@ async def test_update_person_with_null_clears_the_field(
         {"id": person["id"], "input": {"email": None, "taxId": None}},
     )
 
-    assert data(body)["updatePerson"] == {**person, "email": None, "taxId": None}
+    assert data(body)["updatePerson"]["person"] == {**person, "email": None, "taxId": None}
 
 
 async def test_update_person_with_a_null_name_is_refused_and_keeps_the_name(
@@ -549,5 +549,5 @@ async def test_a_lawyer_can_list_and_update_persons(
         client, office.lawyer_token, UPDATE_PERSON, {"id": person["id"], "input": {"taxId": cpf}}
     )
 
-    assert data(body)["updatePerson"]["taxId"] == cpf
+    assert data(body)["updatePerson"]["person"]["taxId"] == cpf
     assert await names_found(client, office.lawyer_token, "Maria") == ["Maria Souza"]

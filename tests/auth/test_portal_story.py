@@ -16,7 +16,9 @@ mutation Grant($personId: ID!, $email: String!) {
   grantPortalAccess(personId: $personId, email: $email) { url access { enabled login } }
 }
 """
-REVOKE = "mutation Revoke($personId: ID!) { revokePortalAccess(personId: $personId) { enabled } }"
+REVOKE = """
+mutation Revoke($personId: ID!) { revokePortalAccess(personId: $personId) { access { enabled } } }
+"""
 CLIENT_READ = """
 {
   viewer { email role person { id name } }
@@ -93,7 +95,7 @@ async def test_grant_invite_accept_sign_in_read_revoke_and_grant_again(
 
         # when staff revoke the access
         revoked = data(await gql(http, office.token, REVOKE, {"personId": person_id}))
-        assert revoked["revokePortalAccess"] == {"enabled": False}
+        assert revoked["revokePortalAccess"] == {"access": {"enabled": False}}
 
         # then the client's very next request is refused, by access and by refresh token
         refused = await http.post(

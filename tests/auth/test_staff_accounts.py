@@ -24,8 +24,12 @@ from tests.graphql_client import data, error, gql, hidden, refusal
 from tests.mailbox import Mailbox
 
 STAFF_FIELDS = "id name email role disabledAt"
-DISABLE = f"mutation Disable($id: ID!) {{ disableStaffMember(id: $id) {{ {STAFF_FIELDS} }} }}"
-ENABLE = f"mutation Enable($id: ID!) {{ enableStaffMember(id: $id) {{ {STAFF_FIELDS} }} }}"
+DISABLE = f"""
+mutation Disable($id: ID!) {{ disableStaffMember(id: $id) {{ staffMember {{ {STAFF_FIELDS} }} }} }}
+"""
+ENABLE = f"""
+mutation Enable($id: ID!) {{ enableStaffMember(id: $id) {{ staffMember {{ {STAFF_FIELDS} }} }} }}
+"""
 STAFF = """
 query Staff($includeDisabled: Boolean!) {
   staffMembers(includeDisabled: $includeDisabled) { name role disabledAt }
@@ -207,13 +211,13 @@ async def test_disabling_a_lawyer_ends_their_sessions_at_once_and_enabling_lets_
     disabled = data(await gql(client, office.token, DISABLE, {"id": office.lawyer_global_id}))
 
     # then the answer shows the account disabled
-    member = disabled["disableStaffMember"]
+    member = disabled["disableStaffMember"]["staffMember"]
     assert member["id"] == office.lawyer_global_id
     assert (member["email"], member["role"]) == (office.lawyer_email, "LAWYER")
     assert member["disabledAt"] is not None
     # and disabling again changes nothing, not even the moment
     again = data(await gql(client, office.token, DISABLE, {"id": office.lawyer_global_id}))
-    assert again["disableStaffMember"] == member
+    assert again["disableStaffMember"]["staffMember"] == member
     # and both access tokens are refused on the very next request
     for access_token in (office.lawyer_token, session["access_token"]):
         response = await gql(client, access_token, VIEWER, status=401)
@@ -232,7 +236,7 @@ async def test_disabling_a_lawyer_ends_their_sessions_at_once_and_enabling_lets_
     enabled = data(await gql(client, office.token, ENABLE, {"id": office.lawyer_global_id}))
 
     # then the account is enabled and signs in with its password
-    assert enabled["enableStaffMember"] == {**member, "disabledAt": None}
+    assert enabled["enableStaffMember"]["staffMember"] == {**member, "disabledAt": None}
     signed_in = await sign_in(client, office.lawyer_email)
     viewer = data(await gql(client, signed_in["access_token"], VIEWER))
     assert viewer == {"viewer": {"email": office.lawyer_email, "role": "LAWYER"}}
@@ -347,7 +351,7 @@ mutation Invite($id: ID!) {
   inviteStaffMember(id: $id) { token staffMember { email } message { id } }
 }
 """
-SEND = "mutation Send($id: ID!) { sendOutboxMessage(id: $id) { id status } }"
+SEND = "mutation Send($id: ID!) { sendOutboxMessage(id: $id) { message { id status } } }"
 OUTBOX_IDS = "{ outbox { edges { node { id } } } }"
 
 

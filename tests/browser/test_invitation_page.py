@@ -26,7 +26,7 @@ def invite(live_server: str, staff: Credentials) -> tuple[str, str]:
             "/graphql",
             json={"query": CREATE_PERSON, "variables": {"input": {"name": "Maria Cliente"}}},
             headers=headers,
-        ).json()["data"]["createPerson"]
+        ).json()["data"]["createPerson"]["person"]
         email = f"maria-{uuid.uuid4().hex[:8]}@example.com.br"
         variables = {"personId": person["id"], "email": email}
         granted = http.post(

@@ -16,12 +16,13 @@ CONTRACT_NAMES = [
     "cases(first: Int = null, after: String = null, last: Int = null, before: String = null, "
     "search: String = null, status: CaseStatus = null): CaseConnection! @principal",
     "case(id: ID!): Case @principal",
-    "createPerson(input: PersonInput!): Person!",
-    "addCaseParty(caseId: ID!, personId: ID!, role: PartyRole!, isClient: Boolean!): CaseParty!",
-    "addMovement(caseId: ID!, input: MovementInput!): Movement!",
-    "createTask(caseId: ID!, input: TaskInput!): Task!",
-    "grantPortalAccess(personId: ID!, email: String!): PortalInvitation!",
-    "revokePortalAccess(personId: ID!): PortalAccess!",
+    "createPerson(input: PersonInput!): CreatePersonPayload!",
+    "addCaseParty(caseId: ID!, personId: ID!, role: PartyRole!, isClient: Boolean!): "
+    "AddCasePartyPayload!",
+    "addMovement(caseId: ID!, input: MovementInput!): AddMovementPayload!",
+    "createTask(caseId: ID!, input: TaskInput!): CreateTaskPayload!",
+    "grantPortalAccess(personId: ID!, email: String!): GrantPortalAccessPayload!",
+    "revokePortalAccess(personId: ID!): RevokePortalAccessPayload!",
 ]
 
 
