@@ -3,7 +3,6 @@ their ``client_id`` when an app signs an account in."""
 
 from __future__ import annotations
 
-import hashlib
 import secrets
 import uuid
 from collections.abc import Sequence
@@ -13,6 +12,7 @@ import sqlalchemy as sa
 from sqlalchemy import RowMapping
 
 from auth import redirect_uris
+from auth.tokens import digest
 from db.accounts import act_for_office
 from db.session import Db
 from db.tables import OAuthClientType, auth_sessions, oauth_clients
@@ -30,11 +30,6 @@ COLUMNS = (
     oauth_clients.c.revoked_at,
 )
 MAX_REDIRECT_URIS = 20
-
-
-def secret_digest(secret: str) -> bytes:
-    """A client secret is 256 random bits: its SHA-256 is all that is kept, and enough."""
-    return hashlib.sha256(secret.encode()).digest()
 
 
 def _checked_uris(uris: Sequence[str], field: str) -> list[str]:
@@ -78,7 +73,8 @@ async def _register(
             client_id=f"app-{secrets.token_urlsafe(12)}",
             name=name,
             type=type.value,
-            secret_hash=None if secret is None else secret_digest(secret),
+            # 256 random bits: their SHA-256 is all that is kept, and enough.
+            secret_hash=None if secret is None else digest(secret),
             redirect_uris=uris,
         )
         .returning(*COLUMNS)
