@@ -376,9 +376,15 @@ class _Issuer(IssuerParameter):  # type: ignore[misc]
         return self.issuer
 
 
+def grant_types(password_grant: bool) -> list[str]:
+    """The grant types offered at the token endpoint: the password grant (first-party
+    tools) only while switched on. authorization_code is authlib's; the others Causa's."""
+    return ["authorization_code", "refresh_token"] + (["password"] if password_grant else [])
+
+
 def metadata(*, issuer: str, password_grant: bool) -> AuthorizationServerMetadata:
     """RFC 8414 metadata of Causa's authorization server."""
-    grants = ["authorization_code", "refresh_token"] + (["password"] if password_grant else [])
+    grants = grant_types(password_grant)
     return AuthorizationServerMetadata(
         {
             "issuer": issuer,

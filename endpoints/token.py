@@ -13,6 +13,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
+from auth.oauth import grant_types
 from auth.passwords import has_control_characters, matches
 from auth.tokens import AccessClaims, InvalidToken, OpaqueToken, Signer
 from db import accounts, throttle
@@ -97,10 +98,14 @@ async def token(request: Request[State]) -> Response:
     try:
         form = await form_fields(request)
         grant_type = _param(form, "grant_type")
-        if grant_type == "password" and not request.state["settings"].password_grant:
-            raise UNSUPPORTED
+        supported = grant_types(request.state["settings"].password_grant)
+        if grant_type not in supported:
+            raise OAuthError(
+                "unsupported_grant_type",
+                "Use grant_type=" + ", ".join(supported[:-1]) + f" or {supported[-1]}.",
+            )
         grant = GRANTS.get(grant_type)
-        if grant is None:  # authorization_code, or unsupported_grant_type: authlib's
+        if grant is None:  # authorization_code: authlib's
             return await code_grant(request, {k: str(v) for k, v in form.items()})
         outcome = await grant(request, form)
         # A grant returns its refusal rather than raising it inside its transaction:
