@@ -359,6 +359,10 @@ class OAuthServer(AuthorizationServer):  # type: ignore[misc]
         # allows it, and requires it of HTTP Basic): one status for one error.
         if error.error == "invalid_client" and not error.redirect_uri:
             error.status_code = 401
+        # authlib 1.9 passes its message and the response type to this error's
+        # constructor the wrong way round: the description would be the response type.
+        if error.error == "unsupported_response_type":
+            error.description = "Use response_type=code."
         answer: Answer = super().handle_error_response(request, error)
         return answer
 
