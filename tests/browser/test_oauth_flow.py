@@ -156,6 +156,7 @@ def test_an_unregistered_redirect_stays_on_causas_error_page(
         "code_challenge_method": "S256",
     }
     response = chromium_page.goto(f"{causa}/oauth/authorize?{urlencode(query)}")
-    assert response is not None and response.status == 400
+    assert response is not None
+    assert response.status == 400
     assert chromium_page.url.startswith(causa)
     assert chromium_page.locator("h1").inner_text() == "Não foi possível entrar"
