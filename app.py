@@ -21,7 +21,18 @@ from db.engine import DATABASE_ERRORS, create_engine
 from db.invitations import InvitationPolicy
 from db.roles import check_runtime_role
 from domain.viewer import STAFF_ROLES, Role
-from endpoints import downloads, errors, graphql, health, invitations, passwords, static, token
+from endpoints import (
+    authorize,
+    downloads,
+    errors,
+    graphql,
+    health,
+    invitations,
+    metadata,
+    passwords,
+    static,
+    token,
+)
 from endpoints.middleware import Compression, LayeredStarlette, RequestId, cors
 from mail.smtp import configured_mailer
 from postgres import embedded
@@ -76,7 +87,12 @@ def create_app(settings: Settings | None = None) -> Starlette:
             yield {
                 "settings": settings,
                 "engine": engine,
-                "signer": Signer(settings.signing_key, settings.access_token_ttl),
+                "signer": Signer(
+                    settings.signing_key,
+                    settings.access_token_ttl,
+                    issuer=settings.base_url,
+                    audience=settings.audience,
+                ),
                 "mailer": configured_mailer(settings),
                 "invitations": InvitationPolicy(settings.base_url, settings.invitation_ttl),
                 "views": {
@@ -129,6 +145,8 @@ def compiled_reads(
 ROUTES = [
     *graphql.routes,
     *token.routes,
+    *authorize.routes,
+    *metadata.routes,
     *invitations.routes,
     *passwords.routes,
     *downloads.routes,

@@ -140,6 +140,37 @@ def create_admin(settings: Settings, args: argparse.Namespace) -> None:
     print(f"Administrator {args.email} created in office {args.office!r} (slug {slug}).")
 
 
+def oauth_client(settings: Settings, args: argparse.Namespace) -> None:
+    import sqlalchemy as sa
+
+    from db import oauth_clients
+    from db.session import Db
+    from db.tables import OAuthClientType, offices
+    from domain.errors import InvalidValue
+
+    async def work(db: Db) -> tuple[str, str | None]:
+        office_id = await db.scalar(sa.select(offices.c.id).where(offices.c.slug == args.office))
+        if office_id is None:
+            raise InvalidValue(
+                "office",
+                f"No office has the slug {args.office!r} (`causa create-admin` prints it).",
+            )
+        row, secret = await oauth_clients.register_for_office(
+            db,
+            office_id=office_id,
+            name=args.name,
+            type=OAuthClientType(args.type),
+            redirect_uris=args.redirect_uri,
+        )
+        return row["client_id"], secret
+
+    client_id, secret = _in_transaction(settings, work)
+    print(f"client_id: {client_id}")
+    if secret is not None:
+        print(f"client_secret: {secret}")
+        print("Keep the secret now: it is not stored and cannot be shown again.")
+
+
 def seed_demo(settings: Settings, args: argparse.Namespace) -> None:
     from demo import seed as demo
 
@@ -268,6 +299,15 @@ def parser() -> argparse.ArgumentParser:
     command.add_argument("--password", help="or set CAUSA_ADMIN_PASSWORD")
     command.add_argument("--name", help="display name (default: the e-mail)")
     command.set_defaults(run=create_admin)
+
+    command = commands.add_parser("oauth-client", help="register an app that signs accounts in")
+    command.add_argument("--office", required=True, help="the office's slug")
+    command.add_argument("--name", required=True, help="the app's name, shown on sign-in")
+    command.add_argument("--type", required=True, choices=["public", "confidential"])
+    command.add_argument(
+        "--redirect-uri", required=True, nargs="+", help="https, http on loopback, or app.scheme:/"
+    )
+    command.set_defaults(run=oauth_client)
 
     commands.add_parser(
         "seed-demo", help="create the demo office and print its logins"

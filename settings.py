@@ -196,6 +196,11 @@ class Settings(BaseSettings):
             raise ConfigurationError("CAUSA_CORS_ORIGINS: give origins separated by commas")
         return tuple(_origin(str(entry).strip()) for entry in entries if str(entry).strip())
 
+    # OAuth: the audience of access tokens (default: <public URL>/graphql), and whether
+    # the password grant (GraphiQL, first-party tools) is offered at all.
+    token_audience: str | None = Field(default=None, min_length=1)
+    password_grant: bool = True
+
     # Trusted documents (endpoints/trusted_documents.py): a folder of manifests, one
     # ``<client_id>.json`` per app; and whether clients may send nothing else.
     trusted_documents: Path | None = None
@@ -257,6 +262,11 @@ class Settings(BaseSettings):
     def base_url(self) -> str:
         """Where clients reach Causa, for the links in e-mails (never taken from a request)."""
         return self.public_url.rstrip("/")
+
+    @property
+    def audience(self) -> str:
+        """The ``aud`` of every access token, which every request's token must carry."""
+        return self.token_audience or f"{self.base_url}/graphql"
 
     @property
     def embedded(self) -> bool:

@@ -1,4 +1,5 @@
-"""Access tokens (signed JWT, short-lived); refresh and invitation tokens (opaque, hashed)."""
+"""Access tokens (RFC 9068 JWTs, short-lived); refresh, invitation and authorization-code
+tokens (opaque, hashed)."""
 
 from __future__ import annotations
 
@@ -16,7 +17,9 @@ from joserfc.jwk import OctKey
 from domain.viewer import Role
 
 ALGORITHM = "HS256"
-ISSUER = "causa"
+ACCESS_TOKEN_TYPE = "at+jwt"  # RFC 9068 §2.1
+FIRST_PARTY = "causa"  # the client of the password grant: GraphiQL and first-party tools
+SCOPE = "api"  # the one scope: what the account may do through the API
 LEEWAY = 5  # seconds of clock difference allowed
 CHECKED_TOKENS = 10_000  # kept per process
 
@@ -31,37 +34,49 @@ class AccessClaims:
     office_id: uuid.UUID
     role: Role
     session_id: uuid.UUID
-    client_id: str = "causa"  # the OAuth client (app) the token was issued to
+    client_id: str = FIRST_PARTY  # the OAuth client (app) the token was issued to
+    scope: str = SCOPE
 
 
 class Signer:
-    """Signs and checks access tokens with the process's secret key."""
+    """Signs and checks access tokens with the process's secret key: RFC 9068 JWTs
+    (``typ: at+jwt``) issued by ``issuer`` (the public URL) for ``audience`` (the API)."""
 
-    def __init__(self, key: bytes, ttl: int) -> None:
+    def __init__(self, key: bytes, ttl: int, *, issuer: str, audience: str) -> None:
         self._key = OctKey.import_key(key)
         self.ttl = ttl
+        self.issuer = issuer
+        self.audience = audience
         # Tokens already checked, with their expiry: a client sends the same one with
         # every request until it expires, and its signature cannot have changed meanwhile.
         self._checked: OrderedDict[str, tuple[AccessClaims, float]] = OrderedDict()
         self._claims = jwt.JWTClaimsRegistry(
             leeway=LEEWAY,
-            iss={"essential": True, "value": ISSUER},
+            iss={"essential": True, "value": issuer},
+            aud={"essential": True, "value": audience},
             exp={"essential": True},
             sub={"essential": True},
+            jti={"essential": True},
+            client_id={"essential": True},
         )
 
     def issue(self, claims: AccessClaims) -> str:
         now = int(time.time())
         payload = {
-            "iss": ISSUER,
+            "iss": self.issuer,
+            "aud": self.audience,
             "sub": str(claims.account_id),
+            "client_id": claims.client_id,
+            "scope": claims.scope,
+            "jti": secrets.token_urlsafe(16),
             "office": str(claims.office_id),
             "role": claims.role.value,
             "sid": str(claims.session_id),
             "iat": now,
             "exp": now + self.ttl,
         }
-        return jwt.encode({"alg": ALGORITHM}, payload, self._key, algorithms=[ALGORITHM])
+        header = {"alg": ALGORITHM, "typ": ACCESS_TOKEN_TYPE}
+        return jwt.encode(header, payload, self._key, algorithms=[ALGORITHM])
 
     def read(self, token: str) -> AccessClaims:
         checked = self._checked.get(token)
@@ -81,6 +96,8 @@ class Signer:
         it may be used."""
         try:
             decoded = jwt.decode(token, self._key, algorithms=[ALGORITHM])
+            if decoded.header.get("typ") != ACCESS_TOKEN_TYPE:
+                raise InvalidToken("not an access token (typ at+jwt)")
             self._claims.validate(decoded.claims)
             claims = decoded.claims
             read = AccessClaims(
@@ -88,6 +105,8 @@ class Signer:
                 office_id=uuid.UUID(claims["office"]),
                 role=Role(claims["role"]),
                 session_id=uuid.UUID(claims["sid"]),
+                client_id=str(claims["client_id"]),
+                scope=str(claims.get("scope", "")),
             )
             return read, float(claims["exp"]) + LEEWAY
         except (JoseError, KeyError, TypeError, ValueError) as error:
@@ -107,7 +126,7 @@ class OpaqueToken:
     @classmethod
     def new(cls, office_id: uuid.UUID) -> tuple[str, OpaqueToken]:
         secret = secrets.token_urlsafe(32)
-        return f"{office_id.hex}.{secret}", cls(office_id, _digest(secret))
+        return f"{office_id.hex}.{secret}", cls(office_id, digest(secret))
 
     @classmethod
     def parse(cls, token: str) -> OpaqueToken:
@@ -118,8 +137,8 @@ class OpaqueToken:
             raise InvalidToken("malformed token") from error
         if len(secret) < 32:
             raise InvalidToken("malformed token")
-        return cls(office_id, _digest(secret))
+        return cls(office_id, digest(secret))
 
 
-def _digest(secret: str) -> bytes:
+def digest(secret: str) -> bytes:
     return hashlib.sha256(secret.encode()).digest()

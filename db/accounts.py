@@ -13,7 +13,7 @@ import sqlalchemy as sa
 from sqlalchemy import RowMapping
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from auth.tokens import AccessClaims, OpaqueToken
+from auth.tokens import FIRST_PARTY, SCOPE, AccessClaims, OpaqueToken
 from db import session
 from db.session import CLIENT_ROLE, STAFF_ROLE, Db
 from db.tables import accounts, auth_sessions, refresh_tokens
@@ -77,18 +77,27 @@ async def open_session(
     refresh_ttl: int,
     address: str | None,
     user_agent: str | None,
+    session_id: uuid.UUID | None = None,
+    client_id: str = FIRST_PARTY,
+    scope: str = SCOPE,
 ) -> uuid.UUID:
+    """A new session of the account for ``client_id`` (its id chosen in advance when
+    given: an access token naming it may already be signed), with its refresh token."""
     await act_for_account(db, office_id=office_id, account_id=account_id)
-    session_id: uuid.UUID = await db.scalar(
+    session_id = await db.scalar(
         sa.insert(auth_sessions)
         .values(
             office_id=office_id,
+            id=session_id or uuid.uuid4(),
             account_id=account_id,
             address=address,
             user_agent=(user_agent or "")[:300] or None,
+            client_id=client_id,
+            scope=scope,
         )
         .returning(auth_sessions.c.id)
     )
+    assert session_id is not None
     await _store_refresh(db, session_id=session_id, refresh=refresh, ttl=refresh_ttl)
     await db.execute(
         sa.update(accounts)
@@ -135,7 +144,9 @@ async def rotate_refresh(
         return None
     live = await db.row(
         _live_sessions()
-        .with_only_columns(accounts.c.id, accounts.c.role)
+        .with_only_columns(
+            accounts.c.id, accounts.c.role, auth_sessions.c.client_id, auth_sessions.c.scope
+        )
         .where(auth_sessions.c.office_id == used.office_id, auth_sessions.c.id == session_id)
     )
     if live is None:
@@ -146,6 +157,8 @@ async def rotate_refresh(
         office_id=used.office_id,
         role=Role(live["role"]),
         session_id=session_id,
+        client_id=live["client_id"],
+        scope=live["scope"] or SCOPE,
     )
 
 

@@ -163,6 +163,11 @@ class AuthSession(SQLModel, table=True):
     account_id: uuid.UUID = Field(index=True)
     address: str | None = None
     user_agent: str | None = None
+    # The OAuth client it was opened for ("causa": the password grant) and its scope.
+    client_id: str = Field(
+        default="causa", sa_type=sa.Text, sa_column_kwargs={"server_default": "causa"}
+    )
+    scope: str | None = None
     created_at: datetime = _now()
     revoked_at: datetime | None = Field(default=None, sa_type=sa.DateTime(timezone=True))
 
@@ -196,6 +201,60 @@ class Invitation(SQLModel, table=True):
     expires_at: datetime = Field(sa_type=sa.DateTime(timezone=True))
     used_at: datetime | None = Field(default=None, sa_type=sa.DateTime(timezone=True))
     revoked_at: datetime | None = Field(default=None, sa_type=sa.DateTime(timezone=True))
+    created_at: datetime = _now()
+
+
+class OAuthClientType(enum.StrEnum):
+    PUBLIC = "public"  # a mobile or browser app: no secret, PKCE required
+    CONFIDENTIAL = "confidential"  # a server: authenticates with its secret
+
+
+class OAuthClient(SQLModel, table=True):
+    """An app that signs accounts in (OAuth 2.1), registered by the office's admins.
+
+    ``client_id`` is unique across offices: a sign-in names the app before any office
+    is known. A confidential client's secret is kept as its SHA-256 only.
+    """
+
+    __tablename__ = "oauth_client"
+    __table_args__ = (
+        sa.CheckConstraint(
+            "(type = 'confidential') = (secret_hash IS NOT NULL)", name="ck_oauth_client_secret"
+        ),
+    )
+    office_id: uuid.UUID = Field(foreign_key="office.id", primary_key=True, ondelete="CASCADE")
+    id: uuid.UUID = _id()
+    client_id: str = Field(sa_type=sa.Text, unique=True)
+    name: str
+    type: str = Field(sa_type=sa.String(16))
+    secret_hash: bytes | None = None
+    redirect_uris: list[str] = Field(sa_type=sa.ARRAY(sa.Text))
+    created_at: datetime = _now()
+    revoked_at: datetime | None = Field(default=None, sa_type=sa.DateTime(timezone=True))
+
+
+class OAuthCode(SQLModel, table=True):
+    """An authorization code (RFC 6749 §4.1.2), single-use and short-lived; only its
+    SHA-256 is kept. ``session_id``: the session opened from it, revoked if it comes back."""
+
+    __tablename__ = "oauth_code"
+    __table_args__ = (
+        _same_office(["client_id"], "oauth_client", "CASCADE"),
+        _same_office(["account_id"], "account", "CASCADE"),
+        _same_office(["session_id"], "auth_session", "CASCADE"),
+        sa.Index("ix_oauth_code_account", "office_id", "account_id"),
+    )
+    office_id: uuid.UUID = Field(primary_key=True)
+    code_hash: bytes = Field(primary_key=True)
+    client_id: uuid.UUID  # the oauth_client row's id
+    account_id: uuid.UUID
+    redirect_uri: str = Field(sa_type=sa.Text)
+    code_challenge: str | None = None
+    code_challenge_method: str | None = Field(default=None, sa_type=sa.String(8))
+    scope: str
+    expires_at: datetime = Field(sa_type=sa.DateTime(timezone=True))
+    used_at: datetime | None = Field(default=None, sa_type=sa.DateTime(timezone=True))
+    session_id: uuid.UUID | None = None
     created_at: datetime = _now()
 
 
@@ -411,6 +470,8 @@ accounts = table(Account)
 auth_sessions = table(AuthSession)
 refresh_tokens = table(RefreshToken)
 invitations = table(Invitation)
+oauth_clients = table(OAuthClient)
+oauth_codes = table(OAuthCode)
 outbox_messages = table(OutboxMessage)
 login_throttles = table(LoginThrottle)
 address_throttles = table(AddressThrottle)

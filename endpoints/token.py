@@ -7,16 +7,19 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 from urllib.parse import parse_qsl
 
+from sqlalchemy import RowMapping
 from starlette.datastructures import FormData
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
+from auth.oauth import grant_types
 from auth.passwords import has_control_characters, matches
 from auth.tokens import AccessClaims, InvalidToken, OpaqueToken, Signer
 from db import accounts, throttle
 from db.session import Db, transaction
 from domain.viewer import Role
+from endpoints.code_exchange import code_grant
 from endpoints.requests import media_type, read_body
 from schema.context import State
 
@@ -46,11 +49,12 @@ class OAuthError(Exception):
 
 
 BAD_CREDENTIALS = OAuthError("invalid_grant", "The e-mail or the password is incorrect.")
+UNSUPPORTED = OAuthError("unsupported_grant_type", "The grant type is not supported by the server.")
 BAD_REFRESH = OAuthError("invalid_grant", "The refresh token is invalid, expired or revoked.")
 Outcome = dict[str, Any] | OAuthError  # a grant, or a refusal to send after the commit
 
 
-async def _form(request: Request[State]) -> FormData:
+async def form_fields(request: Request[State]) -> FormData:
     """The form's parameters, each once, in UTF-8 and free of control characters."""
     if media_type(request) != FORM:
         raise OAuthError("invalid_request", f"Send the parameters as {FORM}.")
@@ -92,13 +96,17 @@ def _param(form: FormData, name: str) -> str:
 
 async def token(request: Request[State]) -> Response:
     try:
-        form = await _form(request)
+        form = await form_fields(request)
         grant_type = _param(form, "grant_type")
-        grant = GRANTS.get(grant_type)
-        if grant is None:
+        supported = grant_types(request.state["settings"].password_grant)
+        if grant_type not in supported:
             raise OAuthError(
-                "unsupported_grant_type", "Use grant_type=password or grant_type=refresh_token."
+                "unsupported_grant_type",
+                "Use grant_type=" + ", ".join(supported[:-1]) + f" or {supported[-1]}.",
             )
+        grant = GRANTS.get(grant_type)
+        if grant is None:  # authorization_code: authlib's
+            return await code_grant(request, {k: str(v) for k, v in form.items()})
         outcome = await grant(request, form)
         # A grant returns its refusal rather than raising it inside its transaction:
         # what that recorded (the revoked session of a reused refresh token) must stay.
@@ -121,29 +129,21 @@ def sign_in_attempt(request: Request[State], email: str) -> throttle.Attempt:
     return throttle.Attempt(throttle.email_key(email), throttle.address_key(address), limits)
 
 
-async def _password_grant(request: Request[State], form: FormData) -> Outcome:
-    email, password = _param(form, "username"), _param(form, "password")
-    office = form.get("office")
+async def matching_accounts(
+    request: Request[State], email: str, password: str, *, office: str | None
+) -> list[RowMapping]:
+    """The enabled accounts (one per office, ``office``'s alone when given) that this
+    e-mail and password sign in to, throttled (throttle.Throttled: refused, uncounted).
+
+    The attempt takes its place among those being checked, committed, before any
+    password is checked: attempts arriving together cannot all slip under the limits.
+    No connection is held while the passwords are checked.
+    """
     attempt = sign_in_attempt(request, email)
     engine = request.state["engine"]
-    # The attempt takes its place among those being checked, committed, before any
-    # password is checked: attempts arriving together cannot all slip under the limits.
-    # No connection is held while the passwords are checked.
-    try:
-        candidates = await throttle.reserve(
-            engine,
-            attempt,
-            lambda db: accounts.login_candidates(
-                db, email=email, office_slug=office if isinstance(office, str) else None
-            ),
-        )
-    except throttle.Throttled as refused:
-        raise OAuthError(
-            "too_many_attempts",
-            str(refused),
-            status_code=429,
-            headers={"Retry-After": str(refused.seconds)},
-        ) from None
+    candidates = await throttle.reserve(
+        engine, attempt, lambda db: accounts.login_candidates(db, email=email, office_slug=office)
+    )
     succeeded: bool | None = None  # given back uncounted if the checks never end
     try:
         # Every candidate's hash is checked (a dummy one when there is none), so the
@@ -158,6 +158,27 @@ async def _password_grant(request: Request[State], form: FormData) -> Outcome:
         succeeded = bool(matched)
     finally:
         await throttle.settle(engine, attempt, succeeded)
+    return matched
+
+
+def too_many(refused: throttle.Throttled) -> OAuthError:
+    return OAuthError(
+        "too_many_attempts",
+        str(refused),
+        status_code=429,
+        headers={"Retry-After": str(refused.seconds)},
+    )
+
+
+async def _password_grant(request: Request[State], form: FormData) -> Outcome:
+    email, password = _param(form, "username"), _param(form, "password")
+    office = form.get("office")
+    try:
+        matched = await matching_accounts(
+            request, email, password, office=office if isinstance(office, str) else None
+        )
+    except throttle.Throttled as refused:
+        raise too_many(refused) from None
     if not matched:
         return BAD_CREDENTIALS
     if len(matched) > 1:
@@ -166,7 +187,7 @@ async def _password_grant(request: Request[State], form: FormData) -> Outcome:
         )
     account = matched[0]
     refresh_token, refresh = OpaqueToken.new(account["office_id"])
-    async with transaction(engine) as db:
+    async with transaction(request.state["engine"]) as db:
         session_id = await accounts.open_session(
             db,
             office_id=account["office_id"],
@@ -213,7 +234,7 @@ def _grant(signer: Signer, claims: AccessClaims, refresh_token: str) -> dict[str
 async def revoke(request: Request[State]) -> Response:
     """Ends the session of an access or refresh token. Unknown tokens are fine (§2.2)."""
     try:
-        value = _param(await _form(request), "token")
+        value = _param(await form_fields(request), "token")
     except OAuthError as error:
         return error.response()
     async with transaction(request.state["engine"]) as db:

@@ -17,6 +17,7 @@ from db.inputs import (
 from resolvers.access import AccessMutation
 from resolvers.court import CourtMutation
 from resolvers.documents import DocumentMutation
+from resolvers.oauth import OAuthMutation
 from schema.case import (
     AddCasePartyPayload,
     AddMovementPayload,
@@ -50,7 +51,7 @@ from schema.rows import from_row
 
 
 @strawberry.type
-class Mutation(AccessMutation, CourtMutation, DocumentMutation):
+class Mutation(AccessMutation, CourtMutation, DocumentMutation, OAuthMutation):
     @strawberry.mutation(permission_classes=STAFF_ONLY)
     async def create_person(
         self, info: Info[Context, None], input: PersonInput

@@ -18,7 +18,7 @@ from typing import Any
 from sqlalchemy import RowMapping
 from strawberry.types import Info
 
-from db import nodes
+from db import nodes, oauth_clients
 from db.session import Db
 from domain.errors import InvalidValue
 from domain.viewer import Viewer
@@ -26,6 +26,7 @@ from schema.case import Case, Document, Movement, Person, Task, party
 from schema.context import Context
 from schema.ids import key_uuid, read_global_id
 from schema.node import Node
+from schema.oauth import OAuthClient
 from schema.portal import OutboxMessage, portal_access
 from schema.rows import from_row
 from schema.staff import StaffMember
@@ -64,6 +65,7 @@ KINDS: dict[str, Kind] = {
     "Task": Kind(nodes.tasks_by_ids, _rows_of(Task), _uuid),
     "StaffMember": Kind(nodes.staff_by_ids, _rows_of(StaffMember), _uuid),
     "OutboxMessage": Kind(nodes.messages_by_ids, _rows_of(OutboxMessage), _uuid),
+    "OAuthClient": Kind(oauth_clients.clients_by_ids, _rows_of(OAuthClient), _uuid),
     "CaseParty": Kind(nodes.parties_by_keys, lambda key, row: party(row), _party_key),
     "PortalAccess": Kind(
         nodes.access_by_persons,

@@ -7,6 +7,7 @@ from strawberry.types import Info
 
 from db import cases, outbox, persons, staff
 from resolvers import nodes
+from resolvers.oauth import OAuthQuery
 from schema.case import Case, Person
 from schema.context import Context
 from schema.directives import PRINCIPAL
@@ -22,7 +23,7 @@ from schema.viewer import Viewer
 
 
 @strawberry.type
-class Query:
+class Query(OAuthQuery):
     @strawberry.field(
         directives=PRINCIPAL,
         description="Any object by its global id; null when none is visible to the viewer.",

@@ -374,3 +374,51 @@ def test_import_datajud_of_a_missing_file_is_a_clear_error(
     assert (
         result.stderr == f"causa: cannot read {tmp_path / 'no.json'}: No such file or directory\n"
     )
+
+
+async def test_oauth_client_registers_an_app_that_admins_then_see(
+    database_url: str, client: httpx.AsyncClient, office: Staff
+) -> None:
+    result = causa(
+        database_url,
+        "oauth-client",
+        "--office",
+        office.slug,
+        "--name",
+        "Portal Web",
+        "--type",
+        "confidential",
+        "--redirect-uri",
+        "https://portal.example.com/cb",
+        "http://127.0.0.1/cb",
+    )
+
+    assert result.returncode == 0, result.stderr
+    lines = dict(line.split(": ", 1) for line in result.stdout.splitlines() if ": " in line)
+    assert lines["client_id"].startswith("app-")
+    assert len(lines["client_secret"]) >= 43
+    listed = data(await gql(client, office.token, "{ oauthClients { clientId redirectUris } }"))
+    assert listed["oauthClients"] == [
+        {
+            "clientId": lines["client_id"],
+            "redirectUris": ["https://portal.example.com/cb", "http://127.0.0.1/cb"],
+        }
+    ]
+
+
+def test_oauth_client_refuses_a_redirect_uri_that_oauth_forbids(database_url: str) -> None:
+    result = causa(
+        database_url,
+        "oauth-client",
+        "--office",
+        "nenhum",
+        "--name",
+        "App",
+        "--type",
+        "public",
+        "--redirect-uri",
+        "http://app.example.com/cb",
+    )
+    assert result.returncode != 0
+    assert "No office has the slug 'nenhum'" in result.stderr
+    assert "Traceback" not in result.stderr

@@ -29,6 +29,9 @@ NO_VIEWER = {
         "rotate_refresh",
     },
     "db.invitations": {"accept", "issue", "renewed_letter", "withdraw"},
+    # An app signing an account in: the client it names, the codes of the account.
+    "db.oauth_clients": {"client_by_client_id", "register_for_office"},
+    "db.oauth_codes": {"find_code", "record_session", "revoke_issued", "spend_code", "store_code"},
     # One's own password: a session's account acts for itself, a reset for its office.
     "db.passwords": {"change", "holder", "issue_reset", "reset_candidates"},
     "db.session": {"act_as"},  # sets the viewer for row-level security

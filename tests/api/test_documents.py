@@ -148,7 +148,9 @@ async def test_a_link_of_another_folder_is_not_found_for_the_client(
     other = data(await upload_document(client, office.token, docket.others, PDF))["uploadDocument"][
         "document"
     ]
-    claims = Signer(settings.signing_key, 60).read(docket.client.token)
+    claims = Signer(
+        settings.signing_key, 60, issuer=settings.base_url, audience=settings.audience
+    ).read(docket.client.token)
     links = DownloadLinks.derive(settings.signing_key, ttl=60, base_url=settings.base_url)
     viewer = Viewer(
         account_id=claims.account_id,

@@ -191,6 +191,7 @@ async def test_the_client_view_has_node_only_over_its_own_types(
         "CaseParty",
         "Document",
         "Movement",
+        "OAuthClient",
         "OutboxMessage",
         "Person",
         "PortalAccess",

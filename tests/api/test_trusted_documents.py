@@ -6,6 +6,7 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import AsyncIterator
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -204,3 +205,17 @@ def test_trusting_only_manifests_needs_a_folder_of_them(settings: Settings) -> N
     with pytest.raises(ConfigurationError) as refused:
         Settings(**{**settings.model_dump(), "client_trusted_documents_only": True})
     assert "CAUSA_CLIENT_TRUSTED_DOCUMENTS_ONLY needs CAUSA_TRUSTED_DOCUMENTS" in str(refused.value)
+
+
+async def test_each_app_sends_only_its_own_manifests_hashes(
+    trusting: Served, docket: Docket
+) -> None:
+    # given a token of the same client, issued to the app "other-app"
+    signer = trusting.state["signer"]
+    other_app = signer.issue(replace(signer.read(docket.client.token), client_id="other-app"))
+
+    # then the other app's document is found by its hash, and the first party's is not
+    mine = await post(trusting, other_app, by_hash(ELSEWHERE))
+    assert mine.json() == {"data": {"viewer": {"role": "CLIENT"}}}
+    theirs = await post(trusting, other_app, by_hash(VIEWER))
+    assert theirs.json()["errors"][0]["extensions"] == {"code": "PERSISTED_QUERY_NOT_FOUND"}

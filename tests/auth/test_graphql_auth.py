@@ -52,7 +52,12 @@ async def post_graphql(
 
 
 def claims_of(settings: Settings, token: str) -> AccessClaims:
-    return Signer(settings.signing_key, settings.access_token_ttl).read(token)
+    return Signer(
+        settings.signing_key,
+        settings.access_token_ttl,
+        issuer=settings.base_url,
+        audience=settings.audience,
+    ).read(token)
 
 
 def b64url(value: bytes) -> str:
@@ -133,7 +138,9 @@ async def test_token_signed_with_another_key_is_an_invalid_token(
     client: httpx.AsyncClient, office: Staff, settings: Settings
 ) -> None:
     # given the real claims of a live session signed with a key that is not the app's
-    forged = Signer(b"x" * 48, 900).issue(claims_of(settings, office.token))
+    forged = Signer(b"x" * 48, 900, issuer=settings.base_url, audience=settings.audience).issue(
+        claims_of(settings, office.token)
+    )
 
     response = await post_graphql(client, f"Bearer {forged}")
 
@@ -154,7 +161,9 @@ async def test_expired_token_is_an_invalid_token(
     client: httpx.AsyncClient, office: Staff, settings: Settings
 ) -> None:
     # given valid claims of a live session, signed with the app's key, expired a minute ago
-    expired = Signer(settings.signing_key, ttl=-60).issue(claims_of(settings, office.token))
+    expired = Signer(
+        settings.signing_key, ttl=-60, issuer=settings.base_url, audience=settings.audience
+    ).issue(claims_of(settings, office.token))
 
     response = await post_graphql(client, f"Bearer {expired}")
 
@@ -166,7 +175,9 @@ async def test_a_token_checked_before_is_refused_once_it_expires(
 ) -> None:
     # given a token of a live session that expires in a second (past the 5 s of leeway),
     # accepted once, so that its check is kept
-    short = Signer(settings.signing_key, ttl=-4).issue(claims_of(settings, office.token))
+    short = Signer(
+        settings.signing_key, ttl=-4, issuer=settings.base_url, audience=settings.audience
+    ).issue(claims_of(settings, office.token))
     assert (await post_graphql(client, f"Bearer {short}")).status_code == 200
 
     # when it is sent again after it expired
@@ -182,7 +193,12 @@ async def test_well_signed_token_of_an_unknown_session_is_rejected(
 ) -> None:
     # given a correctly signed token whose session id was never issued
     claims = replace(claims_of(settings, office.token), session_id=uuid.uuid4())
-    token = Signer(settings.signing_key, settings.access_token_ttl).issue(claims)
+    token = Signer(
+        settings.signing_key,
+        settings.access_token_ttl,
+        issuer=settings.base_url,
+        audience=settings.audience,
+    ).issue(claims)
 
     response = await post_graphql(client, f"Bearer {token}")
 
@@ -196,7 +212,12 @@ async def test_session_of_one_account_does_not_serve_another(
 ) -> None:
     # given a correctly signed token naming the lawyer with the admin's session
     claims = replace(claims_of(settings, office.token), account_id=office.lawyer_id)
-    token = Signer(settings.signing_key, settings.access_token_ttl).issue(claims)
+    token = Signer(
+        settings.signing_key,
+        settings.access_token_ttl,
+        issuer=settings.base_url,
+        audience=settings.audience,
+    ).issue(claims)
 
     body = await gql(client, token, VIEWER, status=401)
 

@@ -174,7 +174,7 @@ async def test_unsupported_grant_type_is_rejected(client: httpx.AsyncClient, off
     assert response.status_code == 400
     assert response.json() == {
         "error": "unsupported_grant_type",
-        "error_description": "Use grant_type=password or grant_type=refresh_token.",
+        "error_description": "Use grant_type=authorization_code, refresh_token or password.",
     }
     assert_no_store(response)
 
