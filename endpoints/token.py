@@ -7,16 +7,17 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 from urllib.parse import parse_qsl
 
+from authlib.oauth2.rfc6749.util import extract_basic_authorization
 from sqlalchemy import RowMapping
 from starlette.datastructures import FormData
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from auth.oauth import grant_types
+from auth.oauth import Client, grant_types
 from auth.passwords import has_control_characters, matches
-from auth.tokens import AccessClaims, InvalidToken, OpaqueToken, Signer
-from db import accounts, throttle
+from auth.tokens import FIRST_PARTY, AccessClaims, InvalidToken, OpaqueToken, Signer
+from db import accounts, oauth_clients, throttle
 from db.session import Db, transaction
 from domain.viewer import Role
 from endpoints.code_exchange import code_grant
@@ -211,9 +212,37 @@ async def _refresh_grant(request: Request[State], form: FormData) -> Outcome:
         claims = await accounts.rotate_refresh(
             db, used=used, replacement=replacement, ttl=request.state["settings"].refresh_token_ttl
         )
+        if claims is not None and claims.client_id != FIRST_PARTY:
+            # raised inside: the token stays unspent for the app's own, authenticated, retry
+            await _check_client(db, request, form, claims.client_id)
     if claims is None:
         return BAD_REFRESH
     return _grant(request.state["signer"], claims, refresh_token)
+
+
+async def _check_client(db: Db, request: Request[State], form: FormData, client_id: str) -> None:
+    """RFC 6749 §6: a refresh token serves only the app it was issued to, and a
+    confidential app proves who it is (HTTP Basic, or client_secret in the form)."""
+    basic_id, basic_secret = extract_basic_authorization(
+        {"Authorization": request.headers.get("authorization", "")}
+    )
+    named = basic_id or form.get("client_id")
+    if named is not None and named != client_id:
+        raise OAuthError("invalid_grant", "The refresh token was issued to another client.")
+    row = await oauth_clients.client_by_client_id(db, client_id)
+    client = None if row is None else Client.from_row(row)
+    if client is None:  # revoked since: its sessions ended with it
+        raise BAD_REFRESH
+    if client.is_public:
+        return
+    secret = basic_secret if basic_id else form.get("client_secret")
+    if not isinstance(secret, str) or not client.check_client_secret(secret):
+        raise OAuthError(
+            "invalid_client",
+            "A confidential client authenticates: HTTP Basic, or client_id and client_secret.",
+            401,
+            {"WWW-Authenticate": 'Basic realm="causa"'},
+        )
 
 
 GRANTS: dict[str, Callable[[Request[State], FormData], Awaitable[Outcome]]] = {

@@ -595,3 +595,44 @@ async def test_with_the_password_grant_off_it_is_unsupported_and_not_described(
         )
         described = (await client.get("/.well-known/oauth-authorization-server")).json()
         assert described["grant_types_supported"] == ["authorization_code", "refresh_token"]
+
+
+async def test_a_refresh_token_serves_only_its_app_and_a_confidential_one_authenticates(
+    client: httpx.AsyncClient, office: Staff
+) -> None:
+    # given tokens of a confidential app and of a public one
+    confidential = await register(client, office, type="CONFIDENTIAL")
+    assert confidential.secret is not None
+    pkce = new_pkce()
+    code = await code_for(client, office, confidential, pkce)
+    tokens = await exchange(client, confidential, code, pkce, client_secret=confidential.secret)
+    refresh = tokens.json()["refresh_token"]
+    public = await register(client, office)
+
+    async def refreshed(token: str, **more: Any) -> httpx.Response:
+        form = {"grant_type": "refresh_token", "refresh_token": token}
+        return await client.post("/auth/token", data=form | more.pop("data", {}), **more)
+
+    # when the confidential app's token comes without the secret, or with a wrong one
+    bare = await refreshed(refresh)
+    wrong = await refreshed(refresh, auth=(confidential.client_id, "segredo errado"))
+    # or from another app
+    stolen = await refreshed(refresh, data={"client_id": public.client_id})
+
+    # then each is refused, and the token is still good for the app itself
+    for refused in (bare, wrong):
+        assert refused.status_code == 401
+        assert refused.json()["error"] == "invalid_client"
+        assert refused.headers["www-authenticate"] == 'Basic realm="causa"'
+    assert stolen.status_code == 400
+    assert stolen.json() == {
+        "error": "invalid_grant",
+        "error_description": "The refresh token was issued to another client.",
+    }
+    by_basic = await refreshed(refresh, auth=(confidential.client_id, confidential.secret))
+    assert by_basic.status_code == 200, by_basic.text
+    by_form = await refreshed(
+        by_basic.json()["refresh_token"],
+        data={"client_id": confidential.client_id, "client_secret": confidential.secret},
+    )
+    assert by_form.status_code == 200, by_form.text
