@@ -19,7 +19,7 @@ from typing import Any, cast
 
 import asyncpg
 import sqlalchemy as sa
-from sqlalchemy.dialects.postgresql import aggregate_order_by
+from sqlalchemy.dialects.postgresql import JSONB, aggregate_order_by
 from sqlalchemy.engine import Dialect
 from sqlalchemy.ext.asyncio import AsyncEngine
 from sqlalchemy.sql.util import ClauseAdapter
@@ -242,6 +242,25 @@ def global_id(type_name: str, keys: Sequence[Json]) -> Json:
     if len(type_name) + 1 + 37 * len(keys) - 1 <= BASE64_LINE:
         return base64
     return sa.func.translate(base64, text("\n"), text(""))
+
+
+def explanation(code: Json, description: Json, table: Json, capitals: tuple[str, str]) -> Json:
+    """court/explanations.py's ``explain`` of a movement, in SQL: the first of the code's
+    choices in ``table`` (a JSON object, code → [[text contained, explanation], …]) whose
+    text the description, with its ``capitals`` lowered, contains. NULL for a code that
+    the table does not hold, or no code. ``table`` is bound once per statement and read
+    as an InitPlan, not once per row."""
+    lookup = sa.select(sa.cast(table, JSONB)).scalar_subquery()
+    choices = (
+        sa.func.jsonb_array_elements(lookup.op("->", return_type=JSONB)(sa.cast(code, sa.Text())))
+        .table_valued("value", with_ordinality="n")
+        .render_derived()
+    )
+    lowered = sa.func.translate(description, text(capitals[0]), text(capitals[1]))
+    contained = choices.c.value.op("->>", return_type=sa.Text())(sa.literal_column("0"))
+    chosen = choices.c.value.op("->>", return_type=sa.Text())(sa.literal_column("1"))
+    first = sa.select(chosen).where(sa.func.strpos(lowered, contained) > 0)
+    return first.order_by(choices.c.n).limit(1).scalar_subquery()
 
 
 BASE64_LINE = 57  # bytes that PostgreSQL's base64 writes on one line (76 characters)

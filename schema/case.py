@@ -12,6 +12,7 @@ from typing import Any
 import strawberry
 from strawberry.types import Info
 
+from court.explanations import explain
 from db import cases as case_rows
 from db import documents as document_rows
 from db import movements as movement_rows
@@ -45,6 +46,15 @@ class Movement(Node):
     code: int | None = strawberry.field(directives=PRINCIPAL)
     source: Source = strawberry.field(directives=PRINCIPAL)
     created_at: datetime = strawberry.field(permission_classes=STAFF_ONLY)
+
+    @strawberry.field(
+        directives=PRINCIPAL,
+        description="What the movement means to a lay reader and what usually comes next, "
+        "in Portuguese, from its CNJ movement code (court/tpu_movements.json); null for a "
+        "code the table does not hold.",
+    )
+    def explanation(self) -> str | None:
+        return explain(self.code, self.description)
 
     @strawberry.field(permission_classes=STAFF_ONLY)
     async def created_by(self, info: Info[Context, None]) -> StaffMember | None:

@@ -49,6 +49,7 @@ from graphql.utilities import value_from_ast_untyped
 from graphql.validation import ASTValidationRule
 from sqlalchemy.engine import Dialect
 
+from court.explanations import ASCII_CAPITALS, LOOKUP_JSON
 from db import answers
 from db import cases as case_queries
 from db import persons as person_queries
@@ -181,6 +182,8 @@ ID_KEYS = {  # the columns of a global id's key (schema/ids.py), when not the ro
 }
 VIEWER_BINDS = {"email": "viewer_email", "role": "viewer_role"}
 DOWNLOAD_URL = ("Document", "downloadUrl")
+EXPLANATION = ("Movement", "explanation")
+EXPLANATIONS = sa.bindparam("explanations", LOOKUP_JSON, type_=sa.Text())  # one per statement
 
 
 def _staff_only(definition: GraphQLField) -> bool:
@@ -436,6 +439,12 @@ class _Walk:
             return answers.global_id(type_name, [row[column] for column in columns])
         if type_name == "PortalAccess" and name == "enabled":
             return row["disabled_at"].is_(None)
+        if (type_name, name) == EXPLANATION:
+            if not all(column in row for column in ("code", "description")):
+                raise Unsupported(f"{type_name}.{name}")
+            return answers.explanation(
+                row["code"], row["description"], EXPLANATIONS, ASCII_CAPITALS
+            )
         column = COLUMNS.get((type_name, name), _snake(name))
         if (type_name, name) == DOWNLOAD_URL:
             self.downloads.append(path)
