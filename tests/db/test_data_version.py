@@ -22,6 +22,7 @@ NOT_VERSIONED = {
     "refresh_token": "no read shows one; refreshing is not a read",
     "invitation": "no read shows one (a mutation's answer carries the link, never stored)",
     "office_data_version": "the version itself",
+    "oauth_code": "no read shows a code; exchanging one is not a read",
 }
 EVENTS = ("insert", "update", "delete")
 

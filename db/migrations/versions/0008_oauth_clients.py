@@ -53,6 +53,7 @@ POLICIES = {
     },
 }
 
+VERSION_EVENTS = (("INSERT", "NEW"), ("UPDATE", "NEW"), ("DELETE", "OLD"))
 FUNCTIONS = {
     "causa_oauth_client(text)": """
 CREATE FUNCTION causa_oauth_client(in_client_id text)
@@ -132,6 +133,14 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("office_id", "code_hash"),
     )
     op.create_index("ix_oauth_code_account", "oauth_code", ["office_id", "account_id"])
+    # Staff read the office's apps (oauthClients, node): a change moves the data version,
+    # as 0007 does for every table a read can show. A code is never shown.
+    for event, rows in VERSION_EVENTS:
+        op.execute(
+            f"CREATE TRIGGER data_version_{event.lower()} AFTER {event} ON oauth_client "
+            f"REFERENCING {rows} TABLE AS changed "
+            "FOR EACH STATEMENT EXECUTE FUNCTION causa_bump_data_version()"
+        )
     op.add_column(
         "auth_session",
         sa.Column("client_id", sa.Text(), server_default="causa", nullable=False),
