@@ -12,10 +12,12 @@ from typing import Any
 import strawberry
 from strawberry.types import Info
 
+from db import activity as activity_rows
 from db import cases as case_rows
 from db import documents as document_rows
 from db import movements as movement_rows
 from domain.errors import Missing
+from schema.activity import PortalActivity
 from schema.context import Context
 from schema.directives import PRINCIPAL
 from schema.enums import CaseStatus, LossRisk, PartyRole, PersonKind, Source
@@ -225,6 +227,29 @@ class Person(Node):
         )
         page = await info.context.loaders.person_cases.load((self.key, found))
         return connection(page, lambda row: from_row(Case, row))
+
+    @strawberry.field(
+        permission_classes=STAFF_ONLY,
+        description="What this person did in the portal (the access log), newest first.",
+    )
+    async def portal_activity(
+        self,
+        info: Info[Context, None],
+        first: int | None = None,
+        after: str | None = None,
+        last: int | None = None,
+        before: str | None = None,
+    ) -> Connection[PortalActivity]:
+        found = window(
+            first,
+            after,
+            last,
+            before,
+            max_size=info.context.page_size,
+            order=activity_rows.PAGE_ORDER,
+        )
+        page = await info.context.loaders.activity.load((self.key, found))
+        return connection(page, lambda row: from_row(PortalActivity, row))
 
 
 # The mutations' payloads: each carries the object it changed, named after it, so that a
