@@ -200,7 +200,9 @@ async def _password_grant(request: Request[State], form: FormData) -> Outcome:
             user_agent=request.headers.get("user-agent"),
         )
         if account["role"] == Role.CLIENT:
-            await record_sign_in(db, request, office_id=account["office_id"], account_id=account["id"])
+            await record_sign_in(
+                db, request, office_id=account["office_id"], account_id=account["id"]
+            )
     claims = AccessClaims(account["id"], account["office_id"], Role(account["role"]), session_id)
     return _grant(request.state["signer"], claims, refresh_token)
 

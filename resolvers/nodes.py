@@ -22,8 +22,7 @@ from db import nodes, oauth_clients
 from db.session import Db
 from domain.errors import InvalidValue
 from domain.viewer import Viewer
-from schema.activity import PortalActivity
-from schema.case import Case, Document, Movement, Person, Task, party
+from schema.case import Case, Document, Movement, Person, PortalActivity, Task, party
 from schema.context import Context
 from schema.ids import key_uuid, read_global_id
 from schema.node import Node

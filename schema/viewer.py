@@ -9,8 +9,7 @@ import strawberry
 from strawberry.types import Info
 
 from db import activity
-from schema.activity import PortalActivity
-from schema.case import Person
+from schema.case import Person, PortalActivity
 from schema.context import Context
 from schema.directives import PRINCIPAL
 from schema.enums import Role
