@@ -2,28 +2,36 @@
 one, downloaded a document), when, and from which address and user agent; kept at
 least six months (Marco Civil da Internet art. 15) and purged after.
 
-The rows are written by the account they are about (migration 0009): sign-in in the
-transaction that opens the session, every other action in a transaction of its own,
-once the client's answer has gone (endpoints/activity.py).
+A sign-in is written in the transaction that opens its session. Every read is handed
+to the process's ``Recorder``, which keeps it in memory and writes what it holds in one
+statement every second (or sooner, past ``BATCH`` records): the request that read does
+no database work for its record, and a failed write is retried with the next batch
+(``MAX_PENDING`` records at most wait; past that the oldest are dropped, and said so in
+the log). What a process holds when it is killed outright is lost; a shutdown writes it.
 """
 
 from __future__ import annotations
 
+import asyncio
+import logging
 import uuid
-from collections.abc import Sequence
+from collections.abc import AsyncIterator, Sequence
+from contextlib import asynccontextmanager, suppress
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from db.accounts import act_for_account
 from db.keyset import Order
 from db.pages import Page, Window, fetch_page, fetch_pages_by
 from db.scope import visible_activity
-from db.session import Db, transaction
+from db.session import Db
 from db.tables import PortalAction, accounts, portal_activities
 from domain.viewer import Viewer
+
+logger = logging.getLogger("causa.activity")
 
 NEWEST_FIRST = (portal_activities.c.occurred_at.desc(), portal_activities.c.id.desc())
 PAGE_ORDER = Order.of(NEWEST_FIRST)
@@ -48,6 +56,20 @@ class Visitor:
     account_id: uuid.UUID
     address: str | None
     user_agent: str | None
+    person_id: uuid.UUID | None = None
+
+
+def _row(visitor: Visitor, visit: Visit) -> dict[str, Any]:
+    return {
+        "office_id": visitor.office_id,
+        "account_id": visitor.account_id,
+        "person_id": visitor.person_id,
+        "action": visit.action,
+        "case_id": visit.case_id,
+        "document_id": visit.document_id,
+        "ip_address": (visitor.address or "")[:MAX_ADDRESS] or None,
+        "user_agent": (visitor.user_agent or "")[:MAX_USER_AGENT] or None,
+    }
 
 
 async def insert_visits(db: Db, *, visitor: Visitor, visits: Sequence[Visit]) -> None:
@@ -59,28 +81,79 @@ async def insert_visits(db: Db, *, visitor: Visitor, visits: Sequence[Visit]) ->
     )
     await db.execute(
         sa.insert(portal_activities).values(
-            [
-                {
-                    "office_id": visitor.office_id,
-                    "account_id": visitor.account_id,
-                    "person_id": person_id,
-                    "action": visit.action,
-                    "case_id": visit.case_id,
-                    "document_id": visit.document_id,
-                    "ip_address": (visitor.address or "")[:MAX_ADDRESS] or None,
-                    "user_agent": (visitor.user_agent or "")[:MAX_USER_AGENT] or None,
-                }
-                for visit in visits
-            ]
+            [_row(visitor, visit) | {"person_id": person_id} for visit in visits]
         )
     )
 
 
-async def record(engine: AsyncEngine, *, visitor: Visitor, visits: Sequence[Visit]) -> None:
-    """Record ``visits`` in a transaction of their own, acting for the visitor's account."""
-    async with transaction(engine) as db:
-        await act_for_account(db, office_id=visitor.office_id, account_id=visitor.account_id)
-        await insert_visits(db, visitor=visitor, visits=visits)
+BATCH = 500  # records that make the recorder write before its second is up
+MAX_PENDING = 100_000  # records kept while the database cannot take them
+INTERVAL = 1.0  # seconds between writes
+
+
+async def write(engine: AsyncEngine, rows: Sequence[dict[str, Any]]) -> None:
+    """Insert ``rows`` (of several accounts and offices) in one transaction of the
+    un-switched runtime role, the one role that may (migration 0009)."""
+    async with engine.begin() as connection:
+        await connection.execute(sa.insert(portal_activities), list(rows))
+
+
+class Recorder:
+    """The records of a process's reads, held in memory and written in batches."""
+
+    def __init__(self, engine: AsyncEngine, *, interval: float = INTERVAL) -> None:
+        self._engine = engine
+        self._interval = interval
+        self._pending: list[dict[str, Any]] = []
+        self._wake = asyncio.Event()
+        self._stopping = False
+
+    def add(self, visitor: Visitor, visits: Sequence[Visit]) -> None:
+        """Keep ``visits`` for the next write, stamped now, in the order given."""
+        now = datetime.now(UTC)
+        for n, visit in enumerate(visits):
+            self._pending.append(_row(visitor, visit) | {"occurred_at": now + n * MICROSECOND})
+        if len(self._pending) >= BATCH:
+            self._wake.set()
+
+    async def flush(self) -> None:
+        """Write what is held; on failure, keep it for the next time (logged)."""
+        rows, self._pending = self._pending, []
+        if not rows:
+            return
+        try:
+            await write(self._engine, rows)
+        except Exception:
+            kept = (rows + self._pending)[-MAX_PENDING:]
+            lost = len(rows) + len(self._pending) - len(kept)
+            self._pending = kept
+            logger.exception(
+                "the access log could not write %d records (kept for the next try; %d lost)",
+                len(rows),
+                lost,
+            )
+
+    @asynccontextmanager
+    async def running(self) -> AsyncIterator[Recorder]:
+        """Write every ``interval`` while the block runs, and what is left as it ends."""
+        task = asyncio.create_task(self._loop())
+        try:
+            yield self
+        finally:
+            self._stopping = True  # not cancelled: a write under way ends whole
+            self._wake.set()
+            await task
+            await self.flush()
+
+    async def _loop(self) -> None:
+        while not self._stopping:
+            with suppress(TimeoutError):
+                await asyncio.wait_for(self._wake.wait(), self._interval)
+            self._wake.clear()
+            await self.flush()
+
+
+MICROSECOND = timedelta(microseconds=1)
 
 
 def activity_query(viewer: Viewer) -> sa.Select[Any]:

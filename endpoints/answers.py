@@ -34,7 +34,7 @@ from db.activity import Visit
 from db.answers import checked
 from db.tables import PortalAction
 from domain.viewer import Role, Viewer
-from endpoints.activity import record_after
+from endpoints.activity import record_read
 from schema.compiled import Plan
 from schema.reads import Reads, Stored
 
@@ -108,7 +108,7 @@ async def answer(
         if cache is not None and (stored := cache.entry(key, version)) is not None:
             reads.counts["cached"] += 1
             response = Response(stored.body, media_type=content_type)
-            record_after(response, request, viewer, stored.visits)  # read again: recorded again
+            record_read(request, viewer, stored.visits)  # read again: recorded again
             return response
         if values is None:
             values = reads.values(plan, found.variables, claims.role)
@@ -131,7 +131,7 @@ async def answer(
         lifetime = links.ttl / 2 if plan.downloads else float("inf")
         cache.put(key, Stored(version, body_out, time.monotonic() + lifetime, visits))
     response = Response(body_out, media_type=content_type)
-    record_after(response, request, viewer, visits)
+    record_read(request, viewer, visits)
     return response
 
 

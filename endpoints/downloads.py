@@ -16,7 +16,7 @@ from db import accounts, documents
 from db.activity import Visit
 from db.session import transaction
 from db.tables import PortalAction
-from endpoints.activity import record_after
+from endpoints.activity import record_read
 from schema.context import State
 
 _RANGE = re.compile(r"bytes=(\d*)-(\d*)")
@@ -94,7 +94,7 @@ async def download(request: Request[State]) -> Response:
     )
     if start == 0:  # a download, not the further parts of one that a reader fetches
         visit = Visit(PortalAction.DOCUMENT_DOWNLOAD, document["case_id"], document["id"])
-        record_after(response, request, viewer, [visit])
+        record_read(request, viewer, [visit])
     return response
 
 

@@ -116,6 +116,7 @@ class State(TypedDict):
     downloads: DownloadLinks
     reads: Reads | None  # the compiled read path; None when it is switched off
     manifests: Manifests  # the apps' trusted documents
+    access_log: activity.Recorder  # the portal's access log, written in batches
 
 
 @dataclass
