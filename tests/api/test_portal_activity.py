@@ -292,6 +292,18 @@ async def test_the_recorder_writes_by_itself_within_seconds(
     assert await rows_of_person(owner_engine, docket) == before + 2
 
 
+async def test_reading_the_log_goes_to_the_executor(
+    portal: tuple[httpx.AsyncClient, str], office: Staff, docket: Docket, served: Served
+) -> None:
+    http, _ = portal
+    _, how = await read(http, served, docket.client.token, OWN_ACTIVITY, {})
+    assert how == Counter(executor=1)
+    _, how = await read(
+        http, served, office.token, PERSON_ACTIVITY, {"id": docket.client.person_id}
+    )
+    assert how == Counter(executor=1)
+
+
 # --- who reads it -------------------------------------------------------------------------
 
 
