@@ -16,7 +16,7 @@ from starlette.types import ExceptionHandler
 
 from auth.links import DownloadLinks
 from auth.tokens import Signer
-from db import migrate
+from db import activity, migrate
 from db.engine import DATABASE_ERRORS, create_engine
 from db.invitations import InvitationPolicy
 from db.roles import check_runtime_role
@@ -81,31 +81,36 @@ def create_app(settings: Settings | None = None) -> Starlette:
         reads = compiled_reads(settings, engine, views) if settings.compiled_reads else None
         if reads is not None:
             reads.prepare(manifests.documents())
+        recorder = activity.Recorder(engine)
         try:
             await migrate.check_current(engine)
             await check_runtime_role(engine)
-            yield {
-                "settings": settings,
-                "engine": engine,
-                "signer": Signer(
-                    settings.signing_key,
-                    settings.access_token_ttl,
-                    issuer=settings.base_url,
-                    audience=settings.audience,
-                ),
-                "mailer": configured_mailer(settings),
-                "invitations": InvitationPolicy(settings.base_url, settings.invitation_ttl),
-                "views": {
-                    True: graphql.view(views[True], uploads=True),
-                    False: graphql.view(views[False], uploads=False),
-                },
-                "store": store,
-                "downloads": DownloadLinks.derive(
-                    settings.signing_key, ttl=settings.download_url_ttl, base_url=settings.base_url
-                ),
-                "reads": reads,
-                "manifests": manifests,
-            }
+            async with recorder.running():
+                yield {
+                    "settings": settings,
+                    "engine": engine,
+                    "signer": Signer(
+                        settings.signing_key,
+                        settings.access_token_ttl,
+                        issuer=settings.base_url,
+                        audience=settings.audience,
+                    ),
+                    "mailer": configured_mailer(settings),
+                    "invitations": InvitationPolicy(settings.base_url, settings.invitation_ttl),
+                    "views": {
+                        True: graphql.view(views[True], uploads=True),
+                        False: graphql.view(views[False], uploads=False),
+                    },
+                    "store": store,
+                    "downloads": DownloadLinks.derive(
+                        settings.signing_key,
+                        ttl=settings.download_url_ttl,
+                        base_url=settings.base_url,
+                    ),
+                    "reads": reads,
+                    "manifests": manifests,
+                    "access_log": recorder,
+                }
         finally:
             await store.close()
             await engine.dispose()

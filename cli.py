@@ -171,6 +171,20 @@ def oauth_client(settings: Settings, args: argparse.Namespace) -> None:
         print("Keep the secret now: it is not stored and cannot be shown again.")
 
 
+def purge_access_log(settings: Settings, args: argparse.Namespace) -> None:
+    """Delete the access log's records older than CAUSA_ACCESS_LOG_RETENTION_DAYS."""
+    from db import activity
+    from db.session import Db
+
+    days = settings.access_log_retention_days
+
+    async def work(db: Db) -> int:
+        return await activity.purge(db, keep_days=days)
+
+    purged = _in_transaction(settings, work)
+    print(f"Access log: {purged} records older than {days} days deleted.")
+
+
 def seed_demo(settings: Settings, args: argparse.Namespace) -> None:
     from demo import seed as demo
 
@@ -312,6 +326,10 @@ def parser() -> argparse.ArgumentParser:
     commands.add_parser(
         "seed-demo", help="create the demo office and print its logins"
     ).set_defaults(run=seed_demo)
+    commands.add_parser(
+        "purge-access-log",
+        help="delete the access log's records older than CAUSA_ACCESS_LOG_RETENTION_DAYS",
+    ).set_defaults(run=purge_access_log)
     command = commands.add_parser(
         "import-datajud", help="import a DataJud answer's court movements into an office"
     )

@@ -20,6 +20,9 @@ WEAK_KEYS = frozenset({"changeme", "change-me", "secret", "dev", "development", 
 MIN_KEY_LENGTH = 32
 HTTP_URL = r"^https?://[^/?#\s]+(/[^?#\s]*)?$"
 SMTP_PORTS = {"smtp": 25, "smtp+starttls": 587, "smtps": 465}
+# Marco Civil da Internet (Lei 12.965/2014), art. 15: an application keeps its access
+# records for six months at least. Migration 0009's purge refuses fewer days too.
+MIN_ACCESS_LOG_DAYS = 183
 
 
 @dataclass(frozen=True, slots=True)
@@ -205,6 +208,19 @@ class Settings(BaseSettings):
     # ``<client_id>.json`` per app; and whether clients may send nothing else.
     trusted_documents: Path | None = None
     client_trusted_documents_only: bool = False
+
+    # The portal's access log (db/activity.py): days kept before the purge deletes them.
+    access_log_retention_days: int = 365
+
+    @field_validator("access_log_retention_days")
+    @classmethod
+    def _kept_six_months(cls, value: int) -> int:
+        if value < MIN_ACCESS_LOG_DAYS:
+            raise ConfigurationError(
+                f"CAUSA_ACCESS_LOG_RETENTION_DAYS is {value}: the access log is kept at least "
+                f"{MIN_ACCESS_LOG_DAYS} days (six months, Marco Civil da Internet art. 15)"
+            )
+        return value
 
     @model_validator(mode="after")
     def _safe_to_run(self) -> Settings:

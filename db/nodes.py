@@ -11,6 +11,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy import RowMapping
 
+from db.activity import activity_query
 from db.cases import parties_query
 from db.documents import documents_query
 from db.movements import movements_query
@@ -27,6 +28,7 @@ from db.tables import (
     movements,
     outbox_messages,
     persons,
+    portal_activities,
     tasks,
 )
 from db.tasks import tasks_query
@@ -85,6 +87,12 @@ async def messages_by_ids(
 ) -> dict[Any, RowMapping]:
     query = messages_query(viewer, status=sa.null())
     return await _by_id(db, query, outbox_messages.c.id, ids)
+
+
+async def activity_by_ids(
+    db: Db, *, viewer: Viewer, ids: Sequence[uuid.UUID]
+) -> dict[Any, RowMapping]:
+    return await _by_id(db, activity_query(viewer), portal_activities.c.id, ids)
 
 
 async def parties_by_keys(

@@ -21,6 +21,7 @@ from db.tables import (
     movements,
     outbox_messages,
     persons,
+    portal_activities,
     tasks,
 )
 from domain.viewer import STAFF_ROLES, Role, Viewer
@@ -112,6 +113,14 @@ def visible_outbox_messages(viewer: Viewer) -> sa.ColumnElement[bool]:
     if viewer.role == Role.ADMIN:
         return same_office
     return sa.and_(same_office, sa.not_(outbox_messages.c.admin_only))
+
+
+def visible_activity(viewer: Viewer) -> sa.ColumnElement[bool]:
+    """The office's access log, to staff; to a client, their own doings."""
+    same_office = portal_activities.c.office_id == viewer.office_id
+    if viewer.is_staff:
+        return same_office
+    return sa.and_(same_office, portal_activities.c.account_id == viewer.account_id)
 
 
 def in_office(viewer: Viewer, table: sa.Table) -> sa.ColumnElement[bool]:

@@ -50,9 +50,9 @@ class Source(enum.StrEnum):
     INTERNAL = "INTERNAL"
 
 
-def _enum(kind: type[enum.StrEnum], **kwargs: Any) -> Any:
+def _enum(kind: type[enum.StrEnum], length: int = 16, **kwargs: Any) -> Any:
     return Field(
-        sa_type=sa.Enum(kind, native_enum=False, length=16, validate_strings=True), **kwargs
+        sa_type=sa.Enum(kind, native_enum=False, length=length, validate_strings=True), **kwargs
     )
 
 
@@ -284,6 +284,52 @@ class OutboxMessage(SQLModel, table=True):
     sent_at: datetime | None = Field(default=None, sa_type=sa.DateTime(timezone=True))
 
 
+class PortalAction(enum.StrEnum):
+    SIGN_IN = "SIGN_IN"
+    CASE_LIST = "CASE_LIST"
+    CASE_VIEW = "CASE_VIEW"
+    DOCUMENT_DOWNLOAD = "DOCUMENT_DOWNLOAD"
+
+
+class PortalActivity(SQLModel, table=True):
+    """What a client did in the portal: signed in, listed or read folders, downloaded a
+    document; kept for Marco Civil art. 15 (who, what, when, from which address).
+
+    ``case_id`` and ``document_id`` are what was read then, kept as they were: no foreign
+    key, so that the record outlives what it names.
+    """
+
+    __tablename__ = "portal_activity"
+    __table_args__ = (
+        _same_office(["account_id"], "account", "CASCADE"),
+        sa.Index(
+            "ix_portal_activity_person",
+            "office_id",
+            "person_id",
+            sa.text("occurred_at DESC"),
+            sa.text("id DESC"),
+        ),
+        sa.Index(
+            "ix_portal_activity_account",
+            "office_id",
+            "account_id",
+            sa.text("occurred_at DESC"),
+            sa.text("id DESC"),
+        ),
+        sa.Index("ix_portal_activity_occurred", "occurred_at"),
+    )
+    office_id: uuid.UUID = Field(foreign_key="office.id", primary_key=True, ondelete="CASCADE")
+    id: uuid.UUID = _id()
+    occurred_at: datetime = _now()
+    account_id: uuid.UUID
+    person_id: uuid.UUID | None = None
+    action: PortalAction = _enum(PortalAction, length=24)
+    case_id: uuid.UUID | None = None
+    document_id: uuid.UUID | None = None
+    ip_address: str | None = Field(default=None, max_length=64)
+    user_agent: str | None = Field(default=None, max_length=500)
+
+
 class LoginThrottle(SQLModel, table=True):
     """Failed sign-ins per e-mail, keyed by a hash of it, and those still being checked.
 
@@ -473,6 +519,7 @@ invitations = table(Invitation)
 oauth_clients = table(OAuthClient)
 oauth_codes = table(OAuthCode)
 outbox_messages = table(OutboxMessage)
+portal_activities = table(PortalActivity)
 login_throttles = table(LoginThrottle)
 address_throttles = table(AddressThrottle)
 persons = table(Person)

@@ -30,8 +30,12 @@ from auth.links import DownloadLinks
 from auth.tokens import AccessClaims
 from db import accounts
 from db import answers as database
+from db.activity import Visit
 from db.answers import checked
-from domain.viewer import Viewer
+from db.tables import PortalAction
+from domain.viewer import Role, Viewer
+from endpoints.activity import record_read
+from schema.compiled import Plan
 from schema.reads import Reads, Stored
 
 logger = logging.getLogger("causa.reads")
@@ -101,9 +105,11 @@ async def answer(
         if viewer.role != claims.role:  # changed since the token was issued
             return None
         version = row["data_version"]
-        if cache is not None and (stored := cache.get(key, version)) is not None:
+        if cache is not None and (stored := cache.entry(key, version)) is not None:
             reads.counts["cached"] += 1
-            return Response(stored, media_type=content_type)
+            response = Response(stored.body, media_type=content_type)
+            record_read(request, viewer, stored.visits)  # read again: recorded again
+            return response
         if values is None:
             values = reads.values(plan, found.variables, claims.role)
             if values is None:
@@ -120,10 +126,29 @@ async def answer(
     links: DownloadLinks = request.state["downloads"]
     body_out = b'{"data":' + plan.signed(data, _signer(links, viewer)).encode() + b"}"
     reads.counts["compiled"] += 1
+    visits = _visits(plan, values, data) if viewer.role is Role.CLIENT else ()
     if cache is not None:
         lifetime = links.ttl / 2 if plan.downloads else float("inf")
-        cache.put(key, Stored(version, body_out, time.monotonic() + lifetime))
-    return Response(body_out, media_type=content_type)
+        cache.put(key, Stored(version, body_out, time.monotonic() + lifetime, visits))
+    response = Response(body_out, media_type=content_type)
+    record_read(request, viewer, visits)
+    return response
+
+
+def _visits(plan: Plan, values: dict[str, Any], data: str) -> tuple[Visit, ...]:
+    """What the access log records of this read: a list of folders for ``cases``, and a
+    folder read for each ``case(id:)`` that answered one (not null)."""
+    visits: list[Visit] = []
+    answered: dict[str, Any] | None = None
+    for read in plan.reads:
+        if read.field == "cases":
+            visits.append(Visit(PortalAction.CASE_LIST))
+            continue
+        if answered is None:
+            answered = json.loads(data)
+        if answered.get(read.key) is not None:
+            visits.append(Visit(PortalAction.CASE_VIEW, case_id=values[f"{read.binding}_id"]))
+    return tuple(dict.fromkeys(visits))  # each once, in the order asked
 
 
 def _signer(links: DownloadLinks, viewer: Viewer) -> Callable[[str], str]:

@@ -22,6 +22,7 @@ from auth.tokens import InvalidToken, OpaqueToken
 from db import accounts, oauth_codes
 from db.session import transaction
 from domain.viewer import Role
+from endpoints.activity import record_sign_in
 from endpoints.oauth_server import call, response, server_for
 from schema.context import State
 
@@ -86,6 +87,10 @@ async def code_grant(request: Request[State], form: Mapping[str, str]) -> Respon
                 await oauth_codes.record_session(
                     db, office_id=code.office_id, digest=code.digest, session_id=prepared.session_id
                 )
+                if code.account.role is Role.CLIENT:
+                    await record_sign_in(
+                        db, request, office_id=code.office_id, account_id=code.account.id
+                    )
         if refused:
             await _revoke_issued(request, code)
             answer.status, answer.body = 400, dict(SPENT)

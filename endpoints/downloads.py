@@ -13,7 +13,10 @@ from starlette.routing import Route
 
 from auth.tokens import InvalidToken
 from db import accounts, documents
+from db.activity import Visit
 from db.session import transaction
+from db.tables import PortalAction
+from endpoints.activity import record_read
 from schema.context import State
 
 _RANGE = re.compile(r"bytes=(\d*)-(\d*)")
@@ -83,12 +86,16 @@ async def download(request: Request[State]) -> Response:
     if wanted is not None:
         headers["Content-Range"] = f"bytes {start}-{end}/{size}"
     body: AsyncIterator[bytes] = store.read(document["storage_key"], start, end)
-    return StreamingResponse(
+    response = StreamingResponse(
         body,
         status_code=206 if wanted is not None else 200,
         media_type=document["content_type"],
         headers=headers,
     )
+    if start == 0:  # a download, not the further parts of one that a reader fetches
+        visit = Visit(PortalAction.DOCUMENT_DOWNLOAD, document["case_id"], document["id"])
+        record_read(request, viewer, [visit])
+    return response
 
 
 routes = [Route("/documents/{document_id}", download, methods=["GET"])]

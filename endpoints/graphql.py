@@ -21,6 +21,7 @@ from auth.tokens import AccessClaims, InvalidToken
 from db import accounts
 from domain.viewer import STAFF_ROLES, Role
 from endpoints import answers, static
+from endpoints.activity import record_read
 from endpoints.media import (
     CONTENT_TYPES,
     GRAPHQL_RESPONSE,
@@ -108,6 +109,7 @@ async def graphql(request: Request[State]) -> Response:
             response.background = BackgroundTask(
                 delivery.deliver_after_commit, request.state["engine"], mailer, db.queued_mail
             )
+        record_read(request, viewer, context.visits)
         return response
     except (GraphQLHTTPException, HTTPException) as error:  # a malformed body
         status = error.status_code

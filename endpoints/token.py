@@ -20,6 +20,7 @@ from auth.tokens import FIRST_PARTY, AccessClaims, InvalidToken, OpaqueToken, Si
 from db import accounts, oauth_clients, throttle
 from db.session import Db, transaction
 from domain.viewer import Role
+from endpoints.activity import record_sign_in
 from endpoints.code_exchange import code_grant
 from endpoints.requests import media_type, read_body
 from schema.context import State
@@ -198,6 +199,10 @@ async def _password_grant(request: Request[State], form: FormData) -> Outcome:
             address=request.client.host if request.client else None,
             user_agent=request.headers.get("user-agent"),
         )
+        if account["role"] == Role.CLIENT:
+            await record_sign_in(
+                db, request, office_id=account["office_id"], account_id=account["id"]
+            )
     claims = AccessClaims(account["id"], account["office_id"], Role(account["role"]), session_id)
     return _grant(request.state["signer"], claims, refresh_token)
 

@@ -22,7 +22,7 @@ from db import nodes, oauth_clients
 from db.session import Db
 from domain.errors import InvalidValue
 from domain.viewer import Viewer
-from schema.case import Case, Document, Movement, Person, Task, party
+from schema.case import Case, Document, Movement, Person, PortalActivity, Task, party
 from schema.context import Context
 from schema.ids import key_uuid, read_global_id
 from schema.node import Node
@@ -66,6 +66,7 @@ KINDS: dict[str, Kind] = {
     "StaffMember": Kind(nodes.staff_by_ids, _rows_of(StaffMember), _uuid),
     "OutboxMessage": Kind(nodes.messages_by_ids, _rows_of(OutboxMessage), _uuid),
     "OAuthClient": Kind(oauth_clients.clients_by_ids, _rows_of(OAuthClient), _uuid),
+    "PortalActivity": Kind(nodes.activity_by_ids, _rows_of(PortalActivity), _uuid),
     "CaseParty": Kind(nodes.parties_by_keys, lambda key, row: party(row), _party_key),
     "PortalAccess": Kind(
         nodes.access_by_persons,
@@ -94,7 +95,11 @@ async def find(info: Info[Context, None], ids: Sequence[str], *, field: str) -> 
         type_name: await _fetch(info.context.db, info.context.viewer, type_name, keys)
         for type_name, keys in by_kind.items()
     }
-    return [None if w is None else found[w[0]].get(w[1]) for w in wanted]
+    answered = [None if w is None else found[w[0]].get(w[1]) for w in wanted]
+    for node in answered:
+        if isinstance(node, Case):
+            info.context.viewed_case(node.key)
+    return answered
 
 
 async def _fetch(

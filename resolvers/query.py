@@ -75,6 +75,7 @@ class Query(OAuthQuery):
                 order=cases.PAGE_ORDER,
             ),
         )
+        context.listed_cases()
         return connection(page, lambda row: from_row(Case, row))
 
     @strawberry.field(directives=PRINCIPAL, description="null when no such case is visible.")
@@ -83,7 +84,10 @@ class Query(OAuthQuery):
         row = await cases.get_case(
             context.db, viewer=context.viewer, case_id=parse_id(id, field="id", type_name="Case")
         )
-        return None if row is None else from_row(Case, row)
+        if row is None:
+            return None
+        context.viewed_case(row["id"])
+        return from_row(Case, row)
 
     @strawberry.field(
         permission_classes=STAFF_ONLY, description="By name; search matches name or tax id."

@@ -1,5 +1,6 @@
 """A case, its parties and the persons they are: the three refer to one another, so they
-live together (a Person lists its cases; a case's parties are persons)."""
+live together (a Person lists its cases; a case's parties are persons); and a person's
+portal activity, which names cases and documents."""
 
 from __future__ import annotations
 
@@ -13,13 +14,14 @@ import strawberry
 from strawberry.types import Info
 
 from court.explanations import explain
+from db import activity as activity_rows
 from db import cases as case_rows
 from db import documents as document_rows
 from db import movements as movement_rows
 from domain.errors import Missing
 from schema.context import Context
 from schema.directives import PRINCIPAL
-from schema.enums import CaseStatus, LossRisk, PartyRole, PersonKind, Source
+from schema.enums import CaseStatus, LossRisk, PartyRole, PersonKind, PortalAction, Source
 from schema.ids import global_id
 from schema.node import Node
 from schema.pagination import Connection, connection, window
@@ -235,6 +237,71 @@ class Person(Node):
         )
         page = await info.context.loaders.person_cases.load((self.key, found))
         return connection(page, lambda row: from_row(Case, row))
+
+    @strawberry.field(
+        permission_classes=STAFF_ONLY,
+        description="What this person did in the portal (the access log), newest first.",
+    )
+    async def portal_activity(
+        self,
+        info: Info[Context, None],
+        first: int | None = None,
+        after: str | None = None,
+        last: int | None = None,
+        before: str | None = None,
+    ) -> Connection[PortalActivity]:
+        found = window(
+            first,
+            after,
+            last,
+            before,
+            max_size=info.context.page_size,
+            order=activity_rows.PAGE_ORDER,
+        )
+        page = await info.context.loaders.activity.load((self.key, found))
+        return connection(page, lambda row: from_row(PortalActivity, row))
+
+
+@strawberry.type(
+    description="What a client did in the portal, when, and from where; kept at least "
+    "six months (Marco Civil da Internet, art. 15)."
+)
+class PortalActivity(Node):
+    key: strawberry.Private[uuid.UUID]
+    case_id: strawberry.Private[uuid.UUID | None]
+    document_id: strawberry.Private[uuid.UUID | None]
+    id: strawberry.ID = strawberry.field(directives=PRINCIPAL)
+    occurred_at: datetime = strawberry.field(directives=PRINCIPAL)
+    action: PortalAction = strawberry.field(directives=PRINCIPAL)
+    ip_address: str | None = strawberry.field(
+        directives=PRINCIPAL, description="The address the request came from."
+    )
+    user_agent: str | None = strawberry.field(
+        directives=PRINCIPAL,
+        description="The browser's or app's User-Agent, its first 500 characters.",
+    )
+
+    @strawberry.field(
+        directives=PRINCIPAL,
+        description="The folder listed or read; null for a sign-in or a list, or when the "
+        "viewer can no longer see it.",
+    )
+    async def case(self, info: Info[Context, None]) -> Case | None:
+        if self.case_id is None:
+            return None
+        row = await info.context.loaders.case.load(self.case_id)
+        return None if row is None else from_row(Case, row)
+
+    @strawberry.field(
+        directives=PRINCIPAL,
+        description="The document downloaded; null otherwise, or when the viewer can no "
+        "longer see it.",
+    )
+    async def document(self, info: Info[Context, None]) -> Document | None:
+        if self.document_id is None:
+            return None
+        row = await info.context.loaders.document.load(self.document_id)
+        return None if row is None else from_row(Document, row)
 
 
 # The mutations' payloads: each carries the object it changed, named after it, so that a

@@ -235,12 +235,26 @@ class Argument:
 
 
 @dataclass(frozen=True, slots=True)
+class RootRead:
+    """A root field of the plan that the access log records (``cases``, ``case``): its
+    response key, and the prefix of its parameters (``<binding>_id`` is a case's id)."""
+
+    key: str
+    field: str
+    binding: str
+
+
+RECORDED = frozenset({"cases", "case"})  # the root fields that RootRead names
+
+
+@dataclass(frozen=True, slots=True)
 class Plan:
     statement: answers.Statement
     arguments: tuple[Argument, ...]
     operation: OperationDefinitionNode
     schema: GraphQLSchema
     downloads: tuple[Path, ...]  # where Document.downloadUrl holds a document id to sign
+    reads: tuple[RootRead, ...] = ()
 
     def values(self, variables: Mapping[str, Any] | None, page_size: int) -> dict[str, Any] | None:
         """The statement's parameters for these variables; None when the executor must
@@ -321,6 +335,7 @@ class _Walk:
     operation: OperationDefinitionNode
     arguments: list[Argument] = field(default_factory=list)
     downloads: list[Path] = field(default_factory=list)
+    reads: list[RootRead] = field(default_factory=list)
 
     def __post_init__(self) -> None:
         self.fragments = {
@@ -343,6 +358,7 @@ class _Walk:
             operation=self.operation,
             schema=self.compiler.schema,
             downloads=tuple(self.downloads),
+            reads=tuple(self.reads),
         )
 
     # Fields, as execution collects them: by response key, fragments spread in.
@@ -422,6 +438,8 @@ class _Walk:
             raise Unsupported(f"{type_name}.{name} is for staff")
         link = LINKS.get((type_name, name))
         if link is not None:
+            if type_name == "Query" and name in RECORDED:
+                self.reads.append(RootRead(str(path[-1]), name, f"f{len(self.arguments)}"))
             return self.link(link, definition, row, nodes, path)
         if (type_name, name) == ("Query", "viewer"):  # the session's, from the session check
             target = _unwrapped(definition.type)

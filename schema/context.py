@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import uuid
 from collections import defaultdict
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, TypedDict
 
@@ -17,11 +17,13 @@ from strawberry.dataloader import DataLoader
 
 from auth.links import DownloadLinks
 from auth.tokens import Signer
-from db import cases, documents, movements, persons, portal, staff, tasks
+from db import activity, cases, documents, movements, nodes, persons, portal, staff, tasks
+from db.activity import Visit
 from db.invitations import InvitationPolicy
 from db.pages import Page, Window
 from db.session import Db
-from domain.viewer import Viewer
+from db.tables import PortalAction
+from domain.viewer import Role, Viewer
 from mail.smtp import Mailer
 from schema.reads import Reads
 from schema.trusted_documents import Manifests
@@ -58,6 +60,18 @@ def _by_id(
     return DataLoader(load_fn=load)
 
 
+def _by_key(
+    db: Db, viewer: Viewer, fetch: Callable[..., Awaitable[Mapping[Any, RowMapping]]]
+) -> DataLoader[uuid.UUID, RowMapping | None]:
+    """The visible row of each id (db/nodes.py), or None."""
+
+    async def load(keys: Sequence[uuid.UUID]) -> list[RowMapping | None]:
+        found = await fetch(db, viewer=viewer, ids=list(keys))
+        return [found.get(key) for key in keys]
+
+    return DataLoader(load_fn=load)
+
+
 @dataclass
 class Loaders:
     db: Db
@@ -70,6 +84,9 @@ class Loaders:
     movements: DataLoader[tuple[uuid.UUID, Window], Page] = field(init=False)
     documents: DataLoader[tuple[uuid.UUID, Window], Page] = field(init=False)
     person_cases: DataLoader[tuple[uuid.UUID, Window], Page] = field(init=False)
+    activity: DataLoader[tuple[uuid.UUID, Window], Page] = field(init=False)
+    case: DataLoader[uuid.UUID, RowMapping | None] = field(init=False)
+    document: DataLoader[uuid.UUID, RowMapping | None] = field(init=False)
 
     def __post_init__(self) -> None:
         db, viewer = self.db, self.viewer
@@ -81,6 +98,9 @@ class Loaders:
         self.movements = _windowed(db, viewer, movements.movements_of_cases, "case_ids")
         self.documents = _windowed(db, viewer, documents.documents_of_cases, "case_ids")
         self.person_cases = _windowed(db, viewer, cases.cases_of_persons, "person_ids")
+        self.activity = _windowed(db, viewer, activity.activity_of_persons, "person_ids")
+        self.case = _by_key(db, viewer, nodes.cases_by_ids)
+        self.document = _by_key(db, viewer, nodes.documents_by_ids)
 
 
 class State(TypedDict):
@@ -96,6 +116,7 @@ class State(TypedDict):
     downloads: DownloadLinks
     reads: Reads | None  # the compiled read path; None when it is switched off
     manifests: Manifests  # the apps' trusted documents
+    access_log: activity.Recorder  # the portal's access log, written in batches
 
 
 @dataclass
@@ -107,10 +128,24 @@ class Context:
     page_size: int = field(init=False)
     # Set when a field met a database that cannot serve: the request then answers 503.
     database_error: BaseException | None = None
+    # What a client's operation read, for the access log (endpoints/activity.py).
+    visits: list[Visit] = field(default_factory=list)
 
     def __post_init__(self) -> None:
         self.loaders = Loaders(self.db, self.viewer)
         self.page_size = self.request.state["settings"].limits_for(self.viewer.role).page_size
+
+    def listed_cases(self) -> None:
+        """A client listed their folders (``cases``)."""
+        self._visited(Visit(PortalAction.CASE_LIST))
+
+    def viewed_case(self, case_id: uuid.UUID) -> None:
+        """A client read a folder (``case(id:)``, ``node(id:)``, ``nodes(ids:)``)."""
+        self._visited(Visit(PortalAction.CASE_VIEW, case_id=case_id))
+
+    def _visited(self, visit: Visit) -> None:
+        if self.viewer.role is Role.CLIENT and visit not in self.visits:
+            self.visits.append(visit)
 
     def forget_loaded(self) -> None:
         """New DataLoaders, which read rows afresh: a mutation's answer shows its own write,

@@ -4,10 +4,27 @@ from __future__ import annotations
 
 import strawberry
 
-from db.tables import CaseStatus, LossRisk, OutboxStatus, PartyRole, PersonKind, Source
+from db.tables import (
+    CaseStatus,
+    LossRisk,
+    OutboxStatus,
+    PartyRole,
+    PersonKind,
+    PortalAction,
+    Source,
+)
 from domain.viewer import Role
 
-for kind in (CaseStatus, LossRisk, OutboxStatus, PartyRole, PersonKind, Role, Source):
+for kind in (CaseStatus, LossRisk, OutboxStatus, PartyRole, PersonKind, PortalAction, Role, Source):
     strawberry.enum(kind)
 
-__all__ = ["CaseStatus", "LossRisk", "OutboxStatus", "PartyRole", "PersonKind", "Role", "Source"]
+__all__ = [
+    "CaseStatus",
+    "LossRisk",
+    "OutboxStatus",
+    "PartyRole",
+    "PersonKind",
+    "PortalAction",
+    "Role",
+    "Source",
+]

@@ -11,6 +11,7 @@ from typing import Any
 
 from graphql import OperationDefinitionNode, parse
 
+from db.activity import Visit
 from domain.viewer import Role
 from schema.compiled import Compiler, Plan
 
@@ -22,6 +23,7 @@ class Stored:
     version: int
     body: bytes
     expires: float  # the download links it holds are signed for a while only
+    visits: tuple[Visit, ...] = ()  # what the access log records of a client's read
 
 
 class AnswerCache:
@@ -40,6 +42,11 @@ class AnswerCache:
         return key in self._entries
 
     def get(self, key: tuple[Any, ...], version: int) -> bytes | None:
+        stored = self.entry(key, version)
+        return None if stored is None else stored.body
+
+    def entry(self, key: tuple[Any, ...], version: int) -> Stored | None:
+        """The answer stored for ``key`` while still right at ``version``, or None."""
         stored = self._entries.get(key)
         if stored is None:
             return None
@@ -47,7 +54,7 @@ class AnswerCache:
             self._drop(key)
             return None
         self._entries.move_to_end(key)
-        return stored.body
+        return stored
 
     def put(self, key: tuple[Any, ...], stored: Stored) -> None:
         if _weight(key, stored) > self.max_bytes // 8:  # one never crowds out the rest

@@ -40,6 +40,9 @@ NO_VIEWER = {
     "db.offices": {"create_account", "ensure_office"},
     # Sending the outbox, done for the office after the request that queued it.
     "db.outbox": {"lock_message", "queue", "record_failed", "record_sent", "rewrite"},
+    # The access log: written by the account it is about, after its request (the
+    # transaction acts for that account); purged across offices past the retention.
+    "db.activity": {"insert_visits", "purge"},
     # Paging a query that the caller has already scoped.
     "db.pages": {"fetch_page", "fetch_pages_by"},
 }  # fmt: skip

@@ -71,6 +71,8 @@ TJSP_NUMBER = "1023456-21.2021.8.26.0100"
 ID_KINDS = {"case": ("Case",), "person": ("Person",)}  # what each id argument takes
 COMPOSITE = (GraphQLObjectType, GraphQLInterfaceType)
 REFETCH = re.compile(r"\bnodes?\(")
+# The access log grows with every read, the test's own: two reads of it never agree.
+ACCESS_LOG = {("Viewer", "activity"), ("Person", "portalActivity")}
 NOBODY = [id_of(kind, "00000000-0000-4000-8000-000000000000") for kind in ("Case", "Person")]
 SEARCHES = [
     "",
@@ -300,7 +302,7 @@ class _Writer:
 
     def selection(self, object_type: GraphQLObjectType, depth: int) -> str:
         draw = self.draw
-        names = sorted(object_type.fields)
+        names = sorted(n for n in object_type.fields if (object_type.name, n) not in ACCESS_LOG)
         leaves = [n for n in names if not isinstance(_named(object_type.fields[n].type), COMPOSITE)]
         branches = [n for n in names if n not in leaves] if depth < MAX_DEPTH else []
         picked = (

@@ -184,6 +184,7 @@ async def test_the_client_view_has_node_only_over_its_own_types(
         "Document",
         "Movement",
         "Person",
+        "PortalActivity",
         "StaffMember",
     ]
     assert names(await gql(client, office.token, POSSIBLE_NODES)) == [
@@ -195,6 +196,7 @@ async def test_the_client_view_has_node_only_over_its_own_types(
         "OutboxMessage",
         "Person",
         "PortalAccess",
+        "PortalActivity",
         "StaffMember",
         "Task",
     ]
