@@ -316,7 +316,7 @@ function folderCard(folder) {
   link.append(element("span", folder.title, "title"));
   const newest = folder.movements.edges[0];
   if (newest && isNew(folder.id, newest.node.occurredAt, seenAt(folder.id))) {
-    link.append(" ", badge());
+    link.append(badge());
     link.append(element("span", " (andamentos novos)", "visually-hidden"));
   }
   item.append(link);

@@ -13,7 +13,7 @@ from typing import Any
 
 import httpx
 import pytest
-from playwright.sync_api import Page, expect
+from playwright.sync_api import Page, ViewportSize, expect
 
 from settings import Settings
 from tests.browser.conftest import TIMEOUT_MS
@@ -24,8 +24,8 @@ from tests.serving import live
 AXE = Path(__file__).parent / "vendor" / "axe.min.js"
 AXE_PATH = "/__tests__/axe.min.js"
 SCREENSHOTS = Path("/tmp")
-PHONE = {"width": 390, "height": 844}
-DESKTOP = {"width": 1366, "height": 900}
+PHONE = ViewportSize(width=390, height=844)
+DESKTOP = ViewportSize(width=1366, height=900)
 PASSWORD = "amber meadow whistle 31"
 ENDED = "Sua sessão terminou. Entre novamente."
 PARTY = """
@@ -320,4 +320,5 @@ def test_the_portal_is_served_with_a_strict_content_security_policy(portal: str)
     assert '<html lang="pt-BR">' in page.text
     assert script.status_code == 200
     assert script.headers["content-type"].startswith("text/javascript")
-    assert "etag" in script.headers and "last-modified" in script.headers
+    assert "etag" in script.headers
+    assert "last-modified" in script.headers
