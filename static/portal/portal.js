@@ -186,14 +186,14 @@ function say(text, kind) {
   status.className = kind || "";
 }
 
-function show(screen, title) {
+function show(screen, title, keepFocus) {
   for (const id of ["sign-in-screen", "folders-screen", "folder-screen"]) {
     $(id).hidden = id !== screen;
   }
   $("bar").hidden = screen === "sign-in-screen";
   document.title = "Causa · " + title;
-  const heading = $(screen).querySelector("h1");
-  heading.focus();
+  // a new screen: focus on its heading, where a screen reader starts reading it
+  if (!keepFocus) $(screen).querySelector("h1").focus();
 }
 
 function element(tag, text, className) {
@@ -278,11 +278,11 @@ async function submitSignIn(event) {
 
 const list = { after: null, search: "", status: "" };
 
-async function folders(more) {
+async function folders(more, keepFocus) {
   if (!more) {
     list.after = null;
     $("folders").replaceChildren();
-    show("folders-screen", "Meus processos");
+    show("folders-screen", "Meus processos", keepFocus);
   }
   say("Carregando…");
   try {
@@ -488,7 +488,7 @@ function start() {
     event.preventDefault();
     list.search = $("search").value.trim();
     list.status = $("status-filter").value;
-    folders(false);
+    folders(false, true); // the count that follows is announced (aria-live)
   });
   $("more-folders").addEventListener("click", () => folders(true));
   $("more-movements").addEventListener("click", moreMovements);

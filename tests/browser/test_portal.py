@@ -40,6 +40,7 @@ mutation Movement($caseId: ID!, $input: MovementInput!) {
   addMovement(caseId: $caseId, input: $input) { movement { id } }
 }
 """
+CASE_CLIENT = "query Client($id: ID!) { case(id: $id) { parties { person { id } } } }"
 DECISION = "O juiz decidiu uma questão do processo, sem ainda encerrar o caso."
 
 
@@ -304,6 +305,36 @@ def test_an_expired_access_token_is_refreshed_and_a_revoked_session_returns_to_s
     expect(page.locator("#status")).to_have_text(ENDED)
     assert page.evaluate("sessionStorage.length") == 0
     check_screen(page, "session-ended")
+
+
+def test_more_than_a_page_of_folders_shows_more_on_request(
+    chromium_page: Page, portal: str, staff_credentials: Credentials
+) -> None:
+    page = chromium_page
+    page.set_viewport_size(PHONE)
+    client = a_client_with_folders(portal, staff_credentials)
+    with httpx.Client(base_url=portal, timeout=20) as http:
+        office = Staff(http, staff_credentials)
+        person = office.call(CASE_CLIENT, id=client.case_id)["case"]["parties"][0]["person"]["id"]
+        for n in range(20):
+            case_id = office.case(title=f"Processo extra {n:02}")
+            office.call(PARTY, caseId=case_id, personId=person, role="PLAINTIFF", isClient=True)
+        accepted = http.post(
+            "/auth/invitations/accept",
+            json={"token": client.invitation.split("token=")[1], "password": PASSWORD},
+        )
+        assert accepted.status_code == 200
+    page.goto(f"{portal}/portal")
+    sign_in(page, client.email, PASSWORD)
+
+    cards = page.locator("#folders > li")
+    expect(cards).to_have_count(20)
+    expect(page.locator("#folders-count")).to_have_text("22 processos.")
+    page.get_by_role("button", name="Mostrar mais").click()
+
+    expect(cards).to_have_count(22)
+    expect(cards.nth(21)).to_contain_text("Maria Cliente x Banco Exemplo")
+    expect(page.get_by_role("button", name="Mostrar mais")).to_be_hidden()
 
 
 def test_the_portal_is_served_with_a_strict_content_security_policy(portal: str) -> None:
