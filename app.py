@@ -30,6 +30,7 @@ from endpoints import (
     invitations,
     metadata,
     passwords,
+    portal,
     static,
     token,
 )
@@ -154,6 +155,7 @@ ROUTES = [
     *metadata.routes,
     *invitations.routes,
     *passwords.routes,
+    *portal.routes,
     *downloads.routes,
     *health.routes,
     *static.routes,

@@ -54,9 +54,10 @@ async def http_client(app: Served) -> AsyncIterator[httpx.AsyncClient]:
 
 
 @contextmanager
-def live(settings: Settings) -> Iterator[str]:
-    """The app of ``settings`` served by uvicorn on a loopback port: its base URL."""
-    port = free_port()
+def live(settings: Settings, port: int | None = None) -> Iterator[str]:
+    """The app of ``settings`` served by uvicorn on a loopback port (``port``, else a free
+    one): its base URL."""
+    port = port or free_port()
     server = uvicorn.Server(
         uvicorn.Config(create_app(settings), host="127.0.0.1", port=port, log_level="warning")
     )

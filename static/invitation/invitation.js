@@ -44,6 +44,7 @@
         const body = await response.json();
         if (response.ok) {
           form.hidden = true;
+          document.getElementById("next").hidden = false;
           show("Senha criada. Entre no portal com o login " + body.login + " e a senha que você escolheu.", "done");
           return;
         }

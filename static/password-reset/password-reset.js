@@ -74,6 +74,7 @@
         const answer = await post("/auth/invitations/accept", { token: token, password: password });
         if (answer.ok) {
           form.hidden = true;
+          document.getElementById("next").hidden = false;
           show("Nova senha criada. Entre com o login " + answer.body.login + " e a nova senha.", "done");
           return;
         }
