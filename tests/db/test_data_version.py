@@ -23,6 +23,8 @@ NOT_VERSIONED = {
     "invitation": "no read shows one (a mutation's answer carries the link, never stored)",
     "office_data_version": "the version itself",
     "oauth_code": "no read shows a code; exchanging one is not a read",
+    # every client read adds a row: versioning it would end every stored answer at once
+    "portal_activity": "shown only by the executor (portalActivity, activity), which stores no answers",
 }
 EVENTS = ("insert", "update", "delete")
 
