@@ -16,6 +16,7 @@ from db.documents import documents_query
 from db.movements import movements_query
 from db.outbox import messages_query
 from db.portal import ACCESS_COLUMNS
+from db.removals import removals_query
 from db.scope import visible_cases, visible_persons, visible_portal_accounts
 from db.session import Db
 from db.staff import staff_query
@@ -27,6 +28,7 @@ from db.tables import (
     movements,
     outbox_messages,
     persons,
+    removals,
     tasks,
 )
 from db.tasks import tasks_query
@@ -85,6 +87,12 @@ async def messages_by_ids(
 ) -> dict[Any, RowMapping]:
     query = messages_query(viewer, status=sa.null())
     return await _by_id(db, query, outbox_messages.c.id, ids)
+
+
+async def removals_by_ids(
+    db: Db, *, viewer: Viewer, ids: Sequence[uuid.UUID]
+) -> dict[Any, RowMapping]:
+    return await _by_id(db, removals_query(viewer), removals.c.id, ids)
 
 
 async def parties_by_keys(

@@ -458,6 +458,25 @@ class Task(SQLModel, table=True):
     created_at: datetime = _now()
 
 
+class Removal(SQLModel, table=True):
+    """A row that staff removed: what it was (its type, its key, a short label), the case
+    it belonged to, who removed it and when. Kept for the office's staff; nothing refers
+    to the removed row any more, so the ids here are plain values, not foreign keys."""
+
+    __table_args__ = (
+        _same_office(["removed_by_id"], "account"),
+        sa.Index("ix_removal_newest", "office_id", sa.text("removed_at DESC"), "id"),
+    )
+    office_id: uuid.UUID = Field(foreign_key="office.id", primary_key=True, ondelete="CASCADE")
+    id: uuid.UUID = _id()
+    type_name: str = Field(sa_type=sa.String(40))  # the GraphQL type: Movement, Case…
+    object_key: str = Field(sa_type=sa.Text)  # the key its global id carried
+    label: str = Field(sa_type=sa.Text)
+    case_id: uuid.UUID | None = None
+    removed_by_id: uuid.UUID
+    removed_at: datetime = _now()
+
+
 def table(model: type[SQLModel]) -> sa.Table:
     """The Core table of a model, for composable selects."""
     result = model.__table__  # type: ignore[attr-defined]
@@ -481,3 +500,4 @@ case_parties = table(CaseParty)
 movements = table(Movement)
 documents = table(Document)
 tasks = table(Task)
+removals = table(Removal)
