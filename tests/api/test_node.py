@@ -195,6 +195,7 @@ async def test_the_client_view_has_node_only_over_its_own_types(
         "OutboxMessage",
         "Person",
         "PortalAccess",
+        "Removal",
         "StaffMember",
         "Task",
     ]
