@@ -10,6 +10,7 @@ import sqlalchemy as sa
 from sqlalchemy import RowMapping
 from sqlalchemy.dialects.postgresql import insert
 
+from db import removals
 from db.inputs import CaseCreate, CaseUpdate
 from db.keyset import Order
 from db.pages import Page, Window, fetch_page, fetch_pages_by
@@ -18,7 +19,16 @@ from db.scope import in_office, visible_cases, visible_parties
 from db.search import SearchBinds, matching, search_terms
 from db.session import Db
 from db.staff import require_staff
-from db.tables import CaseStatus, PartyRole, case_parties, cases, offices, persons
+from db.tables import (
+    CaseStatus,
+    PartyRole,
+    case_parties,
+    cases,
+    documents,
+    movements,
+    offices,
+    persons,
+)
 from domain import validators
 from domain.errors import InvalidValue, Missing
 from domain.fields import camel, money, past_date, texts
@@ -213,6 +223,64 @@ async def update_case(
     )
     assert row is not None
     return row
+
+
+async def archive_case(db: Db, *, viewer: Viewer, case_id: uuid.UUID) -> RowMapping:
+    """The case put away: its status ARCHIVED, and out of its clients' sight (db/scope.py)
+    with everything in it. Staff still read it, and make it ACTIVE again with updateCase."""
+    row = await db.row(
+        sa.update(cases)
+        .where(visible_cases(viewer), cases.c.id == case_id)
+        .values(status=CaseStatus.ARCHIVED, updated_at=sa.func.now())
+        .returning(*cases.c)
+    )
+    if row is None:
+        raise Missing("id", "No case has that id.")
+    return row
+
+
+async def remove_case(db: Db, *, viewer: Viewer, case_id: uuid.UUID) -> RowMapping:
+    """A case opened by mistake goes, with its parties and tasks, and its removal is
+    recorded. A case with movements or documents has a history: it is archived, never
+    removed, and the refusal says so.
+
+    The case's row is locked first, so that no movement or document can be added to it
+    between the count and the removal (adding one locks the case's key)."""
+    row = await db.row(
+        sa.select(cases).where(visible_cases(viewer), cases.c.id == case_id).with_for_update()
+    )
+    if row is None:
+        raise Missing("id", "No case has that id.")
+    held = [
+        _count(await _children(db, viewer, table, case_id), noun)
+        for table, noun in ((movements, "movement"), (documents, "document"))
+    ]
+    if any(held):
+        history = " and ".join(filter(None, held))
+        raise InvalidValue(
+            "id",
+            f"The case {row['folder']} has {history}: archive it instead (archiveCase), "
+            "or remove them first.",
+        )
+    await db.execute(sa.delete(cases).where(visible_cases(viewer), cases.c.id == case_id))
+    await removals.record(
+        db,
+        viewer=viewer,
+        type_name="Case",
+        key=case_id,
+        text=f"{row['folder']} {row['title']}",
+        case_id=case_id,
+    )
+    return row
+
+
+async def _children(db: Db, viewer: Viewer, table: sa.Table, case_id: uuid.UUID) -> int:
+    found = sa.select(sa.func.count()).where(in_office(viewer, table), table.c.case_id == case_id)
+    return int(await db.scalar(found))
+
+
+def _count(number: int, noun: str) -> str:
+    return "" if number == 0 else f"{number} {noun}{'' if number == 1 else 's'}"
 
 
 def _folder_taken(folder: str) -> InvalidValue:

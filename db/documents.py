@@ -10,12 +10,18 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy import RowMapping
 
+from db import removals
+from db.inputs import DocumentUpdate
 from db.keyset import Order
 from db.pages import Page, Window, fetch_pages_by
 from db.scope import visible_documents
 from db.session import Db
 from db.tables import Source, documents
+from domain.errors import InvalidValue, Missing
+from domain.fields import required
 from domain.viewer import Viewer
+
+TITLE_LIMIT = 300  # characters
 
 
 @dataclass(frozen=True, slots=True)
@@ -87,3 +93,45 @@ async def get_document(db: Db, *, viewer: Viewer, document_id: uuid.UUID) -> Row
     return await db.row(
         sa.select(documents).where(visible_documents(viewer), documents.c.id == document_id)
     )
+
+
+async def update_document(
+    db: Db, *, viewer: Viewer, document_id: uuid.UUID, changes: DocumentUpdate
+) -> RowMapping:
+    """A new title, or the other source: a COURT document made INTERNAL leaves its
+    clients' sight with the commit, and an INTERNAL one made COURT enters it."""
+    cleaned = changes.given()
+    required(cleaned, "title", TITLE_LIMIT)
+    if "source" in cleaned and cleaned["source"] is None:
+        raise InvalidValue("source", "source must not be null.")
+    found = visible_documents(viewer), documents.c.id == document_id
+    if not cleaned:
+        row = await db.row(sa.select(documents).where(*found))
+    else:
+        row = await db.row(
+            sa.update(documents).where(*found).values(**cleaned).returning(*documents.c)
+        )
+    if row is None:
+        raise Missing("id", "No document has that id.")
+    return row
+
+
+async def delete_document(db: Db, *, viewer: Viewer, document_id: uuid.UUID) -> RowMapping:
+    """The document's row goes, and its removal is recorded; the removed row is answered,
+    so that its file can go too (storage/removals.py)."""
+    row = await db.row(
+        sa.delete(documents)
+        .where(visible_documents(viewer), documents.c.id == document_id)
+        .returning(*documents.c)
+    )
+    if row is None:
+        raise Missing("id", "No document has that id.")
+    await removals.record(
+        db,
+        viewer=viewer,
+        type_name="Document",
+        key=row["id"],
+        text=row["title"],
+        case_id=row["case_id"],
+    )
+    return row

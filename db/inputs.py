@@ -73,15 +73,39 @@ class CaseUpdate(CaseBase):
     pass
 
 
-class MovementCreate(_Written):
-    occurred_at: datetime
-    description: str
-    source: Source
+class MovementBase(_Written):
+    occurred_at: datetime | None = None
+    description: str | None = None
+    source: Source | None = None
     code: int | None = None
 
 
-class TaskCreate(_Written):
-    title: str
+class MovementCreate(MovementBase):
+    occurred_at: datetime
+    description: str
+    source: Source
+
+
+class MovementUpdate(MovementBase):
+    pass
+
+
+class DocumentUpdate(_Written):
+    title: str | None = None
+    source: Source | None = None
+
+
+class TaskBase(_Written):
+    title: str | None = None
     due_on: date | None = None
-    done: bool = False
+    done: bool | None = None
     assignee_id: uuid.UUID | None = None
+
+
+class TaskCreate(TaskBase):
+    title: str
+    done: bool = False
+
+
+class TaskUpdate(TaskBase):
+    pass

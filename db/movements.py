@@ -10,14 +10,15 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy import RowMapping
 
+from db import removals
 from db.cases import require_case
-from db.inputs import MovementCreate
+from db.inputs import MovementCreate, MovementUpdate
 from db.keyset import Order
 from db.pages import Page, Window, fetch_pages_by
 from db.scope import visible_movements
 from db.session import Db
 from db.tables import movements
-from domain.errors import InvalidValue
+from domain.errors import InvalidValue, Missing
 from domain.fields import camel, required
 from domain.viewer import Viewer
 
@@ -50,12 +51,7 @@ async def add_movement(
     db: Db, *, viewer: Viewer, case_id: uuid.UUID, movement: MovementCreate
 ) -> RowMapping:
     await require_case(db, viewer=viewer, case_id=case_id)
-    cleaned = movement.given()
-    required(cleaned, "description", DESCRIPTION_LIMIT)
-    _check_moment(movement.occurred_at)
-    code = movement.code
-    if code is not None and not 0 < code < 1_000_000:
-        raise InvalidValue("code", f"code must be a positive movement code, not {code}.")
+    cleaned = _clean(movement.given())
     row = await db.row(
         sa.insert(movements)
         .values(
@@ -65,6 +61,60 @@ async def add_movement(
     )
     assert row is not None
     return row
+
+
+async def update_movement(
+    db: Db, *, viewer: Viewer, movement_id: uuid.UUID, changes: MovementUpdate
+) -> RowMapping:
+    """The fields given, checked as ``add_movement`` checks them; a movement imported from
+    the court keeps its import key, so importing it again does not add it twice."""
+    cleaned = _clean(changes.given())
+    for name in ("occurred_at", "source"):
+        if name in cleaned and cleaned[name] is None:
+            raise InvalidValue(camel(name), f"{camel(name)} must not be null.")
+    found = visible_movements(viewer), movements.c.id == movement_id
+    if not cleaned:
+        row = await db.row(sa.select(movements).where(*found))
+    else:
+        row = await db.row(
+            sa.update(movements).where(*found).values(**cleaned).returning(*movements.c)
+        )
+    if row is None:
+        raise Missing("id", "No movement has that id.")
+    return row
+
+
+async def remove_movement(db: Db, *, viewer: Viewer, movement_id: uuid.UUID) -> RowMapping:
+    """The movement goes, and its removal is recorded; the removed row is answered.
+
+    A movement imported from the court comes back with the next import that still
+    carries it: to take one out of the client's sight, make it INTERNAL instead."""
+    row = await db.row(
+        sa.delete(movements)
+        .where(visible_movements(viewer), movements.c.id == movement_id)
+        .returning(*movements.c)
+    )
+    if row is None:
+        raise Missing("id", "No movement has that id.")
+    await removals.record(
+        db,
+        viewer=viewer,
+        type_name="Movement",
+        key=row["id"],
+        text=row["description"],
+        case_id=row["case_id"],
+    )
+    return row
+
+
+def _clean(values: dict[str, Any]) -> dict[str, Any]:
+    required(values, "description", DESCRIPTION_LIMIT)
+    if values.get("occurred_at") is not None:
+        _check_moment(values["occurred_at"])
+    code = values.get("code")
+    if code is not None and not 0 < code < 1_000_000:
+        raise InvalidValue("code", f"code must be a positive movement code, not {code}.")
+    return values
 
 
 def _check_moment(occurred_at: datetime) -> None:

@@ -17,6 +17,7 @@ from db.documents import documents_query
 from db.movements import movements_query
 from db.outbox import messages_query
 from db.portal import ACCESS_COLUMNS
+from db.removals import removals_query
 from db.scope import visible_cases, visible_persons, visible_portal_accounts
 from db.session import Db
 from db.staff import staff_query
@@ -29,6 +30,7 @@ from db.tables import (
     outbox_messages,
     persons,
     portal_activities,
+    removals,
     tasks,
 )
 from db.tasks import tasks_query
@@ -93,6 +95,12 @@ async def activity_by_ids(
     db: Db, *, viewer: Viewer, ids: Sequence[uuid.UUID]
 ) -> dict[Any, RowMapping]:
     return await _by_id(db, activity_query(viewer), portal_activities.c.id, ids)
+
+
+async def removals_by_ids(
+    db: Db, *, viewer: Viewer, ids: Sequence[uuid.UUID]
+) -> dict[Any, RowMapping]:
+    return await _by_id(db, removals_query(viewer), removals.c.id, ids)
 
 
 async def parties_by_keys(

@@ -11,13 +11,14 @@ import sqlalchemy as sa
 from sqlalchemy import RowMapping
 from sqlalchemy.dialects.postgresql import insert
 
+from db import removals
 from db.inputs import PersonCreate, PersonUpdate
 from db.keyset import Order
 from db.pages import Page, Window, fetch_page
 from db.scope import in_office, visible_persons
 from db.search import SearchBinds, matching, search_terms
 from db.session import Db
-from db.tables import PersonKind, persons
+from db.tables import PersonKind, accounts, case_parties, persons
 from domain import validators
 from domain.errors import InvalidValue, Missing
 from domain.fields import camel, texts
@@ -130,3 +131,43 @@ async def update_person(
 def _duplicate_tax_id(tax_id: str) -> InvalidValue:
     message = f"Another person of this office already has the tax id {tax_id}."
     return InvalidValue(camel("tax_id"), message)
+
+
+async def remove_person(db: Db, *, viewer: Viewer, person_id: uuid.UUID) -> RowMapping:
+    """A person who has no part in the office's work any more goes, and their removal is
+    recorded; a revoked portal access goes with them (its account, and with it its
+    sessions and invitations).
+
+    Refused while the person can still sign in to the portal, or is a party to any case:
+    their access is revoked, and they are taken out of those cases, first. The person's
+    row is locked first, so that no case or access can name them meanwhile."""
+    row = await db.row(
+        sa.select(persons)
+        .where(visible_persons(viewer), persons.c.id == person_id)
+        .with_for_update()
+    )
+    if row is None:
+        raise Missing("id", "No person has that id.")
+    client = sa.and_(in_office(viewer, accounts), accounts.c.person_id == person_id)
+    open_access = await db.scalar(
+        sa.select(accounts.c.id).where(client, accounts.c.disabled_at.is_(None))
+    )
+    cases = await db.scalar(
+        sa.select(sa.func.count()).where(
+            in_office(viewer, case_parties), case_parties.c.person_id == person_id
+        )
+    )
+    first = [
+        *(["revoke their portal access"] if open_access else []),
+        *([f"remove them from {cases} case{'' if cases == 1 else 's'}"] if cases else []),
+    ]
+    if first:
+        raise InvalidValue(
+            "id", f"{row['name']} cannot be removed yet: {' and '.join(first)} first."
+        )
+    await db.execute(sa.delete(accounts).where(client))
+    await db.execute(sa.delete(persons).where(visible_persons(viewer), persons.c.id == person_id))
+    await removals.record(
+        db, viewer=viewer, type_name="Person", key=person_id, text=row["name"], case_id=None
+    )
+    return row

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 import re
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
@@ -19,6 +20,7 @@ from domain.viewer import Role, Viewer
 from mail.letters import Letter
 
 T = TypeVar("T")
+logger = logging.getLogger("causa")
 
 # The roles a viewer's transaction switches to (migration 0007).
 STAFF_ROLE = "causa_staff"
@@ -47,9 +49,11 @@ class Db:
         self._lock = asyncio.Lock()
         self._ended = False
         # Outside the database: the e-mails to send once this commits (office id, message
-        # id, the e-mail whole), and what to undo should it not (a stored file).
+        # id, the e-mail whole), what to undo should it not (a stored file), and what to
+        # finish once it has (a removed document's file).
         self.queued_mail: list[tuple[uuid.UUID, uuid.UUID, Letter]] = []
         self.on_rollback: list[Callable[[], Awaitable[None]]] = []
+        self.after_commit: list[Callable[[], Awaitable[None]]] = []
 
     async def execute(self, statement: Executable) -> CursorResult[Any]:
         return await self._alone(self._connection.execute, statement)
@@ -97,7 +101,7 @@ class Db:
         ``on_rollback`` steps registered inside it then run too.
         """
         savepoint = Savepoint(await self._alone(self._connection.begin_nested().start))
-        marks = len(self.on_rollback), len(self.queued_mail)
+        marks = len(self.on_rollback), len(self.queued_mail), len(self.after_commit)
         try:
             yield savepoint
         except BaseException:
@@ -108,9 +112,12 @@ class Db:
         else:
             await self._alone(savepoint.transaction.commit)
 
-    async def _roll_back(self, savepoint: Savepoint, undo_from: int, mail_from: int) -> None:
+    async def _roll_back(
+        self, savepoint: Savepoint, undo_from: int, mail_from: int, finish_from: int
+    ) -> None:
         await self._alone(savepoint.transaction.rollback)
         del self.queued_mail[mail_from:]  # their outbox rows are gone with the savepoint
+        del self.after_commit[finish_from:]  # and the rows they were to finish for
         steps, self.on_rollback[undo_from:] = self.on_rollback[undo_from:], []
         for step in steps:
             await step()
@@ -191,7 +198,9 @@ _SAFE_SETTING = re.compile(r"[0-9a-fA-F-]*|[A-Z]+")
 async def transaction(engine: AsyncEngine) -> AsyncIterator[Db]:
     """Commit when the block ends normally, roll back when it raises.
 
-    When it does not commit, the steps in ``on_rollback`` undo what was done outside.
+    When it does not commit, the steps in ``on_rollback`` undo what was done outside;
+    when it has committed, the steps in ``after_commit`` run, each on its own: one that
+    fails is logged, and the committed work stands.
     """
     async with engine.connect() as connection:
         db = Db(connection)
@@ -210,6 +219,11 @@ async def transaction(engine: AsyncEngine) -> AsyncIterator[Db]:
             for step in db.on_rollback:
                 await step()
             raise
+    for step in db.after_commit:
+        try:
+            await step()
+        except Exception:
+            logger.exception("a step after a commit failed")
 
 
 @asynccontextmanager

@@ -295,13 +295,13 @@ class PortalActivity(SQLModel, table=True):
     """What a client did in the portal: signed in, listed or read folders, downloaded a
     document; kept for Marco Civil art. 15 (who, what, when, from which address).
 
-    ``case_id`` and ``document_id`` are what was read then, kept as they were: no foreign
-    key, so that the record outlives what it names.
+    ``account_id``, ``person_id``, ``case_id`` and ``document_id`` are who read what then,
+    kept as they were: no foreign key, so that the record outlives what it names (a
+    removed person's log stays for its retention period, then the purge takes it).
     """
 
     __tablename__ = "portal_activity"
     __table_args__ = (
-        _same_office(["account_id"], "account", "CASCADE"),
         sa.Index(
             "ix_portal_activity_person",
             "office_id",
@@ -504,6 +504,25 @@ class Task(SQLModel, table=True):
     created_at: datetime = _now()
 
 
+class Removal(SQLModel, table=True):
+    """A row that staff removed: what it was (its type, its key, a short label), the case
+    it belonged to, who removed it and when. Kept for the office's staff; nothing refers
+    to the removed row any more, so the ids here are plain values, not foreign keys."""
+
+    __table_args__ = (
+        _same_office(["removed_by_id"], "account"),
+        sa.Index("ix_removal_newest", "office_id", sa.text("removed_at DESC"), "id"),
+    )
+    office_id: uuid.UUID = Field(foreign_key="office.id", primary_key=True, ondelete="CASCADE")
+    id: uuid.UUID = _id()
+    type_name: str = Field(sa_type=sa.String(40))  # the GraphQL type: Movement, Case…
+    object_key: str = Field(sa_type=sa.Text)  # the key its global id carried
+    label: str = Field(sa_type=sa.Text)
+    case_id: uuid.UUID | None = None
+    removed_by_id: uuid.UUID
+    removed_at: datetime = _now()
+
+
 def table(model: type[SQLModel]) -> sa.Table:
     """The Core table of a model, for composable selects."""
     result = model.__table__  # type: ignore[attr-defined]
@@ -528,3 +547,4 @@ case_parties = table(CaseParty)
 movements = table(Movement)
 documents = table(Document)
 tasks = table(Task)
+removals = table(Removal)

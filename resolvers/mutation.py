@@ -15,6 +15,7 @@ from db.inputs import (
     TaskCreate,
 )
 from resolvers.access import AccessMutation
+from resolvers.corrections import CorrectionMutation
 from resolvers.court import CourtMutation
 from resolvers.documents import DocumentMutation
 from resolvers.oauth import OAuthMutation
@@ -51,7 +52,7 @@ from schema.rows import from_row
 
 
 @strawberry.type
-class Mutation(AccessMutation, CourtMutation, DocumentMutation, OAuthMutation):
+class Mutation(AccessMutation, CorrectionMutation, CourtMutation, DocumentMutation, OAuthMutation):
     @strawberry.mutation(permission_classes=STAFF_ONLY)
     async def create_person(
         self, info: Info[Context, None], input: PersonInput

@@ -28,6 +28,7 @@ from schema.ids import key_uuid, read_global_id
 from schema.node import Node
 from schema.oauth import OAuthClient
 from schema.portal import OutboxMessage, portal_access
+from schema.removal import removal
 from schema.rows import from_row
 from schema.staff import StaffMember
 
@@ -67,6 +68,7 @@ KINDS: dict[str, Kind] = {
     "OutboxMessage": Kind(nodes.messages_by_ids, _rows_of(OutboxMessage), _uuid),
     "OAuthClient": Kind(oauth_clients.clients_by_ids, _rows_of(OAuthClient), _uuid),
     "PortalActivity": Kind(nodes.activity_by_ids, _rows_of(PortalActivity), _uuid),
+    "Removal": Kind(nodes.removals_by_ids, lambda key, row: removal(row), _uuid),
     "CaseParty": Kind(nodes.parties_by_keys, lambda key, row: party(row), _party_key),
     "PortalAccess": Kind(
         nodes.access_by_persons,

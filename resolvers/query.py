@@ -5,7 +5,7 @@ from __future__ import annotations
 import strawberry
 from strawberry.types import Info
 
-from db import cases, outbox, persons, staff
+from db import cases, outbox, persons, removals, staff
 from resolvers import nodes
 from resolvers.oauth import OAuthQuery
 from schema.case import Case, Person
@@ -17,6 +17,7 @@ from schema.node import Node
 from schema.pagination import Connection, connection, window
 from schema.permissions import STAFF_ONLY
 from schema.portal import OutboxMessage
+from schema.removal import Removal, removal
 from schema.rows import from_row
 from schema.staff import StaffMember
 from schema.viewer import Viewer
@@ -164,3 +165,31 @@ class Query(OAuthQuery):
             ),
         )
         return connection(page, lambda row: from_row(OutboxMessage, row))
+
+    @strawberry.field(
+        permission_classes=STAFF_ONLY,
+        description="What staff removed (movements, documents, tasks, cases, persons), "
+        "newest first.",
+    )
+    async def removals(
+        self,
+        info: Info[Context, None],
+        first: int | None = None,
+        after: str | None = None,
+        last: int | None = None,
+        before: str | None = None,
+    ) -> Connection[Removal]:
+        context = info.context
+        page = await removals.list_removals(
+            context.db,
+            viewer=context.viewer,
+            window=window(
+                first,
+                after,
+                last,
+                before,
+                max_size=context.page_size,
+                order=removals.PAGE_ORDER,
+            ),
+        )
+        return connection(page, removal)

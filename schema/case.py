@@ -371,3 +371,53 @@ class CreateTaskPayload(_OfCase):
 @strawberry.type(description="The new document, and its case.")
 class UploadDocumentPayload(_OfCase):
     document: Document = strawberry.field(permission_classes=STAFF_ONLY)
+
+
+@strawberry.type(description="The movement, changed, and its case.")
+class UpdateMovementPayload(_OfCase):
+    movement: Movement = strawberry.field(permission_classes=STAFF_ONLY)
+
+
+@strawberry.type(description="The id of the movement removed, and its case.")
+class RemoveMovementPayload(_OfCase):
+    removed_id: strawberry.ID = strawberry.field(permission_classes=STAFF_ONLY)
+
+
+@strawberry.type(description="The document, changed, and its case.")
+class UpdateDocumentPayload(_OfCase):
+    document: Document = strawberry.field(permission_classes=STAFF_ONLY)
+
+
+@strawberry.type(description="The id of the document removed, and its case.")
+class RemoveDocumentPayload(_OfCase):
+    removed_id: strawberry.ID = strawberry.field(permission_classes=STAFF_ONLY)
+
+
+@strawberry.type(description="The task, changed, and its case.")
+class UpdateTaskPayload(_OfCase):
+    task: Task = strawberry.field(permission_classes=STAFF_ONLY)
+
+
+@strawberry.type(description="The task, done, and its case.")
+class CompleteTaskPayload(_OfCase):
+    task: Task = strawberry.field(permission_classes=STAFF_ONLY)
+
+
+@strawberry.type(description="The id of the task removed, and its case.")
+class RemoveTaskPayload(_OfCase):
+    removed_id: strawberry.ID = strawberry.field(permission_classes=STAFF_ONLY)
+
+
+@strawberry.type(description="The case, archived.")
+class ArchiveCasePayload:
+    case: Case = strawberry.field(permission_classes=STAFF_ONLY)
+
+
+@strawberry.type(description="The id of the case removed.")
+class RemoveCasePayload:
+    removed_id: strawberry.ID = strawberry.field(permission_classes=STAFF_ONLY)
+
+
+@strawberry.type(description="The id of the person removed.")
+class RemovePersonPayload:
+    removed_id: strawberry.ID = strawberry.field(permission_classes=STAFF_ONLY)

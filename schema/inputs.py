@@ -13,10 +13,13 @@ from strawberry import UNSET
 from db.inputs import (
     CaseCreate,
     CaseUpdate,
+    DocumentUpdate,
     MovementCreate,
+    MovementUpdate,
     PersonCreate,
     PersonUpdate,
     TaskCreate,
+    TaskUpdate,
 )
 from domain.fields import camel
 from schema.enums import CaseStatus, LossRisk, PersonKind, Role, Source
@@ -25,7 +28,16 @@ from schema.ids import parse_id
 REFERENCES = ("responsible_lawyer_id", "assignee_id")  # each a StaffMember's id
 
 Written = TypeVar(
-    "Written", PersonCreate, PersonUpdate, CaseCreate, CaseUpdate, MovementCreate, TaskCreate
+    "Written",
+    PersonCreate,
+    PersonUpdate,
+    CaseCreate,
+    CaseUpdate,
+    MovementCreate,
+    MovementUpdate,
+    DocumentUpdate,
+    TaskCreate,
+    TaskUpdate,
 )
 
 
@@ -95,6 +107,32 @@ class MovementInput:
     description: str
     source: Source
     code: int | None = UNSET
+
+
+@strawberry.input(description="The fields to change; those left out stay as they are.")
+class MovementUpdateInput:
+    occurred_at: datetime | None = UNSET
+    description: str | None = UNSET
+    source: Source | None = strawberry.field(
+        default=UNSET, description="INTERNAL takes it out of the clients' sight."
+    )
+    code: int | None = UNSET
+
+
+@strawberry.input(description="The fields to change; those left out stay as they are.")
+class DocumentUpdateInput:
+    title: str | None = UNSET
+    source: Source | None = strawberry.field(
+        default=UNSET, description="INTERNAL takes it out of the clients' sight."
+    )
+
+
+@strawberry.input(description="The fields to change; those left out stay as they are.")
+class TaskUpdateInput:
+    title: str | None = UNSET
+    due_on: date | None = UNSET
+    done: bool | None = UNSET
+    assignee_id: strawberry.ID | None = UNSET
 
 
 @strawberry.input

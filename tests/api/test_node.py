@@ -197,6 +197,7 @@ async def test_the_client_view_has_node_only_over_its_own_types(
         "Person",
         "PortalAccess",
         "PortalActivity",
+        "Removal",
         "StaffMember",
         "Task",
     ]

@@ -24,7 +24,7 @@ NOT_VERSIONED = {
     "office_data_version": "the version itself",
     "oauth_code": "no read shows a code; exchanging one is not a read",
     # every client read adds a row: versioning it would end every stored answer at once
-    "portal_activity": "shown only by the executor (portalActivity, activity), which stores no answers",
+    "portal_activity": "shown only by the executor (portalActivity, activity): it stores nothing",
 }
 EVENTS = ("insert", "update", "delete")
 

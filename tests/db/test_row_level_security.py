@@ -137,6 +137,28 @@ async def test_a_raw_select_in_a_client_transaction_returns_only_the_clients_row
         ]
 
 
+async def test_a_raw_select_in_a_client_transaction_reads_nothing_of_an_archived_case(
+    client: httpx.AsyncClient, engine: AsyncEngine, office: Staff, docket: Docket
+) -> None:
+    archive = "mutation A($id: ID!) { archiveCase(id: $id) { case { status } } }"
+    data(await gql(client, office.token, archive, {"id": docket.own}))
+    async with scoped(engine, client_viewer(office, docket)) as db:
+        for table in ('"case"', "case_party", "movement", "document", "person"):
+            assert await column(db, f"SELECT count(*) FROM {table}") == [0], table
+
+
+async def test_removals_are_read_by_staff_of_their_office_and_by_no_client(
+    client: httpx.AsyncClient, engine: AsyncEngine, office: Staff, docket: Docket
+) -> None:
+    remove = "mutation R($id: ID!) { removeCase(id: $id) { removedId } }"
+    data(await gql(client, office.token, remove, {"id": docket.others}))
+    async with scoped(engine, staff_viewer(office)) as db:
+        assert await column(db, "SELECT type_name FROM removal") == ["Case"]
+    async with scoped(engine, client_viewer(office, docket)) as db:
+        refused = await db.execute(sa.text("SELECT has_table_privilege('removal', 'SELECT')"))
+        assert refused.scalar() is False
+
+
 async def test_a_raw_select_of_staff_returns_only_their_office(
     client: httpx.AsyncClient, engine: AsyncEngine, office: Staff, other_office: Staff
 ) -> None:

@@ -74,9 +74,6 @@ def upgrade() -> None:
         sa.Column("ip_address", sa.String(length=64), nullable=True),
         sa.Column("user_agent", sa.String(length=500), nullable=True),
         sa.ForeignKeyConstraint(["office_id"], ["office.id"], ondelete="CASCADE"),
-        sa.ForeignKeyConstraint(
-            ["office_id", "account_id"], ["account.office_id", "account.id"], ondelete="CASCADE"
-        ),
         sa.PrimaryKeyConstraint("office_id", "id"),
     )
     for name, column in (("person", "person_id"), ("account", "account_id")):
