@@ -14,7 +14,7 @@ from starlette.exceptions import HTTPException
 from starlette.middleware import Middleware
 from starlette.types import ExceptionHandler
 
-from auth.links import DownloadLinks
+from auth.links import DownloadLinks, PreferenceLinks
 from auth.tokens import Signer
 from db import activity, migrate
 from db.engine import DATABASE_ERRORS, create_engine
@@ -23,6 +23,7 @@ from db.roles import check_runtime_role
 from domain.viewer import STAFF_ROLES, Role
 from endpoints import (
     authorize,
+    court_news,
     downloads,
     errors,
     graphql,
@@ -35,6 +36,7 @@ from endpoints import (
     token,
 )
 from endpoints.middleware import Compression, LayeredStarlette, RequestId, cors
+from jobs import queue
 from mail.smtp import configured_mailer
 from postgres import embedded
 from resolvers.views import client_schema, staff_schema
@@ -83,10 +85,11 @@ def create_app(settings: Settings | None = None) -> Starlette:
         if reads is not None:
             reads.prepare(manifests.documents())
         recorder = activity.Recorder(engine)
+        mailer = configured_mailer(settings)
         try:
             await migrate.check_current(engine)
             await check_runtime_role(engine)
-            async with recorder.running():
+            async with recorder.running(), in_process_worker(settings, engine, urls.runtime):
                 yield {
                     "settings": settings,
                     "engine": engine,
@@ -96,7 +99,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
                         issuer=settings.base_url,
                         audience=settings.audience,
                     ),
-                    "mailer": configured_mailer(settings),
+                    "mailer": mailer,
                     "invitations": InvitationPolicy(settings.base_url, settings.invitation_ttl),
                     "views": {
                         True: graphql.view(views[True], uploads=True),
@@ -107,6 +110,9 @@ def create_app(settings: Settings | None = None) -> Starlette:
                         settings.signing_key,
                         ttl=settings.download_url_ttl,
                         base_url=settings.base_url,
+                    ),
+                    "preferences": PreferenceLinks.derive(
+                        settings.signing_key, base_url=settings.base_url
                     ),
                     "reads": reads,
                     "manifests": manifests,
@@ -124,6 +130,18 @@ def create_app(settings: Settings | None = None) -> Starlette:
         outer=[Middleware(RequestId), *cors(settings.cors_origins)],
         middleware=[Middleware(Compression)],
     )
+
+
+@asynccontextmanager
+async def in_process_worker(
+    settings: Settings, engine: AsyncEngine, runtime_url: str
+) -> AsyncIterator[None]:
+    """The job-queue worker in this process, when the settings ask for one."""
+    if not settings.in_process_worker:
+        yield
+        return
+    async with queue.worker(queue.resources(settings, engine), runtime_url):
+        yield
 
 
 def compiled_reads(
@@ -156,6 +174,7 @@ ROUTES = [
     *invitations.routes,
     *passwords.routes,
     *portal.routes,
+    *court_news.routes,
     *downloads.routes,
     *health.routes,
     *static.routes,

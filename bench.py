@@ -4,9 +4,10 @@
     python3 dev.py bench documents [--megabytes 200]
         upload and download throughput of one large file through a running server,
         and the server's peak memory while doing it.
-    python3 dev.py bench datajud [--processes 1000] [--movements 100]
+    python3 dev.py bench datajud [--processes 1000] [--movements 100] [--with-client]
         `causa import-datajud` on a generated DataJud file: movements per second and
-        the command's peak memory.
+        the command's peak memory; with a portal client tagged in every folder, whose
+        court news the import notes too.
     python3 dev.py bench slow-uploads [--uploads 25]
         the latency of other requests (GraphQL, the token endpoint) while that many
         uploads trickle in one byte every 2 seconds.
@@ -217,17 +218,47 @@ def _run_measured(command: list[str], env: dict[str, str]) -> tuple[float, float
     return time.perf_counter() - started, peak, output
 
 
-def datajud(processes: int, movements: int) -> None:
+def _news_client(http: httpx.Client, headers: dict[str, str]) -> str:
+    """A person with portal access and a password: the client of the bench's folders."""
+
+    def ask(query: str, variables: dict[str, Any]) -> Any:
+        answer = http.post(
+            "/graphql", json={"query": query, "variables": variables}, headers=headers
+        )
+        return answer.json()["data"]
+
+    person = ask('mutation { createPerson(input: {name: "Cliente"}) { person { id } } }', {})
+    person_id: str = person["createPerson"]["person"]["id"]
+    granted = ask(
+        'mutation($p: ID!) { grantPortalAccess(personId: $p, email: "c@bench.example") { token } }',
+        {"p": person_id},
+    )
+    token = granted["grantPortalAccess"]["token"]
+    http.post("/auth/invitations/accept", json={"token": token, "password": "uma senha longa 2026"})
+    return person_id
+
+
+def datajud(processes: int, movements: int, with_client: bool = False) -> None:
     from domain.validators import make_cnj
 
     numbers = [make_cnj(n + 1, 2023, 8, 26, 100) for n in range(processes)]
+    tag = (
+        "mutation($c: ID!, $p: ID!) { addCaseParty(caseId: $c, personId: $p, role: PLAINTIFF, "
+        "isClient: true) { case { id } } }"
+    )
     with tempfile.TemporaryDirectory(prefix="causa-bench-") as folder:
         env = {**os.environ, "CAUSA_DATA_DIR": folder}
         env.pop("CAUSA_DATABASE_URL", None)
         with server(env) as (base, _), httpx.Client(base_url=base, timeout=60) as http:
             headers = {"Authorization": f"Bearer {_sign_in(http)['access_token']}"}
+            client = _news_client(http, headers) if with_client else None
             for number in numbers:
-                _new_case(http, headers, number)
+                case_id = _new_case(http, headers, number)
+                if client is not None:  # the client's news is noted on import (court_news)
+                    variables = {"c": case_id, "p": client}
+                    http.post(
+                        "/graphql", json={"query": tag, "variables": variables}, headers=headers
+                    )
         path = Path(folder) / "datajud.json"
         _datajud_file(path, numbers, movements)
         megabytes = path.stat().st_size / 2**20
@@ -517,6 +548,9 @@ def main(argv: list[str]) -> int:
     command = commands.add_parser("datajud", help="DataJud import rate and memory")
     command.add_argument("--processes", type=int, default=1000)
     command.add_argument("--movements", type=int, default=100)
+    command.add_argument(
+        "--with-client", action="store_true", help="a portal client tagged in every folder"
+    )
     command = commands.add_parser("slow-uploads", help="latency while slow uploads are open")
     command.add_argument("--uploads", type=int, default=25)
     command = commands.add_parser("portal", help="the portal and staff reads: speed, CPU")
@@ -528,7 +562,7 @@ def main(argv: list[str]) -> int:
     elif args.command == "documents":
         documents(args.megabytes)
     elif args.command == "datajud":
-        datajud(args.processes, args.movements)
+        datajud(args.processes, args.movements, args.with_client)
     else:
         slow_uploads(args.uploads)
     return 0

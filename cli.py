@@ -76,6 +76,7 @@ def serve(settings: Settings, args: argparse.Namespace) -> None:
 
     if args.demo:
         seed_demo(settings, args)
+        settings = settings.model_copy(update={"in_process_worker": True})
     elif settings.database_url:
         asyncio.run(_check_ready(settings.database_url))
     print(f"GraphiQL: http://{args.host}:{args.port}/graphql", flush=True)
@@ -86,6 +87,28 @@ def serve(settings: Settings, args: argparse.Namespace) -> None:
         log_level="info",
         **forwarded_headers(settings),
     )
+
+
+def worker(settings: Settings, args: argparse.Namespace) -> None:
+    """Run the job queue's worker: e-mail delivery, court news, the nightly purges."""
+    from db import migrate
+    from db.engine import create_engine
+    from jobs import queue
+    from postgres import embedded
+
+    async def run() -> None:
+        async with embedded.supervised(settings.data_dir if settings.embedded else None):
+            urls = await asyncio.to_thread(embedded.database_urls, settings)
+            engine = create_engine(urls.runtime, pool_size=args.concurrency)
+            try:
+                await migrate.check_current(engine)
+                resources = queue.resources(settings, engine)
+                print(f"Worker running ({args.concurrency} jobs at a time).", flush=True)
+                await queue.run_worker(resources, urls.runtime, concurrency=args.concurrency)
+            finally:
+                await engine.dispose()
+
+    asyncio.run(run())
 
 
 def forwarded_headers(settings: Settings) -> dict[str, Any]:
@@ -289,6 +312,13 @@ def export_schema(settings: Settings, args: argparse.Namespace) -> None:
     sys.stdout.write(schema.as_str() + "\n")
 
 
+def _concurrency(value: str) -> int:
+    number = int(value) if value.lstrip("-").isdigit() else 0
+    if number < 1:
+        raise argparse.ArgumentTypeError(f"--concurrency must be 1 or more, not {value}")
+    return number
+
+
 def parser() -> argparse.ArgumentParser:
     root = argparse.ArgumentParser(prog="causa", description=__doc__)
     commands = root.add_subparsers(dest="command", required=True)
@@ -298,6 +328,12 @@ def parser() -> argparse.ArgumentParser:
     command.add_argument("--port", type=int, default=8000)
     command.add_argument("--demo", action="store_true", help="create the demo office first")
     command.set_defaults(run=serve)
+
+    command = commands.add_parser(
+        "worker", help="run the job queue's worker (e-mail, court news, purges)"
+    )
+    command.add_argument("--concurrency", type=_concurrency, default=4, help="jobs at a time")
+    command.set_defaults(run=worker)
 
     commands.add_parser("migrate", help="apply the schema migrations").set_defaults(
         run=migrate_command

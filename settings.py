@@ -212,6 +212,10 @@ class Settings(BaseSettings):
     # The portal's access log (db/activity.py): days kept before the purge deletes them.
     access_log_retention_days: int = 365
 
+    # A job-queue worker (jobs/queue.py) inside the API process: for the demo and a
+    # single-process install; production runs ``causa worker`` beside the API.
+    in_process_worker: bool = False
+
     @field_validator("access_log_retention_days")
     @classmethod
     def _kept_six_months(cls, value: int) -> int:

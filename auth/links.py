@@ -65,3 +65,36 @@ class DownloadLinks:
             )
         except ValueError as error:
             raise InvalidToken(str(error)) from error
+
+
+@dataclass(frozen=True, slots=True)
+class PreferenceLinks:
+    """The link in each e-mail about court news that turns them off (or on again):
+    ``/portal/avisos?token=<office>.<account>.<signature>``. It does not expire, as an
+    unsubscribe link must not; it can do nothing but set that one choice."""
+
+    key: bytes
+    base_url: str
+
+    @classmethod
+    def derive(cls, secret: bytes, *, base_url: str) -> PreferenceLinks:
+        return cls(hmac.new(secret, b"causa court news preferences", "sha256").digest(), base_url)
+
+    def _signature(self, fields: str) -> str:
+        mac = hmac.new(self.key, fields.encode(), "sha256").digest()
+        return base64.urlsafe_b64encode(mac).rstrip(b"=").decode()
+
+    def url(self, office_id: uuid.UUID, account_id: uuid.UUID) -> str:
+        fields = f"{office_id.hex}.{account_id.hex}"
+        return f"{self.base_url}/portal/avisos?token={fields}.{self._signature(fields)}"
+
+    def account(self, token: str) -> tuple[uuid.UUID, uuid.UUID]:
+        """The office and the account a valid token names; InvalidToken otherwise."""
+        fields, _, signature = token.rpartition(".")
+        if not hmac.compare_digest(signature.encode(), self._signature(fields).encode()):
+            raise InvalidToken("bad signature")
+        office, _, account = fields.partition(".")
+        try:
+            return uuid.UUID(hex=office), uuid.UUID(hex=account)
+        except ValueError as error:
+            raise InvalidToken(str(error)) from error

@@ -14,7 +14,7 @@ from court.datajud import (
     Rejected,
     read_payload,
 )
-from db import court
+from db import court, court_news
 from db.cases import get_case
 from db.session import Db
 from domain.errors import InvalidValue, Missing
@@ -30,6 +30,7 @@ async def import_processes(
     as ``viewer`` (db/session.py: act_as) for row-level security.
     """
     batch = list(processes)
+    added_before = report.movements_added
     numbers = {p.cnj_number for p in batch if isinstance(p, CourtProcess)}
     folders = await court.folders_by_number(db, viewer=viewer, numbers=numbers, fields=CASE_FIELDS)
     for process in batch:
@@ -48,6 +49,8 @@ async def import_processes(
             report.movements_added += added
             report.movements_already_present += len(process.movements) - added
             report.fields_filled += len(filled)
+    if report.movements_added > added_before:
+        await court_news.wake(db, office_id=viewer.office_id, gather=False)
 
 
 async def import_into_case(
@@ -69,6 +72,8 @@ async def import_into_case(
         count, fields = await _import_into(db, viewer, folder, process)
         added, present = added + count, present + len(process.movements) - count
         filled.extend(CASE_FIELDS[name] for name in fields)
+    if added:
+        await court_news.wake(db, office_id=viewer.office_id, gather=False)
     updated = await get_case(db, viewer=viewer, case_id=case_id)
     assert updated is not None
     return CaseImport(updated, added, present, tuple(filled))

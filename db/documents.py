@@ -10,7 +10,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy import RowMapping
 
-from db import removals
+from db import court_news, removals
 from db.inputs import DocumentUpdate
 from db.keyset import Order
 from db.pages import Page, Window, fetch_pages_by
@@ -68,6 +68,8 @@ async def insert_document(
         .returning(*documents.c)
     )
     assert row is not None
+    if source == Source.COURT:
+        await court_news.wake(db, office_id=viewer.office_id, gather=True)
     return row
 
 
@@ -113,6 +115,8 @@ async def update_document(
         )
     if row is None:
         raise Missing("id", "No document has that id.")
+    if cleaned.get("source") == Source.COURT:
+        await court_news.wake(db, office_id=viewer.office_id, gather=True)
     return row
 
 

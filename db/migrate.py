@@ -21,6 +21,12 @@ MIGRATIONS = Path(__file__).parent / "migrations"
 INSUFFICIENT_PRIVILEGE = "42501"
 
 
+def is_ours(name: str | None, type_: str, parent_names: object) -> bool:
+    """Whether Alembic compares an object with the models: not the job queue's tables
+    (procrastinate's schema, which migration 0011 applies as its release ships it)."""
+    return type_ != "table" or not (name or "").startswith("procrastinate_")
+
+
 class NotMigrated(RuntimeError):
     """The database is behind the code; the message says how to fix it."""
 

@@ -10,14 +10,14 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy import RowMapping
 
-from db import removals
+from db import court_news, removals
 from db.cases import require_case
 from db.inputs import MovementCreate, MovementUpdate
 from db.keyset import Order
 from db.pages import Page, Window, fetch_pages_by
 from db.scope import visible_movements
 from db.session import Db
-from db.tables import movements
+from db.tables import Source, movements
 from domain.errors import InvalidValue, Missing
 from domain.fields import camel, required
 from domain.viewer import Viewer
@@ -60,6 +60,8 @@ async def add_movement(
         .returning(*movements.c)
     )
     assert row is not None
+    if row["source"] == Source.COURT:
+        await court_news.wake(db, office_id=viewer.office_id, gather=True)
     return row
 
 
@@ -81,6 +83,8 @@ async def update_movement(
         )
     if row is None:
         raise Missing("id", "No movement has that id.")
+    if cleaned.get("source") == Source.COURT:
+        await court_news.wake(db, office_id=viewer.office_id, gather=True)
     return row
 
 

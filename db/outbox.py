@@ -39,6 +39,13 @@ async def queue(db: Db, *, office_id: uuid.UUID, letter: Letter) -> RowMapping:
 
     The whole letter stays in the transaction's memory only.
     """
+    row = await record(db, office_id=office_id, letter=letter)
+    db.queued_mail.append((office_id, row["id"], letter))
+    return row
+
+
+async def record(db: Db, *, office_id: uuid.UUID, letter: Letter) -> RowMapping:
+    """Record ``letter`` (without its secret), as QUEUED."""
     row = await db.row(
         sa.insert(outbox_messages)
         .values(
@@ -47,11 +54,11 @@ async def queue(db: Db, *, office_id: uuid.UUID, letter: Letter) -> RowMapping:
             subject=letter.subject,
             body=letter.kept_body,
             admin_only=letter.admin_only,
+            unsubscribe_url=letter.unsubscribe_url,
         )
         .returning(*outbox_messages.c)
     )
     assert row is not None
-    db.queued_mail.append((office_id, row["id"], letter))
     return row
 
 

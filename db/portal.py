@@ -35,6 +35,7 @@ ACCESS_COLUMNS = (
     accounts.c.granted_at,
     accounts.c.disabled_at,
     accounts.c.last_login_at,
+    accounts.c.court_news_off_at,
 )
 
 

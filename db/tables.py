@@ -151,6 +151,8 @@ class Account(SQLModel, table=True):
     last_login_at: datetime | None = Field(default=None, sa_type=sa.DateTime(timezone=True))
     granted_at: datetime | None = Field(default=None, sa_type=sa.DateTime(timezone=True))
     created_at: datetime = _now()
+    # When a client turned the e-mails about court news off (the link in each of them).
+    court_news_off_at: datetime | None = Field(default=None, sa_type=sa.DateTime(timezone=True))
 
 
 class AuthSession(SQLModel, table=True):
@@ -282,6 +284,9 @@ class OutboxMessage(SQLModel, table=True):
     last_error: str | None = None
     created_at: datetime = _now()
     sent_at: datetime | None = Field(default=None, sa_type=sa.DateTime(timezone=True))
+    # The List-Unsubscribe URL sent with it (RFC 2369, RFC 8058), for e-mails a client may
+    # turn off.
+    unsubscribe_url: str | None = None
 
 
 class PortalAction(enum.StrEnum):
@@ -488,6 +493,38 @@ class Document(SQLModel, table=True):
     created_at: datetime = _now()
 
 
+class CourtNews(SQLModel, table=True):
+    """A COURT movement or document that a client of its case is to hear of by e-mail.
+
+    Written by triggers on ``movement`` and ``document`` (migration 0011) for each client
+    with portal access, whatever added the item; the worker sends what is due and sets
+    ``sent_at`` and ``message_id`` (``sent_at`` without a message: the item needed no
+    e-mail any more, e.g. it was made INTERNAL first). A row goes with its item.
+    """
+
+    __tablename__ = "court_news"
+    __table_args__ = (
+        _same_office(["person_id"], "person", "CASCADE"),
+        _same_office(["case_id"], "case", "CASCADE"),
+        _same_office(["movement_id"], "movement", "CASCADE"),
+        _same_office(["document_id"], "document", "CASCADE"),
+        sa.CheckConstraint(
+            "(movement_id IS NULL) <> (document_id IS NULL)", name="ck_court_news_one_item"
+        ),
+        sa.Index("ix_court_news_client", "office_id", "person_id", "case_id", "sent_at"),
+        sa.Index("ix_court_news_due", "office_id", postgresql_where=sa.text("sent_at IS NULL")),
+    )
+    office_id: uuid.UUID = Field(primary_key=True)
+    id: uuid.UUID = _id()
+    person_id: uuid.UUID
+    case_id: uuid.UUID
+    movement_id: uuid.UUID | None = None
+    document_id: uuid.UUID | None = None
+    created_at: datetime = _now()
+    sent_at: datetime | None = Field(default=None, sa_type=sa.DateTime(timezone=True))
+    message_id: uuid.UUID | None = None
+
+
 class Task(SQLModel, table=True):
     __table_args__ = (
         _same_office(["case_id"], "case", "CASCADE"),
@@ -548,3 +585,4 @@ movements = table(Movement)
 documents = table(Document)
 tasks = table(Task)
 removals = table(Removal)
+court_news = table(CourtNews)

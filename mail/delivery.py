@@ -39,7 +39,7 @@ async def deliver(
     if row is None or (row["status"] == OutboxStatus.SENT and not again):
         return row
     try:
-        await mailer.send(letter or Letter(row["recipient"], row["subject"], row["body"]))
+        await mailer.send(letter or kept_letter(row))
     except DeliveryError as error:
         logger.warning("e-mail %s to %s failed: %s", message_id, row["recipient"], error)
         reason = str(error) or type(error).__name__
@@ -47,6 +47,13 @@ async def deliver(
             db, office_id=office_id, message_id=message_id, reason=reason
         )
     return await outbox.record_sent(db, office_id=office_id, message_id=message_id)
+
+
+def kept_letter(row: RowMapping) -> Letter:
+    """The e-mail as the outbox keeps it."""
+    return Letter(
+        row["recipient"], row["subject"], row["body"], unsubscribe_url=row["unsubscribe_url"]
+    )
 
 
 async def send_again(

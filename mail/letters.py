@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
 BRASILIA = ZoneInfo("America/Sao_Paulo")
@@ -19,6 +20,7 @@ class Letter:
     body: str
     admin_only: bool = False  # only the office's admins may read it in the outbox
     secret: str | None = None  # a link in the body that only the recipient may have
+    unsubscribe_url: str | None = None  # List-Unsubscribe (RFC 2369, one-click RFC 8058)
 
     @property
     def kept_body(self) -> str:
@@ -116,3 +118,90 @@ Se não foi você quem pediu, ignore esta mensagem: sua senha continua a mesma.
 """
     subject = f"Criar uma nova senha — {_one_line(office)}"
     return Letter(recipient, subject, body, admin_only=admin_only, secret=url)
+
+
+ITEMS_SHOWN = 10  # of a folder's news in one e-mail; the portal has them all
+
+
+@dataclass(frozen=True, slots=True)
+class CourtItem:
+    """A movement (``explanation`` in plain language, when its code has one) or a
+    document from the court."""
+
+    when: datetime | date | None
+    text: str
+    explanation: str | None = None
+    document: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class FolderNews:
+    title: str
+    folder: str
+    cnj_number: str | None
+    url: str  # the folder in the portal
+    items: Sequence[CourtItem]
+
+
+def _day(moment: datetime | date | None) -> str:
+    if moment is None:
+        return "sem data"
+    if isinstance(moment, datetime):
+        moment = moment.astimezone(BRASILIA).date()
+    return moment.strftime("%d/%m/%Y")
+
+
+def _item(item: CourtItem) -> str:
+    if item.document:
+        return f"- Documento: {_one_line(item.text)} ({_day(item.when)})"
+    line = f"- {_day(item.when)}: {_one_line(item.text)}"
+    if item.explanation:
+        line += f"\n  O que significa: {item.explanation}"
+    return line
+
+
+def _folder(news: FolderNews) -> str:
+    number = f"Processo nº {news.cnj_number} · " if news.cnj_number else ""
+    items = "\n".join(_item(item) for item in news.items[:ITEMS_SHOWN])
+    if len(news.items) > ITEMS_SHOWN:
+        items += f"\n- e mais {len(news.items) - ITEMS_SHOWN} novidades, que estão no portal."
+    return f"""{_one_line(news.title)}
+{number}pasta {news.folder}
+
+{items}
+
+Ver no portal: {news.url}"""
+
+
+def court_news(
+    *,
+    recipient: str,
+    name: str,
+    office: str,
+    folders: Sequence[FolderNews],
+    unsubscribe_url: str,
+) -> Letter:
+    """One e-mail to a client about what came from the court to their folders."""
+    where = "em um dos seus processos" if len(folders) == 1 else "em alguns dos seus processos"
+    sections = "\n\n".join(_folder(news) for news in folders)
+    body = f"""Olá, {name}.
+
+Há novidades vindas do tribunal {where}:
+
+{sections}
+
+Para ver tudo, entre no portal do cliente com este e-mail: {recipient}
+
+Você recebe este aviso porque {office} liberou para você o acesso ao portal.
+Para não receber mais avisos por e-mail, abra:
+{unsubscribe_url}
+
+{office}
+"""
+    subject = (
+        f"Novidades no processo {folders[0].cnj_number or folders[0].title}"
+        if len(folders) == 1
+        else f"Novidades em {len(folders)} processos"
+    )
+    subject = f"{_one_line(subject)} — {_one_line(office)}"
+    return Letter(recipient, subject, body, unsubscribe_url=unsubscribe_url)

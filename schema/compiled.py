@@ -175,6 +175,7 @@ NEVER_GRANTED: dict[str, Json] = {  # schema/portal.py: the access of a person w
     "grantedAt": sa.null(),
     "revokedAt": sa.null(),
     "lastLoginAt": sa.null(),
+    "courtNewsOffAt": sa.null(),
 }
 ID_KEYS = {  # the columns of a global id's key (schema/ids.py), when not the row's id
     "CaseParty": ("case_id", "person_id"),

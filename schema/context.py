@@ -15,7 +15,7 @@ from starlette.requests import Request
 from strawberry.asgi import GraphQL
 from strawberry.dataloader import DataLoader
 
-from auth.links import DownloadLinks
+from auth.links import DownloadLinks, PreferenceLinks
 from auth.tokens import Signer
 from db import activity, cases, documents, movements, nodes, persons, portal, staff, tasks
 from db.activity import Visit
@@ -114,6 +114,7 @@ class State(TypedDict):
     views: dict[bool, GraphQL[Context, None]]  # by viewer.is_staff
     store: Store
     downloads: DownloadLinks
+    preferences: PreferenceLinks  # the links that turn e-mails about court news off
     reads: Reads | None  # the compiled read path; None when it is switched off
     manifests: Manifests  # the apps' trusted documents
     access_log: activity.Recorder  # the portal's access log, written in batches

@@ -31,6 +31,13 @@ class PortalAccess(Node):
         permission_classes=STAFF_ONLY, description="null while access is enabled."
     )
     last_login_at: datetime | None = strawberry.field(permission_classes=STAFF_ONLY)
+    court_news_off_at: datetime | None = strawberry.field(
+        permission_classes=STAFF_ONLY,
+        description=(
+            "When the client turned off the e-mails about court news (with the link in each "
+            "of them); null while they receive them."
+        ),
+    )
 
 
 def portal_access(row: RowMapping | None, person_id: uuid.UUID) -> PortalAccess:
@@ -46,6 +53,7 @@ def portal_access(row: RowMapping | None, person_id: uuid.UUID) -> PortalAccess:
             granted_at=None,
             revoked_at=None,
             last_login_at=None,
+            court_news_off_at=None,
         )
     # A client's portal access is their account: revoking access disables the account,
     # as disabling a staff member does (StaffMember.disabledAt); the portal's word is kept.
@@ -57,6 +65,7 @@ def portal_access(row: RowMapping | None, person_id: uuid.UUID) -> PortalAccess:
         granted_at=row["granted_at"],
         revoked_at=row["disabled_at"],
         last_login_at=row["last_login_at"],
+        court_news_off_at=row["court_news_off_at"],
     )
 
 

@@ -16,8 +16,8 @@ import db
 ROOT = Path(__file__).parent.parent
 LINT_IMPORTS = Path(sys.executable).parent / "lint-imports"
 PACKAGES = [
-    "endpoints", "demo", "postgres", "resolvers", "schema", "court", "mail", "storage", "db",
-    "auth", "domain",
+    "endpoints", "demo", "postgres", "jobs", "resolvers", "schema", "court", "mail", "storage",
+    "db", "auth", "domain",
 ]  # fmt: skip
 
 # Functions of db/ that take a transaction but no viewer, and why.
@@ -39,7 +39,12 @@ NO_VIEWER = {
     "db.court": {"office_importer"},
     "db.offices": {"create_account", "ensure_office"},
     # Sending the outbox, done for the office after the request that queued it.
-    "db.outbox": {"lock_message", "queue", "record_failed", "record_sent", "rewrite"},
+    "db.outbox": {"lock_message", "queue", "record", "record_failed", "record_sent", "rewrite"},
+    # The worker's work for an office (the transaction acts for it), and the job queue.
+    "db.court_news": {
+        "due", "forget_old", "mark_sent", "offices_with_news", "set_emails", "wake",
+    },
+    "db.jobs": {"defer"},
     # The access log: written by the account it is about, after its request (the
     # transaction acts for that account); purged across offices past the retention.
     "db.activity": {"insert_visits", "purge"},

@@ -10,12 +10,13 @@ from sqlmodel import SQLModel
 
 import db.tables  # noqa: F401  (registers the tables on SQLModel.metadata)
 from db.engine import create_engine
+from db.migrate import is_ours
 
 target_metadata = SQLModel.metadata
 
 
 def run_on(connection: Connection) -> None:
-    context.configure(connection=connection, target_metadata=target_metadata)
+    context.configure(connection=connection, target_metadata=target_metadata, include_name=is_ours)
     with context.begin_transaction():
         context.run_migrations()
 

@@ -25,6 +25,7 @@ NOT_VERSIONED = {
     "oauth_code": "no read shows a code; exchanging one is not a read",
     # every client read adds a row: versioning it would end every stored answer at once
     "portal_activity": "shown only by the executor (portalActivity, activity): it stores nothing",
+    "court_news": "no read shows it: the worker's record of what each client was e-mailed",
 }
 EVENTS = ("insert", "update", "delete")
 

@@ -11,10 +11,13 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from sqlmodel import SQLModel
 
 import db.tables  # noqa: F401  (registers the tables)
+from db.migrate import is_ours
 
 
 def _differences(connection: Connection) -> list[Any]:
-    context = MigrationContext.configure(connection, opts={"compare_type": True})
+    context = MigrationContext.configure(
+        connection, opts={"compare_type": True, "include_name": is_ours}
+    )
     return list(compare_metadata(context, SQLModel.metadata))
 
 
