@@ -21,6 +21,7 @@ const SESSION_KEY = "causa.portal.session";
 const SEEN_KEY = "causa.portal.seen";
 const PAGE = 20;
 const MOVEMENTS_PAGE = 30;
+const DOCUMENTS_PAGE = 50;
 const ENDED = "Sua sessão terminou. Entre novamente.";
 
 const STATUS = {
@@ -59,26 +60,39 @@ const FOLDERS = `query Folders($first: Int!, $after: String, $search: String, $s
     } }
   }
 }`;
-const FOLDER = `query Folder($id: ID!, $first: Int!, $after: String) {
+const DOCUMENT_FIELDS = "id title fileName contentType sizeBytes filedOn downloadUrl";
+const FOLDER = `query Folder($id: ID!, $first: Int!, $documents: Int!) {
   case(id: $id) {
     id folder title cnjNumber court courtDivision status phase
     responsibleLawyer { name }
     parties { id role isClient person { name } }
-    movements(first: $first, after: $after) {
+    movements(first: $first) {
       totalCount
       pageInfo { hasNextPage endCursor }
       edges { node { id occurredAt description explanation } }
     }
-    documents(first: 50) {
-      edges { node { id title fileName contentType sizeBytes filedOn downloadUrl } }
+    documents(first: $documents) {
+      totalCount
+      pageInfo { hasNextPage endCursor }
+      edges { node { ${DOCUMENT_FIELDS} } }
     }
   }
 }`;
 const MORE_MOVEMENTS = `query Movements($id: ID!, $first: Int!, $after: String) {
   case(id: $id) {
     movements(first: $first, after: $after) {
+      totalCount
       pageInfo { hasNextPage endCursor }
       edges { node { id occurredAt description explanation } }
+    }
+  }
+}`;
+const MORE_DOCUMENTS = `query Documents($id: ID!, $first: Int!, $after: String) {
+  case(id: $id) {
+    documents(first: $first, after: $after) {
+      totalCount
+      pageInfo { hasNextPage endCursor }
+      edges { node { ${DOCUMENT_FIELDS} } }
     }
   }
 }`;
@@ -219,6 +233,29 @@ function endSession(message) {
   signIn(message);
 }
 
+// "Mostrar mais": one page more at the end of a list. A click while a page is loading does
+// nothing; the focus moves to the first item shown, and the count is announced.
+async function showMore(button, list, load) {
+  if (button.getAttribute("aria-disabled") === "true") return;
+  button.setAttribute("aria-disabled", "true");
+  const before = list.children.length;
+  try {
+    await load();
+  } finally {
+    button.removeAttribute("aria-disabled");
+  }
+  const first = list.children[before];
+  if (first) {
+    const target = first.querySelector("a") || first;
+    if (target === first) first.tabIndex = -1;
+    target.focus();
+  }
+}
+
+function shown(count, total, one, many) {
+  return "Mostrando " + count + " de " + total + " " + (total === 1 ? one : many) + ".";
+}
+
 function failed(error) {
   if (error instanceof SessionEnded) {
     endSession(ENDED);
@@ -303,7 +340,7 @@ async function folders(more, keepFocus) {
         : cases.totalCount === 1
           ? "1 processo."
           : cases.totalCount + " processos.";
-    say("");
+    say(more ? shown(target.children.length, cases.totalCount, "processo", "processos") : "");
   } catch (error) {
     failed(error);
   }
@@ -335,14 +372,14 @@ function folderCard(folder) {
 
 // one folder
 
-const opened = { id: null, after: null, seen: null };
+const opened = { id: null, after: null, documentsAfter: null, seen: null };
 
 async function folder(id) {
   opened.id = id;
   opened.seen = seenAt(id);
   say("Carregando…");
   try {
-    const data = await graphql(FOLDER, { id: id, first: MOVEMENTS_PAGE, after: null });
+    const data = await graphql(FOLDER, { id: id, first: MOVEMENTS_PAGE, documents: DOCUMENTS_PAGE });
     const found = data.case;
     if (!found) {
       show("folders-screen", "Meus processos");
@@ -354,7 +391,8 @@ async function folder(id) {
     parties(found.parties);
     $("timeline").replaceChildren();
     movements(found.movements);
-    documents(found.documents.edges.map((edge) => edge.node));
+    $("documents").replaceChildren();
+    documents(found.documents);
     show("folder-screen", found.title);
     say("");
   } catch (error) {
@@ -418,7 +456,10 @@ function movements(connection) {
 async function moreMovements() {
   try {
     const data = await graphql(MORE_MOVEMENTS, { id: opened.id, first: MOVEMENTS_PAGE, after: opened.after });
-    if (data.case) movements(data.case.movements);
+    if (!data.case) return;
+    movements(data.case.movements);
+    const count = $("timeline").children.length;
+    say(shown(count, data.case.movements.totalCount, "andamento", "andamentos"));
   } catch (error) {
     failed(error);
   }
@@ -430,10 +471,10 @@ function size(bytes) {
   return (bytes / 1024 / 1024).toLocaleString("pt-BR", { maximumFractionDigits: 1 }) + " MB";
 }
 
-function documents(all) {
+function documents(connection) {
   const list = $("documents");
-  list.replaceChildren();
-  for (const document_ of all) {
+  for (const edge of connection.edges) {
+    const document_ = edge.node;
     const item = element("li");
     // a signed, short-lived link: opened as is, never kept
     const link = element("a", document_.title);
@@ -445,7 +486,22 @@ function documents(all) {
     item.append(element("p", about.join(" · "), "meta"));
     list.append(item);
   }
-  if (!all.length) list.append(element("li", "Nenhum documento do tribunal ainda.", "meta"));
+  if (!list.children.length) list.append(element("li", "Nenhum documento do tribunal ainda.", "meta"));
+  opened.documentsAfter = connection.pageInfo.endCursor;
+  $("more-documents").hidden = !connection.pageInfo.hasNextPage;
+}
+
+async function moreDocuments() {
+  try {
+    const variables = { id: opened.id, first: DOCUMENTS_PAGE, after: opened.documentsAfter };
+    const data = await graphql(MORE_DOCUMENTS, variables);
+    if (!data.case) return;
+    documents(data.case.documents);
+    const count = $("documents").children.length;
+    say(shown(count, data.case.documents.totalCount, "documento", "documentos"));
+  } catch (error) {
+    failed(error);
+  }
 }
 
 // sign-out
@@ -490,8 +546,15 @@ function start() {
     list.status = $("status-filter").value;
     folders(false, true); // the count that follows is announced (aria-live)
   });
-  $("more-folders").addEventListener("click", () => folders(true));
-  $("more-movements").addEventListener("click", moreMovements);
+  $("more-folders").addEventListener("click", (event) =>
+    showMore(event.currentTarget, $("folders"), () => folders(true)),
+  );
+  $("more-movements").addEventListener("click", (event) =>
+    showMore(event.currentTarget, $("timeline"), moreMovements),
+  );
+  $("more-documents").addEventListener("click", (event) =>
+    showMore(event.currentTarget, $("documents"), moreDocuments),
+  );
   window.addEventListener("hashchange", route);
   route();
 }

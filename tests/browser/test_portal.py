@@ -335,6 +335,58 @@ def test_more_than_a_page_of_folders_shows_more_on_request(
     expect(cards).to_have_count(22)
     expect(cards.nth(21)).to_contain_text("Maria Cliente x Banco Exemplo")
     expect(page.get_by_role("button", name="Mostrar mais")).to_be_hidden()
+    # the first folder shown is where the keyboard goes on, and the count is announced
+    expect(cards.nth(20).get_by_role("link")).to_be_focused()
+    expect(page.locator("#status")).to_have_text("Mostrando 22 de 22 processos.")
+
+
+def test_more_than_a_page_of_court_documents_and_movements_shows_more_on_request(
+    chromium_page: Page, portal: str, staff_credentials: Credentials
+) -> None:
+    # given a folder with 52 court documents and 32 court movements
+    page = chromium_page
+    page.set_viewport_size(PHONE)
+    client = a_client_with_folders(portal, staff_credentials)
+    with httpx.Client(base_url=portal, timeout=20) as http:
+        office = Staff(http, staff_credentials)
+        for n in range(51):
+            office.upload(client.case_id, f"Documento {n + 1:02}", PDF)
+        for n in range(30):
+            office.movement(client.case_id, f"2023-01-{n + 1:02}T10:00:00-03:00", f"Ato {n + 1:02}")
+        accepted = http.post(
+            "/auth/invitations/accept",
+            json={"token": client.invitation.split("token=")[1], "password": PASSWORD},
+        )
+        assert accepted.status_code == 200
+    page.goto(f"{portal}/portal#/pasta/{client.case_id}")
+    sign_in(page, client.email, PASSWORD)
+
+    # when the client opens it, 50 documents and 30 movements show, each list with its button
+    documents = page.locator("#documents > li")
+    expect(documents).to_have_count(50)
+    timeline = page.locator("#timeline > li")
+    expect(timeline).to_have_count(30)
+    more_documents = page.get_by_role("button", name="Mostrar mais documentos")
+    check_screen(page, "folder-more")
+
+    # and asks for more documents, twice at once (a double click)
+    more_documents.dblclick()
+
+    # then the other two come, once each; the keyboard goes on from the first of them
+    expect(documents).to_have_count(52)
+    expect(documents.nth(50).get_by_role("link")).to_be_focused()
+    expect(page.locator("#status")).to_have_text("Mostrando 52 de 52 documentos.")
+    expect(more_documents).to_be_hidden()
+    titles = documents.locator("a").all_inner_texts()
+    assert len(set(titles)) == 52
+
+    # and the same for the movements: the two oldest come last
+    page.get_by_role("button", name="Mostrar mais andamentos").click()
+    expect(timeline).to_have_count(32)
+    expect(timeline.nth(30)).to_be_focused()
+    expect(timeline.nth(31)).to_contain_text("Ato 01")
+    expect(page.locator("#status")).to_have_text("Mostrando 32 de 32 andamentos.")
+    expect(page.get_by_role("button", name="Mostrar mais andamentos")).to_be_hidden()
 
 
 def test_the_portal_is_served_with_a_strict_content_security_policy(portal: str) -> None:
