@@ -12,6 +12,7 @@ from itertools import islice
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, BinaryIO, TypeVar
 
+import logs
 from settings import ConfigurationError, Settings
 
 if TYPE_CHECKING:
@@ -84,7 +85,9 @@ def serve(settings: Settings, args: argparse.Namespace) -> None:
         create_app(settings),
         host=args.host,
         port=args.port,
-        log_level="info",
+        log_level=settings.log_level.lower(),
+        log_config=None,  # logs.py's handlers, set up in main()
+        access_log=False,  # each request's line is Causa's own (endpoints/middleware.py)
         **forwarded_headers(settings),
     )
 
@@ -396,7 +399,9 @@ def main(argv: Sequence[str] | None = None) -> None:
     signal.signal(signal.SIGTERM, _exit_on_signal)
     args = parser().parse_args(argv)
     try:
-        args.run(Settings(), args)
+        settings = Settings()
+        logs.configure(settings.log_format, settings.log_level)
+        args.run(settings, args)
     except ConfigurationError as error:
         raise SystemExit(f"causa: {error}") from None
     except ValidationError as error:

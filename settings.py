@@ -8,10 +8,10 @@ from dataclasses import astuple, dataclass
 from email.utils import parseaddr
 from functools import cached_property
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Literal
 from urllib.parse import unquote, urlsplit
 
-from pydantic import Field, SecretStr, field_validator, model_validator
+from pydantic import Field, SecretStr, ValidationInfo, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from domain.viewer import STAFF_ROLES, Role
@@ -215,6 +215,18 @@ class Settings(BaseSettings):
     # A job-queue worker (jobs/queue.py) inside the API process: for the demo and a
     # single-process install; production runs ``causa worker`` beside the API.
     in_process_worker: bool = False
+
+    # Logs (logs.py): JSON lines, or readable lines for a terminal; unset, readable lines on
+    # a terminal and JSON anywhere else. The lowest level logged.
+    log_format: Literal["json", "console"] | None = None
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+
+    @field_validator("log_format", "log_level", mode="before")
+    @classmethod
+    def _any_case(cls, value: object, info: ValidationInfo) -> object:
+        if not isinstance(value, str):
+            return value
+        return value.upper() if info.field_name == "log_level" else value.lower()
 
     @field_validator("access_log_retention_days")
     @classmethod

@@ -33,6 +33,7 @@ from db import answers as database
 from db.activity import Visit
 from db.answers import checked
 from db.tables import PortalAction
+from domain import log_context
 from domain.viewer import Role, Viewer
 from endpoints.activity import record_read
 from schema.compiled import Plan
@@ -83,6 +84,7 @@ async def answer(
     plan = reads.plan(claims.role, found.query, found.operation_name)
     if plan is None:
         return None
+    log_context.bind(operation=found.operation_name)
     key = (
         claims.session_id,
         claims.role,

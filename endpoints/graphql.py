@@ -19,6 +19,7 @@ from strawberry.types import ExecutionResult
 
 from auth.tokens import AccessClaims, InvalidToken
 from db import accounts
+from domain import log_context
 from domain.viewer import STAFF_ROLES, Role
 from endpoints import answers, static
 from endpoints.activity import record_read
@@ -72,6 +73,9 @@ async def graphql(request: Request[State]) -> Response:
         claims = request.state["signer"].read(token.strip())
     except InvalidToken:
         return unauthenticated("The access token is invalid or expired.", media, "invalid_token")
+    log_context.bind(
+        office_id=str(claims.office_id), account_id=str(claims.account_id), role=claims.role
+    )
     ended = "The session has ended; sign in again."
     try:
         refusal = await _check_body(request, claims.role, media)

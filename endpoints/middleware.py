@@ -4,10 +4,11 @@ a stream per request."""
 
 from __future__ import annotations
 
+import logging
 import re
+import time
 import uuid
 from collections.abc import Sequence
-from contextvars import ContextVar
 from typing import Any
 
 import anyio.to_thread
@@ -22,9 +23,13 @@ from starlette.middleware.gzip import (
 )
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from domain import log_context
+
 REQUEST_ID_HEADER = b"x-request-id"
 _SANE_REQUEST_ID = re.compile(rb"[\x21-\x7e]{1,128}")  # visible ASCII, not too long
-CURRENT_REQUEST_ID: ContextVar[str | None] = ContextVar("causa_request_id", default=None)
+# Each request's line (RequestId); these paths' at DEBUG, as a poller asks them all day.
+access = logging.getLogger("causa.http")
+QUIET_PATHS = frozenset({"/healthz", "/readyz", "/metrics"})
 
 # Compression: only answers a client asks to be compressed, of at least this size.
 COMPRESS_FROM_BYTES = 1_000
@@ -51,8 +56,11 @@ def request_id(scope: Scope) -> str:
 
 class RequestId:
     """Takes the request's ``X-Request-ID`` when it is sane (else makes one, a uuid4 in
-    hex), keeps it in the scope (``request_id(scope)``) and in ``CURRENT_REQUEST_ID`` for
-    the logs, and echoes it on the answer."""
+    hex), keeps it in the scope (``request_id(scope)``) and in the log fields of every line
+    logged while the request runs (domain/log_context.py), echoes it on the answer, and
+    logs the request's own line once it is answered: method, path (never its query, which
+    may hold a token), status and milliseconds. Health checks and metrics scrapes are
+    logged at DEBUG."""
 
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
@@ -61,24 +69,42 @@ class RequestId:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
+        started = time.perf_counter()
         given = next((v for k, v in scope["headers"] if k == REQUEST_ID_HEADER), None)
         if given is not None and _SANE_REQUEST_ID.fullmatch(given):
             value = given
         else:
             value = uuid.uuid4().hex.encode()
         scope["request_id"] = value.decode()
+        status = 500  # unless an answer starts
 
         async def send_with_id(message: Message) -> None:
+            nonlocal status
             if message["type"] == "http.response.start":
+                status = message["status"]
                 headers = [*message.get("headers", ()), (REQUEST_ID_HEADER, value)]
                 message = {**message, "headers": headers}
             await send(message)
 
-        token = CURRENT_REQUEST_ID.set(scope["request_id"])
+        token = log_context.begin(request_id=scope["request_id"])
         try:
             await self.app(scope, receive, send_with_id)
         finally:
-            CURRENT_REQUEST_ID.reset(token)
+            path = scope["path"]
+            level = logging.DEBUG if path in QUIET_PATHS else logging.INFO
+            if access.isEnabledFor(level):
+                milliseconds = round((time.perf_counter() - started) * 1000, 1)
+                line = {"method": scope["method"], "path": path, "status": status}
+                access.log(
+                    level,
+                    "%s %s %d %.1f ms",
+                    scope["method"],
+                    path,
+                    status,
+                    milliseconds,
+                    extra={**line, "duration_ms": milliseconds},
+                )
+            log_context.end(token)
 
 
 class Compression:

@@ -41,7 +41,9 @@ async def deliver(
     try:
         await mailer.send(letter or kept_letter(row))
     except DeliveryError as error:
-        logger.warning("e-mail %s to %s failed: %s", message_id, row["recipient"], error)
+        # The server's answer, which may quote the address, stays in the outbox (staff
+        # read it there); the log names the message and the kind of failure only.
+        logger.warning("e-mail %s was not delivered: %s", message_id, type(error).__name__)
         reason = str(error) or type(error).__name__
         return await outbox.record_failed(
             db, office_id=office_id, message_id=message_id, reason=reason

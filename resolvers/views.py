@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 import strawberry
+from graphql import GraphQLError
 from graphql.validation import ASTValidationRule
 from strawberry.extensions import (
     AddValidationRules,
@@ -14,6 +15,7 @@ from strawberry.extensions import (
     ValidationCache,
 )
 from strawberry.schema.config import StrawberryConfig
+from strawberry.types import ExecutionContext
 from strawberry.types.base import StrawberryObjectDefinition
 from strawberry.types.field import StrawberryField
 
@@ -28,7 +30,17 @@ from schema.scalars import SCALARS
 from settings import STAFF_LIMITS, Limits
 
 
-class ClientSchema(strawberry.Schema):
+class Schema(strawberry.Schema):
+    """strawberry's schema, less its logging of every error with a traceback: ErrorCodes
+    (schema/errors.py) logs a user's error as one line and an unexpected one once."""
+
+    def process_errors(
+        self, errors: list[GraphQLError], execution_context: ExecutionContext | None = None
+    ) -> None:
+        return None
+
+
+class ClientSchema(Schema):
     """The client view: the fields marked ``@principal``, and nothing else."""
 
     def get_fields(self, type_definition: StrawberryObjectDefinition) -> list[StrawberryField]:
@@ -56,7 +68,7 @@ def _config() -> StrawberryConfig:
 
 
 def staff_schema(limits: Limits = STAFF_LIMITS) -> strawberry.Schema:
-    return strawberry.Schema(
+    return Schema(
         query=Query,
         mutation=Mutation,
         config=_config(),

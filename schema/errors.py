@@ -11,6 +11,7 @@ from graphql import GraphQLError
 from strawberry.extensions import SchemaExtension
 
 from db.engine import unreachable
+from domain import log_context
 from domain.errors import InvalidValue, Missing
 
 logger = logging.getLogger("causa.graphql")
@@ -44,7 +45,11 @@ class ErrorCodes(SchemaExtension):
             if self.execution_context.graphql_document is None:
                 code = ErrorCode.GRAPHQL_PARSE_FAILED.value
                 error.extensions = {"code": code, **(error.extensions or {})}
+            _log(error)
             raise
+        name = self.execution_context.operation_name
+        if name is not None and _NAME.fullmatch(name):
+            log_context.bind(operation=name)
         result = self.execution_context.result
         if result is None or not result.errors:
             return
@@ -53,6 +58,26 @@ class ErrorCodes(SchemaExtension):
                 # The whole request fails (503), not one field: see Context.database_error.
                 self.execution_context.context.database_error = failed.original_error
         result.errors = [_coded(error) for error in result.errors]
+        for coded in result.errors:
+            _log(coded)
+
+
+_NAME = re.compile(r"[_A-Za-z][_0-9A-Za-z]{0,99}")  # a GraphQL name, of a sane length
+
+
+def _log(error: GraphQLError) -> None:
+    """A user's error as one line at INFO, with its code and where, not its message (which
+    may quote what was sent). An unexpected one was logged with its traceback where it
+    was masked (``_coded``)."""
+    extensions = error.extensions or {}
+    code = extensions.get("code")
+    if code == ErrorCode.INTERNAL.value:
+        return
+    path = ".".join(str(step) for step in error.path or ())
+    where = {"path": path} if path else {}
+    if "field" in extensions:
+        where["field"] = str(extensions["field"])
+    logger.info("GraphQL error %s", code, extra={"code": code, **where})
 
 
 def _coded(error: GraphQLError) -> GraphQLError:

@@ -1,0 +1,84 @@
+"""Causa's logs: one setup for Causa, uvicorn and the libraries, as JSON lines (one object a
+line, for a log collector) or as readable lines (for a terminal).
+
+Every line carries the time (UTC), the level, the logger and the message, and the fields
+of the request or job it was logged in (domain/log_context.py: ``request_id``,
+``office_id``, ``account_id``, ``role``, ``operation``, ``job``…), and what its caller
+passed as ``extra``. An exception's traceback goes with the one line that logs it.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import sys
+import time
+from typing import Any, Literal
+
+from domain import log_context
+
+Format = Literal["json", "console"]
+
+# A LogRecord's own attributes: everything else on a record is a field its caller passed.
+_RECORD = frozenset(vars(logging.makeLogRecord({}))) | {"message", "asctime", "taskName"}
+
+
+def _time(record: logging.LogRecord) -> str:
+    seconds = time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(record.created))
+    return f"{seconds}.{int(record.msecs):03d}Z"
+
+
+def _fields(record: logging.LogRecord) -> dict[str, Any]:
+    extra = {k: v for k, v in vars(record).items() if k not in _RECORD and not k.startswith("_")}
+    return {**log_context.current(), **extra}
+
+
+class JsonLines(logging.Formatter):
+    """One JSON object a line: time, level, logger, message, then the fields."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        line: dict[str, Any] = {
+            "time": _time(record),
+            "level": record.levelname.lower(),
+            "logger": record.name,
+            "message": record.getMessage(),
+            **_fields(record),
+        }
+        if record.exc_info:
+            line["exception"] = self.formatException(record.exc_info)
+        return json.dumps(line, ensure_ascii=False, default=str)
+
+
+class ConsoleLines(logging.Formatter):
+    """``time LEVEL logger: message  field=value …``, then the traceback if any."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        fields = " ".join(f"{name}={value}" for name, value in _fields(record).items())
+        line = f"{_time(record)} {record.levelname:<7} {record.name}: {record.getMessage()}"
+        if fields:
+            line += f"  {fields}"
+        if record.exc_info:
+            line += "\n" + self.formatException(record.exc_info)
+        return line
+
+
+def default_format() -> Format:
+    """Readable lines on a terminal, JSON lines anywhere else."""
+    return "console" if sys.stderr.isatty() else "json"
+
+
+def configure(format: Format | None = None, level: str = "INFO") -> None:
+    """Sends every logger's lines (Causa's, uvicorn's, the libraries') to standard error in
+    ``format``, from ``level`` up. uvicorn is then run with ``log_config=None``: it keeps
+    these handlers, and its access log is off (Causa logs each request itself)."""
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(JsonLines() if (format or default_format()) == "json" else ConsoleLines())
+    root = logging.getLogger()
+    for old in root.handlers[:]:
+        root.removeHandler(old)
+    root.addHandler(handler)
+    root.setLevel(level)
+    for name in ("uvicorn", "uvicorn.error", "uvicorn.access"):
+        logger = logging.getLogger(name)
+        logger.handlers.clear()
+        logger.propagate = True
