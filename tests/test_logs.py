@@ -19,7 +19,7 @@ import httpx
 import pytest
 
 import logs
-from resolvers import mutation
+from db import persons
 from tests.factories import Staff
 from tests.processes import ROOT, free_port
 
@@ -101,7 +101,7 @@ async def test_an_unexpected_error_is_logged_once_with_its_traceback(
     async def broken(*args: Any, **kwargs: Any) -> Any:
         raise RuntimeError("the person table broke")
 
-    monkeypatch.setattr(mutation.persons, "create_person", broken)
+    monkeypatch.setattr(persons, "create_person", broken)  # as resolvers/mutation.py calls it
     created = 'mutation { createPerson(input: {name: "Ana"}) { person { id } } }'
     answered = await ask(client, office.token, created)
     assert answered.json()["errors"][0]["extensions"]["code"] == "INTERNAL"
