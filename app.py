@@ -66,6 +66,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
         engine = create_engine(
             urls.runtime,
             pool_size=settings.database_pool_size,
+            max_overflow=settings.database_max_overflow,
             pool_timeout=settings.database_pool_timeout,
             statement_timeout=settings.statement_timeout,
             idle_in_transaction_timeout=settings.idle_in_transaction_timeout,

@@ -308,6 +308,14 @@ def _print_report(report: ImportReport) -> None:
             print(f"  {rejected}")
 
 
+def check_config(settings: Settings, args: argparse.Namespace) -> None:
+    """Print every setting as Causa reads it (a refused one stops before this, in main)."""
+    from settings import effective
+
+    for name, value, given in effective(settings):
+        print(f"{name}={value}  ({'environment' if given else 'default'})")
+
+
 def export_schema(settings: Settings, args: argparse.Namespace) -> None:
     from resolvers.views import client_schema, staff_schema
 
@@ -375,6 +383,10 @@ def parser() -> argparse.ArgumentParser:
     command.add_argument("file", help="a DataJud public-API answer (JSON)")
     command.add_argument("--office", required=True, help="the office's slug")
     command.set_defaults(run=import_datajud)
+    command = commands.add_parser(
+        "check-config", help="print the settings as read from CAUSA_* (secrets masked)"
+    )
+    command.set_defaults(run=check_config)
     command = commands.add_parser("export-schema", help="print the GraphQL SDL")
     command.add_argument(
         "--view",
@@ -400,7 +412,10 @@ def main(argv: Sequence[str] | None = None) -> None:
     args = parser().parse_args(argv)
     try:
         settings = Settings()
-        logs.configure(settings.log_format, settings.log_level)
+        # A one-off command prints its own result: the libraries' INFO lines (alembic's,
+        # say) would only bury it, unless CAUSA_LOG_LEVEL asks for them.
+        service = args.run in (serve, worker) or "log_level" in settings.model_fields_set
+        logs.configure(settings.log_format, settings.log_level if service else "WARNING")
         args.run(settings, args)
     except ConfigurationError as error:
         raise SystemExit(f"causa: {error}") from None

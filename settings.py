@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import difflib
 import ipaddress
+import os
 import secrets
+from collections.abc import Mapping
 from dataclasses import astuple, dataclass
 from email.utils import parseaddr
 from functools import cached_property
@@ -13,6 +16,8 @@ from urllib.parse import unquote, urlsplit
 
 from pydantic import Field, SecretStr, ValidationInfo, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError
 
 from domain.viewer import STAFF_ROLES, Role
 
@@ -52,6 +57,55 @@ CLIENT_LIMITS = Limits(
 
 class ConfigurationError(RuntimeError):
     """The configuration cannot run safely; the message says what to change."""
+
+
+# CAUSA_ variables that are not the service's settings: read by one command
+# (create-admin), or set by the tests and CI for themselves.
+NOT_SETTINGS = frozenset(
+    {
+        "CAUSA_ADMIN_PASSWORD",
+        "CAUSA_REQUIRE_BROWSER",
+        "CAUSA_REQUIRE_HTTP_AUDIT",
+        "CAUSA_AUDIT_URL",
+        "CAUSA_AUDIT_TOKEN",
+    }
+)
+POSTGRESQL_SCHEMES = ("postgresql", "postgres", "postgresql+asyncpg")
+
+
+def unknown_variables(environ: Mapping[str, str]) -> list[str]:
+    """A refusal for each ``CAUSA_`` variable of ``environ`` that Causa does not read,
+    naming the setting it most likely meant."""
+    known = {f"CAUSA_{name.upper()}" for name in Settings.model_fields}
+    refusals = []
+    for name in sorted(environ):
+        upper = name.upper()
+        if not upper.startswith("CAUSA_") or upper in known or upper in NOT_SETTINGS:
+            continue
+        close = difflib.get_close_matches(upper, sorted(known), n=1, cutoff=0.7)
+        hint = f"; did you mean {close[0]}?" if close else " (causa check-config lists them)"
+        refusals.append(f"{name} is not a setting of Causa{hint}")
+    return refusals
+
+
+def _postgresql_url(name: str, value: str | None) -> str | None:
+    """``value`` when it is a PostgreSQL URL naming a database, else ConfigurationError
+    (which quotes its scheme only: the URL may hold a password)."""
+    if value is None:
+        return None
+    scheme = value.partition("://")[0]
+    if "://" not in value or scheme.lower() not in POSTGRESQL_SCHEMES:
+        raise ConfigurationError(
+            f"{name} must be a PostgreSQL URL, postgresql://user:password@host:5432/database, "
+            f"not {scheme + '://…' if '://' in value else 'this'}"
+        )
+    try:
+        url = make_url(value)
+    except ArgumentError:
+        raise ConfigurationError(f"{name} cannot be read as a URL") from None
+    if not url.database:
+        raise ConfigurationError(f"{name} names no database: end it with /database")
+    return value
 
 
 @dataclass(frozen=True, slots=True)
@@ -150,6 +204,7 @@ class Settings(BaseSettings):
     download_url_ttl: int = Field(default=300, ge=10, le=86_400)
     # The database connections of one process, and how long their work may take (seconds).
     database_pool_size: int = Field(default=10, ge=1, le=1_000)
+    database_max_overflow: int | None = Field(default=None, ge=0, le=1_000)  # None: pool size
     database_pool_timeout: float = Field(default=10, gt=0, le=300)
     statement_timeout: float = Field(default=30, gt=0, le=86_400)
     idle_in_transaction_timeout: float = Field(default=60, gt=0, le=86_400)
@@ -228,6 +283,11 @@ class Settings(BaseSettings):
             return value
         return value.upper() if info.field_name == "log_level" else value.lower()
 
+    @field_validator("database_url", "migration_database_url")
+    @classmethod
+    def _postgresql(cls, value: str | None, info: ValidationInfo) -> str | None:
+        return _postgresql_url(f"CAUSA_{str(info.field_name).upper()}", value)
+
     @field_validator("access_log_retention_days")
     @classmethod
     def _kept_six_months(cls, value: int) -> int:
@@ -241,6 +301,9 @@ class Settings(BaseSettings):
     @model_validator(mode="after")
     def _safe_to_run(self) -> Settings:
         """Refuse at once what cannot run safely, rather than when it is first used."""
+        unknown = unknown_variables(os.environ)
+        if unknown:
+            raise ConfigurationError("; ".join(unknown))
         self._check_secret_key()
         if self.client_trusted_documents_only and self.trusted_documents is None:
             raise ConfigurationError(
@@ -316,3 +379,30 @@ class Settings(BaseSettings):
             key_file.touch(mode=0o600)
             key_file.write_text(secrets.token_urlsafe(48))
         return key_file.read_text().strip().encode()
+
+
+def _masked_url(url: str) -> str:
+    """``url`` with its password, if any, as ``***``."""
+    parts = urlsplit(url)
+    if parts.password is None:
+        return url
+    host = parts.netloc.rpartition("@")[2]
+    return parts._replace(netloc=f"{parts.username}:***@{host}").geturl()
+
+
+def effective(settings: Settings) -> list[tuple[str, str, bool]]:
+    """Each setting as ``CAUSA_NAME``, its value as shown (secrets masked: the key whole,
+    the password of a URL), and whether the environment gave it (else it is the default)."""
+    shown = []
+    for name in type(settings).model_fields:
+        value = getattr(settings, name)
+        if isinstance(value, SecretStr):
+            text = _masked_url(value.get_secret_value()) if name.endswith("_url") else "***"
+        elif isinstance(value, tuple):
+            text = ",".join(value)
+        elif isinstance(value, str) and name.endswith("_url"):
+            text = _masked_url(value)
+        else:
+            text = "" if value is None else str(value)
+        shown.append((f"CAUSA_{name.upper()}", text, name in settings.model_fields_set))
+    return shown

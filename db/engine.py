@@ -52,12 +52,14 @@ def create_engine(
     url: str,
     *,
     pool_size: int = 10,
+    max_overflow: int | None = None,
     pool_timeout: float = 30,
     statement_timeout: float | None = None,
     idle_in_transaction_timeout: float | None = None,
 ) -> AsyncEngine:
-    """An engine whose sessions stop a statement, or an idle open transaction, after
-    the given seconds (None: the server's default)."""
+    """An engine of ``pool_size`` connections kept, and up to ``max_overflow`` more opened
+    at a peak (None: as many again), whose sessions stop a statement, or an idle open
+    transaction, after the given seconds (None: the server's default)."""
     server_settings = {"application_name": "causa"}
     for name, seconds in (
         ("statement_timeout", statement_timeout),
@@ -68,7 +70,7 @@ def create_engine(
     return create_async_engine(
         async_url(url),
         pool_size=pool_size,
-        max_overflow=pool_size,
+        max_overflow=pool_size if max_overflow is None else max_overflow,
         pool_timeout=pool_timeout,
         # No test of a connection as the pool hands it out: the request's first
         # statement finds a dead one, and is tried again (db/session.py).

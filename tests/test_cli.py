@@ -422,3 +422,29 @@ def test_oauth_client_refuses_a_redirect_uri_that_oauth_forbids(database_url: st
     assert result.returncode != 0
     assert "No office has the slug 'nenhum'" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+def test_check_config_prints_the_settings_with_secrets_masked(database_url: str) -> None:
+    key = secrets.token_urlsafe(48)
+    checked = causa(database_url, "check-config", CAUSA_SECRET_KEY=key, CAUSA_MAX_ALIASES="7")
+    assert checked.returncode == 0, checked.stderr
+    assert "CAUSA_MAX_ALIASES=7  (environment)" in checked.stdout
+    assert "CAUSA_MAX_QUERY_DEPTH=12  (default)" in checked.stdout
+    assert "CAUSA_SECRET_KEY=***  (environment)" in checked.stdout
+    assert key not in checked.stdout
+
+
+def test_a_misspelt_setting_or_a_mysql_url_is_one_line_without_traceback(
+    database_url: str,
+) -> None:
+    misspelt = causa(database_url, "check-config", CAUSA_MAX_QUERY_DEPT="2")
+    assert misspelt.returncode == 1
+    assert misspelt.stderr == (
+        "causa: CAUSA_MAX_QUERY_DEPT is not a setting of Causa; "
+        "did you mean CAUSA_MAX_QUERY_DEPTH?\n"
+    )
+    mysql = causa("mysql://causa:s3cret@db/causa", "migrate")
+    assert mysql.returncode == 1
+    assert mysql.stderr.count("\n") == 1
+    assert "CAUSA_DATABASE_URL must be a PostgreSQL URL" in mysql.stderr
+    assert "s3cret" not in mysql.stderr

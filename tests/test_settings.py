@@ -7,7 +7,7 @@ import re
 import pytest
 
 from domain.viewer import Role
-from settings import CLIENT_LIMITS, ConfigurationError, Settings
+from settings import CLIENT_LIMITS, ConfigurationError, Settings, effective
 
 STRONG = "k" * 48
 EXTERNAL = "postgresql://causa_app@db.internal/causa"
@@ -95,3 +95,72 @@ def test_cors_origins_are_read_as_a_browser_sends_them(monkeypatch: pytest.Monke
         "http://[::1]",
     )
     assert Settings(cors_origins="").cors_origins == ()
+
+
+@pytest.mark.parametrize(
+    ("name", "suggested"),
+    [
+        ("CAUSA_MAX_QUERY_DEPT", "CAUSA_MAX_QUERY_DEPTH"),
+        ("CAUSA_DATABSE_URL", "CAUSA_DATABASE_URL"),
+        ("causa_log_formt", "CAUSA_LOG_FORMAT"),
+    ],
+)
+def test_a_misspelt_setting_is_refused_naming_the_right_one(
+    monkeypatch: pytest.MonkeyPatch, name: str, suggested: str
+) -> None:
+    monkeypatch.setenv(name, "2")
+    with pytest.raises(
+        ConfigurationError, match=f"^{name} is not a setting of Causa; did you mean {suggested}\\?$"
+    ):
+        Settings()
+
+
+def test_a_variable_like_no_setting_is_refused_and_the_test_switches_are_not(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("CAUSA_REQUIRE_BROWSER", "1")  # set by .ci/run for the tests
+    monkeypatch.setenv("CAUSA_ADMIN_PASSWORD", "for create-admin")
+    assert Settings().max_query_depth == 12
+    monkeypatch.setenv("CAUSA_WHATEVER", "1")
+    with pytest.raises(ConfigurationError, match=r"^CAUSA_WHATEVER is not a setting of Causa"):
+        Settings()
+
+
+@pytest.mark.parametrize(
+    ("url", "message"),
+    [
+        ("mysql://causa:s3cret@db/causa", "must be a PostgreSQL URL, .* not mysql://…$"),
+        ("db.internal/causa", "must be a PostgreSQL URL, .* not this$"),
+        ("postgresql://causa:s3cret@db.internal", "names no database: end it with /database$"),
+    ],
+)
+def test_a_database_url_that_is_not_postgresql_is_one_line_that_hides_its_password(
+    url: str, message: str
+) -> None:
+    for field in ("database_url", "migration_database_url"):
+        with pytest.raises(
+            ConfigurationError, match=f"^CAUSA_{field.upper()} {message}"
+        ) as refused:
+            Settings.model_validate({field: url, "secret_key": STRONG})
+        assert "s3cret" not in str(refused.value)
+        assert "\n" not in str(refused.value)
+
+
+def test_effective_settings_mask_every_secret() -> None:
+    settings = Settings(
+        database_url="postgresql://causa_app:db-pass-1@db.internal/causa",
+        migration_database_url="postgresql://owner:db-pass-2@db.internal/causa",
+        secret_key=STRONG,
+        smtp_url="smtps://mailer:mail-pass-3@smtp.example.com",
+        max_query_depth=9,
+    )
+    shown = {name: (value, given) for name, value, given in effective(settings)}
+    assert shown["CAUSA_DATABASE_URL"] == ("postgresql://causa_app:***@db.internal/causa", True)
+    assert shown["CAUSA_SMTP_URL"] == ("smtps://mailer:***@smtp.example.com", True)
+    assert shown["CAUSA_SECRET_KEY"] == ("***", True)
+    assert shown["CAUSA_MAX_QUERY_DEPTH"] == ("9", True)
+    assert shown["CAUSA_STATEMENT_TIMEOUT"] == ("30.0", False)
+    assert len(shown) == len(Settings.model_fields)
+    everything = repr(shown)
+    for secret in ("db-pass-1", "db-pass-2", "mail-pass-3", STRONG):
+        assert secret not in everything
