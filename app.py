@@ -30,6 +30,7 @@ from endpoints import (
     health,
     invitations,
     metadata,
+    metrics,
     passwords,
     portal,
     static,
@@ -90,7 +91,12 @@ def create_app(settings: Settings | None = None) -> Starlette:
         try:
             await migrate.check_current(engine)
             await check_runtime_role(engine)
-            async with recorder.running(), in_process_worker(settings, engine, urls.runtime):
+            metrics.LIVE.attach(engine, reads)
+            async with (
+                recorder.running(),
+                metrics.apart(settings.metrics_host, settings.metrics_port),
+                in_process_worker(settings, engine, urls.runtime),
+            ):
                 yield {
                     "settings": settings,
                     "engine": engine,
@@ -176,6 +182,7 @@ ROUTES = [
     *passwords.routes,
     *portal.routes,
     *court_news.routes,
+    *metrics.routes,
     *downloads.routes,
     *health.routes,
     *static.routes,

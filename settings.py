@@ -271,6 +271,12 @@ class Settings(BaseSettings):
     # single-process install; production runs ``causa worker`` beside the API.
     in_process_worker: bool = False
 
+    # Metrics (endpoints/metrics.py): /metrics on a port of its own rather than the main
+    # one, and the bearer token a scrape must send (none: any scrape is answered).
+    metrics_port: int | None = Field(default=None, ge=1, le=65_535)
+    metrics_host: str = "127.0.0.1"
+    metrics_token: SecretStr | None = None
+
     # Logs (logs.py): JSON lines, or readable lines for a terminal; unset, readable lines on
     # a terminal and JSON anywhere else. The lowest level logged.
     log_format: Literal["json", "console"] | None = None

@@ -24,6 +24,7 @@ from starlette.middleware.gzip import (
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from domain import log_context
+from endpoints import metrics
 
 REQUEST_ID_HEADER = b"x-request-id"
 _SANE_REQUEST_ID = re.compile(rb"[\x21-\x7e]{1,128}")  # visible ASCII, not too long
@@ -104,6 +105,14 @@ class RequestId:
                     milliseconds,
                     extra={**line, "duration_ms": milliseconds},
                 )
+            route = getattr(scope.get("route"), "path", "unmatched")
+            metrics.observe(
+                route,
+                scope["method"],
+                status,
+                log_context.current().get("operation"),
+                time.perf_counter() - started,
+            )
             log_context.end(token)
 
 

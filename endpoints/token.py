@@ -20,6 +20,7 @@ from auth.tokens import FIRST_PARTY, AccessClaims, InvalidToken, OpaqueToken, Si
 from db import accounts, oauth_clients, throttle
 from db.session import Db, transaction
 from domain.viewer import Role
+from endpoints import metrics
 from endpoints.activity import record_sign_in
 from endpoints.code_exchange import code_grant
 from endpoints.requests import media_type, read_body
@@ -180,9 +181,12 @@ async def _password_grant(request: Request[State], form: FormData) -> Outcome:
             request, email, password, office=office if isinstance(office, str) else None
         )
     except throttle.Throttled as refused:
+        metrics.SIGN_INS.labels("throttled").inc()
         raise too_many(refused) from None
     if not matched:
+        metrics.SIGN_INS.labels("failure").inc()
         return BAD_CREDENTIALS
+    metrics.SIGN_INS.labels("success").inc()
     if len(matched) > 1:
         return OAuthError(
             "invalid_request", "This e-mail signs in to several offices: add the office parameter."

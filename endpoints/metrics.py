@@ -1,0 +1,177 @@
+"""``/metrics``: Prometheus's text format, counts and timings only, never data.
+
+Requests by route (its template: ``/documents/{document_id}``, never a raw path), method,
+status and GraphQL operation; their latency; the reads each path answered; the database
+pool; the outbox and the job queue by status; sign-ins by outcome. The depths are read from
+the database at most every ``DEPTHS_EVERY`` seconds, whatever the scrapes.
+
+On the main port unless ``CAUSA_METRICS_PORT`` gives one of its own (then only there);
+``CAUSA_METRICS_TOKEN``, when set, is the bearer token a scrape must send.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hmac
+import time
+from collections.abc import AsyncIterator, Iterator
+from contextlib import asynccontextmanager
+from typing import Any
+
+from prometheus_client import (
+    CONTENT_TYPE_LATEST,
+    REGISTRY,
+    Counter,
+    Histogram,
+    generate_latest,
+    start_http_server,
+)
+from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
+from prometheus_client.registry import Collector
+from sqlalchemy.ext.asyncio import AsyncEngine
+from starlette.requests import Request
+from starlette.responses import PlainTextResponse, Response
+from starlette.routing import Route
+
+from db import depths
+from db.engine import DATABASE_ERRORS
+from schema.context import State
+from schema.reads import Reads
+
+DEPTHS_EVERY = 15.0  # seconds
+OPERATIONS = 200  # distinct operation names labelled; any further one is "other"
+
+REQUESTS = Counter(
+    "causa_http_requests",
+    "HTTP requests answered, by route template, method, status and GraphQL operation.",
+    ["route", "method", "status", "operation"],
+)
+LATENCY = Histogram(
+    "causa_http_request_duration_seconds",
+    "Time from a request's arrival to its answer's end, by route template.",
+    ["route"],
+    buckets=(0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10),
+)
+SIGN_INS = Counter(
+    "causa_sign_ins",
+    "Password sign-ins at the token endpoint, by outcome: success, failure, throttled.",
+    ["outcome"],
+)
+_operations: set[str] = set()
+
+
+def observe(route: str, method: str, status: int, operation: str | None, seconds: float) -> None:
+    """One answered request (endpoints/middleware.py)."""
+    if operation is None:
+        operation = "-"
+    elif operation not in _operations:
+        if len(_operations) >= OPERATIONS:
+            operation = "other"
+        else:
+            _operations.add(operation)
+    REQUESTS.labels(route, method, str(status), operation).inc()
+    LATENCY.labels(route).observe(seconds)
+
+
+class Live(Collector):
+    """What is read at scrape time from the running app: its reads, its pool, and the
+    queues (from the database, cached)."""
+
+    def __init__(self) -> None:
+        self.reads: Reads | None = None
+        self.engine: AsyncEngine | None = None
+        self.depths: list[tuple[str, str, int]] = []
+        self.read_at = 0.0
+
+    def attach(self, engine: AsyncEngine, reads: Reads | None) -> None:
+        self.engine, self.reads, self.read_at = engine, reads, 0.0
+
+    async def refresh(self) -> None:
+        """The queues' depths, when the last reading is older than ``DEPTHS_EVERY``."""
+        if self.engine is None or time.monotonic() - self.read_at < DEPTHS_EVERY:
+            return
+        self.read_at = time.monotonic()
+        try:
+            self.depths = await depths.queue_depths(self.engine)
+        except DATABASE_ERRORS:
+            self.depths = []  # the scrape still answers; /readyz tells of the database
+
+    def collect(self) -> Iterator[Any]:
+        if self.reads is not None:
+            reads = CounterMetricFamily(
+                "causa_reads", "GraphQL reads answered, by path.", labels=["path"]
+            )
+            for path, count in self.reads.counts.items():
+                reads.add_metric([path], count)
+            yield reads
+        if self.engine is not None:
+            pool: Any = self.engine.pool
+            connections = GaugeMetricFamily(
+                "causa_db_pool_connections",
+                "Database connections of this process, by state.",
+                labels=["state"],
+            )
+            connections.add_metric(["checked_out"], pool.checkedout())
+            connections.add_metric(["idle"], pool.checkedin())
+            connections.add_metric(["overflow"], max(pool.overflow(), 0))
+            yield connections
+            yield GaugeMetricFamily(
+                "causa_db_pool_size", "Connections the pool keeps.", value=pool.size()
+            )
+        queued = GaugeMetricFamily(
+            "causa_queue_items",
+            "E-mails in the outbox and jobs in the queue, by status, all offices.",
+            labels=["queue", "status"],
+        )
+        for queue, status, items in self.depths:
+            queued.add_metric([queue, status], items)
+        yield queued
+
+
+LIVE = Live()
+REGISTRY.register(LIVE)
+
+
+async def metrics(request: Request[State]) -> Response:
+    settings = request.state["settings"]
+    if settings.metrics_port is not None:  # served on that port only
+        return PlainTextResponse("Not Found", status_code=404)
+    token = settings.metrics_token
+    if token is not None:
+        given = request.headers.get("authorization", "").removeprefix("Bearer ").encode()
+        if not hmac.compare_digest(given, token.get_secret_value().encode()):
+            return PlainTextResponse(
+                "Send the metrics token: Authorization: Bearer <CAUSA_METRICS_TOKEN>.",
+                status_code=401,
+                headers={"WWW-Authenticate": 'Bearer realm="metrics"'},
+            )
+    await LIVE.refresh()
+    return Response(generate_latest(REGISTRY), media_type=CONTENT_TYPE_LATEST)
+
+
+@asynccontextmanager
+async def apart(host: str, port: int | None) -> AsyncIterator[None]:
+    """``/metrics`` on ``port`` of its own while the block runs, when one is given:
+    prometheus-client's server, in a thread, and the queues' depths read every
+    ``DEPTHS_EVERY`` seconds by a task of this event loop."""
+    if port is None:
+        yield
+        return
+    server, thread = start_http_server(port, addr=host, registry=REGISTRY)
+
+    async def read_depths() -> None:
+        while True:
+            await LIVE.refresh()
+            await asyncio.sleep(DEPTHS_EVERY)
+
+    reading = asyncio.create_task(read_depths())
+    try:
+        yield
+    finally:
+        reading.cancel()
+        server.shutdown()
+        server.server_close()
+        thread.join()
+
+
+routes = [Route("/metrics", metrics)]
