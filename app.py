@@ -14,6 +14,7 @@ from starlette.exceptions import HTTPException
 from starlette.middleware import Middleware
 from starlette.types import ExceptionHandler
 
+import tracing
 from auth.links import DownloadLinks, PreferenceLinks
 from auth.tokens import Signer
 from db import activity, migrate
@@ -52,6 +53,10 @@ from storage.stores import open_store
 
 def create_app(settings: Settings | None = None) -> Starlette:
     settings = settings or Settings()
+    traces = tracing.exporter()
+    if traces is not None:
+        tracing.start(traces)
+    extra = [tracing.graphql_extension()] if traces else []
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[State]:
@@ -72,6 +77,8 @@ def create_app(settings: Settings | None = None) -> Starlette:
             statement_timeout=settings.statement_timeout,
             idle_in_transaction_timeout=settings.idle_in_transaction_timeout,
         )
+        if traces is not None:
+            tracing.trace_engine(engine)
         store = await open_store(
             settings.storage_url,
             data_dir=settings.data_dir,
@@ -79,8 +86,8 @@ def create_app(settings: Settings | None = None) -> Starlette:
             region=settings.s3_region,
         )
         views = {
-            True: staff_schema(settings.staff_limits),
-            False: client_schema(settings.client_limits),
+            True: staff_schema(settings.staff_limits, extra),
+            False: client_schema(settings.client_limits, extra),
         }
         manifests = Manifests.load(settings.trusted_documents)
         reads = compiled_reads(settings, engine, views) if settings.compiled_reads else None
@@ -134,7 +141,11 @@ def create_app(settings: Settings | None = None) -> Starlette:
         lifespan=lifespan,
         exception_handlers=HANDLERS,
         # The request id and CORS wrap the error handling too: even a 500 carries them.
-        outer=[Middleware(RequestId), *cors(settings.cors_origins)],
+        outer=[
+            *([Middleware(tracing.request_spans())] if traces else []),
+            Middleware(RequestId),
+            *cors(settings.cors_origins),
+        ],
         middleware=[Middleware(Compression)],
     )
 

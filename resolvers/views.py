@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 
 import strawberry
 from graphql import GraphQLError
@@ -47,7 +47,13 @@ class ClientSchema(Schema):
         return [field for field in type_definition.fields if is_principal(field)]
 
 
-def _extensions(limits: Limits) -> list[type[SchemaExtension] | Callable[[], SchemaExtension]]:
+Extension = type[SchemaExtension] | Callable[[], SchemaExtension]
+Extensions = Sequence[Extension]
+
+
+def _extensions(
+    limits: Limits, extra: Extensions
+) -> list[type[SchemaExtension] | Callable[[], SchemaExtension]]:
     # The rules are made once, so that ValidationCache recognises them request after request.
     # Introspection is left out of the limits' measure: graphql-core's specified rules
     # (MaxIntrospectionDepthRule) refuse nested introspection lists.
@@ -59,6 +65,7 @@ def _extensions(limits: Limits) -> list[type[SchemaExtension] | Callable[[], Sch
         ParserCache,
         OneOperationNamed,
         ValidationCache,
+        *extra,
     ]
 
 
@@ -67,18 +74,18 @@ def _config() -> StrawberryConfig:
     return StrawberryConfig(disable_field_suggestions=True, scalar_map=SCALARS)
 
 
-def staff_schema(limits: Limits = STAFF_LIMITS) -> strawberry.Schema:
+def staff_schema(limits: Limits = STAFF_LIMITS, extra: Extensions = ()) -> strawberry.Schema:
     return Schema(
         query=Query,
         mutation=Mutation,
         config=_config(),
-        extensions=_extensions(limits),
+        extensions=_extensions(limits, extra),
         execution_context_class=OneSavepointPerMutation,
     )
 
 
-def client_schema(limits: Limits = STAFF_LIMITS) -> strawberry.Schema:
+def client_schema(limits: Limits = STAFF_LIMITS, extra: Extensions = ()) -> strawberry.Schema:
     """No Mutation type at all: a client reads, and only reads."""
     return ClientSchema(
-        query=Query, mutation=None, config=_config(), extensions=_extensions(limits)
+        query=Query, mutation=None, config=_config(), extensions=_extensions(limits, extra)
     )

@@ -133,21 +133,21 @@ async def test_no_line_holds_an_email_a_password_or_a_token(
         assert secret not in written
 
 
-def serve_and_read(database_url: str, log_format: str) -> str:
-    """``causa serve`` on the test database in ``log_format``, asked once for /graphql
-    and stopped: what it wrote to standard error."""
+def serve_and_read(database_url: str, **variables: str) -> tuple[str, str]:
+    """``causa serve`` on the test database with the environment ``variables``, asked
+    once for /graphql and stopped: what it wrote to standard output and error."""
     port = free_port()
     environment = {k: v for k, v in os.environ.items() if not k.startswith("CAUSA_")}
     environment |= {
         "CAUSA_DATABASE_URL": database_url,
         "CAUSA_SECRET_KEY": secrets.token_urlsafe(48),
-        "CAUSA_LOG_FORMAT": log_format,
+        **variables,
     }
     server = subprocess.Popen(
         [sys.executable, "-m", "cli", "serve", "--port", str(port)],
         cwd=ROOT,
         env=environment,
-        stdout=subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
     )
@@ -164,13 +164,13 @@ def serve_and_read(database_url: str, log_format: str) -> str:
         httpx.post(f"http://127.0.0.1:{port}/graphql", json={"query": "{ viewer { id } }"})
     finally:
         server.terminate()
-        _, written = server.communicate(timeout=30)
-    return written
+        printed, written = server.communicate(timeout=30)
+    return printed, written
 
 
 def test_causa_serve_logs_json_lines_or_readable_ones(database_url: str) -> None:
     # JSON: every line an object, uvicorn's own among them, and the request's
-    written = serve_and_read(database_url, "json")
+    _, written = serve_and_read(database_url, CAUSA_LOG_FORMAT="json")
     parsed = [json.loads(line) for line in written.splitlines()]
     assert {"uvicorn.error", "causa.http"} <= {line["logger"] for line in parsed}
     (request,) = [line for line in parsed if line["logger"] == "causa.http"]
@@ -179,7 +179,7 @@ def test_causa_serve_logs_json_lines_or_readable_ones(database_url: str) -> None
     assert not [line for line in parsed if line["logger"] == "uvicorn.access"]
 
     # readable: time, level, logger and message, then the fields
-    written = serve_and_read(database_url, "console")
+    _, written = serve_and_read(database_url, CAUSA_LOG_FORMAT="console")
     (request_line,) = [line for line in written.splitlines() if " causa.http: " in line]
     assert re.fullmatch(
         r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z INFO    causa\.http: POST /graphql 401 "
