@@ -81,8 +81,17 @@ def serve(settings: Settings, args: argparse.Namespace) -> None:
     elif settings.database_url:
         asyncio.run(_check_ready(settings.database_url))
     print(f"GraphiQL: http://{args.host}:{args.port}/graphql", flush=True)
+    if args.workers > 1:
+        # Each worker process makes its own app from the environment (app_factory).
+        if args.demo:
+            os.environ["CAUSA_IN_PROCESS_WORKER"] = "true"
+        application: Any = "cli:app_factory"
+    else:
+        application = create_app(settings)
     uvicorn.run(
-        create_app(settings),
+        application,
+        factory=args.workers > 1,
+        workers=args.workers,
         host=args.host,
         port=args.port,
         log_level=settings.log_level.lower(),
@@ -90,6 +99,15 @@ def serve(settings: Settings, args: argparse.Namespace) -> None:
         access_log=False,  # each request's line is Causa's own (endpoints/middleware.py)
         **forwarded_headers(settings),
     )
+
+
+def app_factory() -> Any:
+    """The app of one of ``serve --workers``'s processes, its logs set up as main() does."""
+    from app import create_app
+
+    settings = Settings()
+    logs.configure(settings.log_format, settings.log_level)
+    return create_app(settings)
 
 
 def worker(settings: Settings, args: argparse.Namespace) -> None:
@@ -323,10 +341,13 @@ def export_schema(settings: Settings, args: argparse.Namespace) -> None:
     sys.stdout.write(schema.as_str() + "\n")
 
 
-def _concurrency(value: str) -> int:
-    number = int(value) if value.lstrip("-").isdigit() else 0
-    if number < 1:
-        raise argparse.ArgumentTypeError(f"--concurrency must be 1 or more, not {value}")
+def _at_least_one(option: str) -> Callable[[str], int]:
+    def number(value: str) -> int:
+        given = int(value) if value.lstrip("-").isdigit() else 0
+        if given < 1:
+            raise argparse.ArgumentTypeError(f"{option} must be 1 or more, not {value}")
+        return given
+
     return number
 
 
@@ -338,12 +359,20 @@ def parser() -> argparse.ArgumentParser:
     command.add_argument("--host", default="127.0.0.1")
     command.add_argument("--port", type=int, default=8000)
     command.add_argument("--demo", action="store_true", help="create the demo office first")
+    command.add_argument(
+        "--workers",
+        type=_at_least_one("--workers"),
+        default=1,
+        help="processes answering requests on the one port (default 1)",
+    )
     command.set_defaults(run=serve)
 
     command = commands.add_parser(
         "worker", help="run the job queue's worker (e-mail, court news, purges)"
     )
-    command.add_argument("--concurrency", type=_concurrency, default=4, help="jobs at a time")
+    command.add_argument(
+        "--concurrency", type=_at_least_one("--concurrency"), default=4, help="jobs at a time"
+    )
     command.set_defaults(run=worker)
 
     commands.add_parser("migrate", help="apply the schema migrations").set_defaults(
