@@ -9,9 +9,12 @@
     python3 dev.py migration MESSAGE    write a migration from the changed tables
     python3 dev.py causa ARGS...        any other `causa` command
     python3 dev.py bench WHAT           print speed and memory figures (see bench.py)
+    python3 dev.py lock                 write requirements/*.lock again from pyproject.toml
 
-The first run creates .venv and installs the project into it; later runs reinstall
-only when pyproject.toml changes.
+The first run creates .venv and installs into it exactly what a lock file in
+requirements/ names, checked by hash: `demo` the service and the embedded PostgreSQL
+(demo.lock), every other task the test and lint tools too (dev.lock). Later runs
+reinstall only when pyproject.toml or a lock file changes.
 """
 
 from __future__ import annotations
@@ -27,21 +30,42 @@ ROOT = Path(__file__).resolve().parent
 VENV = ROOT / ".venv"
 BIN = VENV / ("Scripts" if os.name == "nt" else "bin")
 STAMP = VENV / ".causa-installed"
+LOCKS = ROOT / "requirements"
+# Each lock file: the extras of pyproject.toml it holds.
+KITS = {"demo": "embedded", "server": "s3", "dev": "dev"}
 
 
-def ensure_environment() -> None:
+def ensure_environment(kit: str) -> None:
+    """.venv with ``kit``'s lock installed (``dev`` holds ``demo``'s too)."""
     if sys.version_info < (3, 11):  # noqa: UP036  (says so clearly on an older Python)
         sys.exit(f"Causa needs Python 3.11 or newer, not {sys.version.split()[0]}")
     if not (BIN / "python").exists():
         print("Creating .venv ...", flush=True)
         venv.EnvBuilder(with_pip=True).create(VENV)
-    wanted = hashlib.sha256((ROOT / "pyproject.toml").read_bytes()).hexdigest()
-    if not STAMP.exists() or STAMP.read_text() != wanted:
-        print("Installing Causa and its development tools into .venv ...", flush=True)
-        pip = [str(BIN / "python"), "-m", "pip", "install", "--quiet"]
-        subprocess.run([*pip, "--upgrade", "pip"], check=True)
-        subprocess.run([*pip, "--editable", f"{ROOT}[dev]"], check=True)
-        STAMP.write_text(wanted)
+    digest = hashlib.sha256((ROOT / "pyproject.toml").read_bytes())
+    for lock in sorted(LOCKS.glob("*.lock")):
+        digest.update(lock.read_bytes())
+    have = STAMP.read_text().split() if STAMP.exists() else []
+    if have[1:] == [digest.hexdigest()] and have[0] in {kit, "dev"}:
+        return
+    what = "Causa" if kit == "demo" else "Causa and its development tools"
+    print(f"Installing {what} into .venv (requirements/{kit}.lock) ...", flush=True)
+    pip = [str(BIN / "python"), "-m", "pip", "install", "--quiet"]
+    subprocess.run([*pip, "--upgrade", "pip"], check=True)
+    subprocess.run([*pip, "--require-hashes", "-r", str(LOCKS / f"{kit}.lock")], check=True)
+    subprocess.run([*pip, "--no-deps", "--editable", str(ROOT)], check=True)
+    STAMP.write_text(f"{kit} {digest.hexdigest()}")
+
+
+def lock() -> int:
+    """requirements/<kit>.lock for each kit: every package pinned with its hashes, for
+    Python 3.11 and newer on any platform."""
+    for kit, extra in KITS.items():
+        command = [str(BIN / "uv"), "pip", "compile", "pyproject.toml", "--extra", extra]
+        command += ["--generate-hashes", "--universal", "--python-version", "3.11", "--quiet"]
+        if subprocess.call([*command, "-o", f"requirements/{kit}.lock"], cwd=ROOT):
+            return 1
+    return 0
 
 
 def run(*command: str) -> int:
@@ -53,7 +77,9 @@ def main(args: list[str]) -> int:
     if task in {"help", "-h", "--help"}:
         print(__doc__)
         return 0
-    ensure_environment()
+    ensure_environment("demo" if task == "demo" else "dev")
+    if task == "lock":
+        return lock()
     if task == "demo":
         return run("causa", "serve", "--demo", *rest)
     if task == "serve":

