@@ -1,4 +1,4 @@
-"""The ``causa`` command."""
+"""Causa: the GraphQL API of a law office, and its clients' portal."""
 
 from __future__ import annotations
 
@@ -80,25 +80,50 @@ def serve(settings: Settings, args: argparse.Namespace) -> None:
         settings = settings.model_copy(update={"in_process_worker": True})
     elif settings.database_url:
         asyncio.run(_check_ready(settings.database_url))
-    print(f"GraphiQL: http://{args.host}:{args.port}/graphql", flush=True)
+    served = served_url(args.host, args.port)
+    if "public_url" not in settings.model_fields_set:
+        # the links Causa writes (invitations, downloads, its OAuth issuer) lead here
+        settings = settings.model_copy(update={"public_url": served})
+    options: dict[str, Any] = {
+        "host": args.host,
+        "port": args.port,
+        "log_level": settings.log_level.lower(),
+        "log_config": None,  # logs.py's handlers, set up in main()
+        "access_log": False,  # each request's line is Causa's own (endpoints/middleware.py)
+        **forwarded_headers(settings),
+    }
     if args.workers > 1:
         # Each worker process makes its own app from the environment (app_factory).
+        os.environ["CAUSA_PUBLIC_URL"] = settings.public_url
         if args.demo:
             os.environ["CAUSA_IN_PROCESS_WORKER"] = "true"
-        application: Any = "cli:app_factory"
-    else:
-        application = create_app(settings)
-    uvicorn.run(
-        application,
-        factory=args.workers > 1,
-        workers=args.workers,
-        host=args.host,
-        port=args.port,
-        log_level=settings.log_level.lower(),
-        log_config=None,  # logs.py's handlers, set up in main()
-        access_log=False,  # each request's line is Causa's own (endpoints/middleware.py)
-        **forwarded_headers(settings),
-    )
+        print(f"GraphiQL: {served}/graphql", flush=True)
+        uvicorn.run("cli:app_factory", factory=True, workers=args.workers, **options)
+        return
+
+    class Answering(uvicorn.Server):
+        """uvicorn's server, giving GraphiQL's address once it answers, not before."""
+
+        async def startup(self, sockets: Any = None) -> None:
+            await super().startup(sockets)
+            if self.started:
+                print(f"GraphiQL: {served}/graphql", flush=True)
+
+    server = Answering(uvicorn.Config(create_app(settings), **options))
+    server.run()
+    if not server.started:
+        sys.exit(3)  # as uvicorn.run: the app did not start (its error is logged)
+
+
+def served_url(host: str, port: int) -> str:
+    """Where this machine reaches ``causa serve --host host --port port``."""
+    if host in {"", "0.0.0.0"}:  # noqa: S104  (naming the address, not binding to it)
+        host = "127.0.0.1"
+    elif host == "::":
+        host = "[::1]"
+    elif ":" in host:
+        host = f"[{host}]"
+    return f"http://{host}:{port}"
 
 
 def app_factory() -> Any:
@@ -352,18 +377,30 @@ def _at_least_one(option: str) -> Callable[[str], int]:
 
 
 def parser() -> argparse.ArgumentParser:
-    root = argparse.ArgumentParser(prog="causa", description=__doc__)
+    root = argparse.ArgumentParser(
+        prog="causa",
+        description=__doc__,
+        epilog="Settings come from CAUSA_* environment variables: `causa check-config` "
+        "prints them, README.md explains each.",
+    )
     commands = root.add_subparsers(dest="command", required=True)
 
-    command = commands.add_parser("serve", help="run the API (GraphiQL at /graphql)")
-    command.add_argument("--host", default="127.0.0.1")
-    command.add_argument("--port", type=int, default=8000)
+    command = commands.add_parser(
+        "serve",
+        help="run the API (GraphiQL at /graphql)",
+        description="Serve the GraphQL API, GraphiQL, the portal and the sign-in pages. "
+        "Without CAUSA_DATABASE_URL, on an embedded PostgreSQL in CAUSA_DATA_DIR; links "
+        "in e-mails point at CAUSA_PUBLIC_URL, or at this host and port when it is unset.",
+        formatter_class=argparse.ArgumentDefaultsHelpFormatter,
+    )
+    command.add_argument("--host", default="127.0.0.1", help="the address to listen on")
+    command.add_argument("--port", type=int, default=8000, help="the port to listen on")
     command.add_argument("--demo", action="store_true", help="create the demo office first")
     command.add_argument(
         "--workers",
         type=_at_least_one("--workers"),
         default=1,
-        help="processes answering requests on the one port (default 1)",
+        help="processes answering requests on the one port",
     )
     command.set_defaults(run=serve)
 
@@ -446,6 +483,8 @@ def main(argv: Sequence[str] | None = None) -> None:
         service = args.run in (serve, worker) or "log_level" in settings.model_fields_set
         logs.configure(settings.log_format, settings.log_level if service else "WARNING")
         args.run(settings, args)
+    except (KeyboardInterrupt, asyncio.CancelledError):
+        raise SystemExit(130) from None  # Ctrl-C: stopped as asked, nothing to report
     except ConfigurationError as error:
         raise SystemExit(f"causa: {error}") from None
     except ValidationError as error:

@@ -39,6 +39,10 @@ from schema.errors import ErrorCode
 from schema.trusted_documents import Refused
 
 MULTIPART_OVERHEAD = 1024 * 1024  # the operations, the map and the part headers
+GET_REFUSED = (
+    "Send GraphQL operations with POST. GraphiQL, to explore the API, is this address "
+    "opened in a browser (a GET that accepts text/html)."
+)
 NOT_ACCEPTABLE = f"The answer is {GRAPHQL_RESPONSE} or {JSON}: send an Accept that takes one."
 
 
@@ -60,9 +64,7 @@ async def graphql(request: Request[State]) -> Response:
     if request.method == "GET":
         if "text/html" in request.headers.get("accept", ""):
             return static.page("graphiql")
-        return graphql_error(
-            405, "Send GraphQL operations with POST.", ErrorCode.BAD_USER_INPUT, Allow="POST"
-        )
+        return graphql_error(405, GET_REFUSED, ErrorCode.BAD_USER_INPUT, Allow="POST")
     media = negotiate(request.headers.get("accept"))
     if media is None:
         return graphql_error(406, NOT_ACCEPTABLE, ErrorCode.BAD_USER_INPUT)

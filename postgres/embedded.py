@@ -291,5 +291,9 @@ async def supervised(data_dir: Path | None, interval: float = 1.0) -> AsyncItera
 
 @atexit.register
 def _leave_all() -> None:
+    if _servers and threading.current_thread() is threading.main_thread():
+        # Leaving is stopping the server, maybe: a second Ctrl-C must not cut that short
+        # (and print a traceback on the way out).
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
     for embedded in _servers.values():
         embedded.close()

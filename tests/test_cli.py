@@ -6,9 +6,11 @@ import json
 import os
 import re
 import secrets
+import signal
 import subprocess
 import sys
 import tempfile
+import time
 import uuid
 import warnings
 from collections.abc import Iterator
@@ -21,8 +23,9 @@ from sqlalchemy.engine import make_url
 
 from db.engine import create_engine
 from db.roles import check_runtime_role
-from tests.factories import Staff, create_case, sign_in
+from tests.factories import PDF, UPLOAD, Staff, create_case, sign_in
 from tests.graphql_client import data, gql
+from tests.processes import causa_serving
 
 ROOT = Path(__file__).parent.parent
 SAMPLE = ROOT / "tests" / "data" / "datajud_sample.json"
@@ -448,3 +451,78 @@ def test_a_misspelt_setting_or_a_mysql_url_is_one_line_without_traceback(
     assert mysql.stderr.count("\n") == 1
     assert "CAUSA_DATABASE_URL must be a PostgreSQL URL" in mysql.stderr
     assert "s3cret" not in mysql.stderr
+
+
+@pytest.mark.parametrize("after", [1.0, 3.0])
+def test_ctrl_c_while_the_embedded_database_starts_prints_no_traceback(
+    tmp_path: Path, after: float
+) -> None:
+    environment = {k: v for k, v in os.environ.items() if not k.startswith("CAUSA_")}
+    environment["CAUSA_DATA_DIR"] = str(tmp_path / "data")
+    seeding = subprocess.Popen(
+        [sys.executable, "-m", "cli", "seed-demo"],
+        cwd=ROOT,
+        env=environment,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    time.sleep(after)
+    seeding.send_signal(signal.SIGINT)
+    _, written = seeding.communicate(timeout=120)
+    assert seeding.returncode in (0, 130)
+    assert "Traceback" not in written
+    assert "Error" not in written
+
+
+def test_causa_help_speaks_plainly() -> None:
+    helped = subprocess.run(
+        [sys.executable, "-m", "cli", "--help"], cwd=ROOT, capture_output=True, text=True
+    )
+    assert "``" not in helped.stdout
+    assert "causa check-config" in helped.stdout
+    served = subprocess.run(
+        [sys.executable, "-m", "cli", "serve", "--help"], cwd=ROOT, capture_output=True, text=True
+    )
+    assert "--port PORT        the port to listen on (default: 8000)" in served.stdout
+    assert "CAUSA_PUBLIC_URL" in served.stdout
+
+
+def test_serve_on_another_port_writes_links_to_that_port(tmp_path: Path) -> None:
+    # given `causa serve --demo` on a port other than 8000, CAUSA_PUBLIC_URL unset
+    with (
+        causa_serving(tmp_path / "data", "--demo") as (_, base),
+        httpx.Client(base_url=base, timeout=30) as http,
+    ):
+        assert not base.endswith(":8000")
+        # then its OAuth issuer, and a document's download link, are on that port
+        issuer = http.get("/.well-known/oauth-authorization-server").json()["issuer"]
+        assert issuer == base
+        form = {
+            "grant_type": "password",
+            "username": "admin@demo.causa.example",
+            "password": "demo-admin-2026",
+        }
+        token = http.post("/auth/token", data=form).json()["access_token"]
+        headers = {"Authorization": f"Bearer {token}"}
+        case = http.post(
+            "/graphql",
+            json={"query": "{ cases(first: 1) { edges { node { id } } } }"},
+            headers=headers,
+        ).json()["data"]["cases"]["edges"][0]["node"]["id"]
+        upload = {
+            "query": UPLOAD,
+            "variables": {"caseId": case, "title": "Procuração", "source": "COURT", "file": None},
+        }
+        uploaded = http.post(
+            "/graphql",
+            data={
+                "operations": json.dumps(upload),
+                "map": json.dumps({"0": ["variables.file"]}),
+            },
+            files={"0": ("procuracao.pdf", PDF, "application/pdf")},
+            headers=headers,
+        ).json()
+        link = uploaded["data"]["uploadDocument"]["document"]["downloadUrl"]
+        assert link.startswith(f"{base}/documents/")
+        assert http.get(link.removeprefix(base)).content == PDF

@@ -240,7 +240,8 @@ async def test_get_without_html_accept_is_method_not_allowed(client: httpx.Async
     assert response.json() == {
         "errors": [
             {
-                "message": "Send GraphQL operations with POST.",
+                "message": "Send GraphQL operations with POST. GraphiQL, to explore the "
+                "API, is this address opened in a browser (a GET that accepts text/html).",
                 "extensions": {"code": "BAD_USER_INPUT"},
             }
         ]
