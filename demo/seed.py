@@ -432,6 +432,40 @@ _PLAINTIFF_TASKS = (
 _DEFENDANT_TASKS = ("Contestação", "Juntar documentos do cliente", "Rol de testemunhas")
 
 
+@dataclass(frozen=True)
+class _FromDataJud:
+    """A demo folder whose process is one of tests/data/datajud_sample.json's, so that the
+    README's `causa import-datajud` example matches it; its class and subject are left for
+    the import to fill. The demo client is its client."""
+
+    title: str  # of the template whose folder it becomes
+    cnj_number: str
+    filed_on: date
+    court: str
+    court_division: str
+    district: str
+
+
+DATAJUD_FOLDERS = (
+    _FromDataJud(
+        "Ação de indenização por danos morais",
+        "1023456-21.2021.8.26.0100",
+        date(2021, 3, 15),
+        "TJSP",
+        "5ª Vara Cível - Foro Central Cível",
+        "São Paulo",
+    ),
+    _FromDataJud(
+        "Concessão de auxílio por incapacidade temporária",
+        "0804321-47.2022.4.05.8100",
+        date(2022, 6, 8),
+        "TRF-5",
+        "13ª Vara Federal CE (JEF)",
+        "Fortaleza",
+    ),
+)
+
+
 def logins() -> list[DemoLogin]:
     return [*(staff.login for staff in STAFF), PORTAL_CLIENT]
 
@@ -471,6 +505,11 @@ async def seed(db: Db) -> list[DemoLogin]:
     kinds = [TEMPLATES[i % len(TEMPLATES)] for i in range(CASE_COUNT)]
     rng.shuffle(kinds)
     today = date.today()
+    fixed: dict[int, _FromDataJud] = {}
+    for folder in DATAJUD_FOLDERS:
+        fixed[
+            next(n for n, t in enumerate(kinds) if t.title == folder.title and n not in fixed)
+        ] = folder
     for number, template in enumerate(kinds):
         await _create_case(
             db,
@@ -481,6 +520,7 @@ async def seed(db: Db) -> list[DemoLogin]:
             person_ids=person_ids,
             lawyer_id=staff_ids[number % len(staff_ids)],
             staff_ids=staff_ids,
+            datajud=fixed.get(number),
         )
     await _ensure_portal_client(db, office["id"])
     return logins()
@@ -605,13 +645,27 @@ async def _create_case(
     person_ids: dict[str, uuid.UUID],
     lawyer_id: uuid.UUID,
     staff_ids: list[uuid.UUID],
+    datajud: _FromDataJud | None = None,
 ) -> None:
     filed_on = today - timedelta(days=rng.randint(90, 1500))
+    if datajud is not None:
+        filed_on = datajud.filed_on
     written = _case(rng, template, filed_on=filed_on, lawyer_id=lawyer_id)
+    if datajud is not None:
+        written = written.model_copy(
+            update={
+                "cnj_number": datajud.cnj_number,
+                "court": datajud.court,
+                "court_division": datajud.court_division,
+                "district": datajud.district,
+                "case_class": None,
+                "subject": None,
+            }
+        )
     case = await create_case(db, viewer=viewer, case=written)
     case_id: uuid.UUID = case["id"]
 
-    clients = [rng.choice(template.clients)]
+    clients = [PORTAL_PERSON if datajud is not None else rng.choice(template.clients)]
     if template.co_client and rng.random() < 0.5:
         clients.append(rng.choice([key for key in template.clients if key not in clients]))
     opposing_role = (

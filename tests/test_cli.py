@@ -526,3 +526,28 @@ def test_serve_on_another_port_writes_links_to_that_port(tmp_path: Path) -> None
         link = uploaded["data"]["uploadDocument"]["document"]["downloadUrl"]
         assert link.startswith(f"{base}/documents/")
         assert http.get(link.removeprefix(base)).content == PDF
+
+
+def test_the_readme_datajud_example_prints_what_the_readme_shows(tmp_path: Path) -> None:
+    readme = (ROOT / "README.md").read_text()
+    block = re.search(r"python3 dev.py causa (import-datajud [^\n]+)\n((?:# [^\n]*\n)+)", readme)
+    assert block is not None
+    environment = {k: v for k, v in os.environ.items() if not k.startswith("CAUSA_")}
+    environment["CAUSA_DATA_DIR"] = str(tmp_path / "data")
+
+    def run(*args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [sys.executable, "-m", "cli", *args],
+            cwd=ROOT,
+            env=environment,
+            capture_output=True,
+            text=True,
+            timeout=180,
+            check=False,
+        )
+
+    assert run("seed-demo").returncode == 0
+    imported = run(*block[1].split())
+    assert imported.returncode == 0, imported.stderr
+    shown = [line.removeprefix("# ") for line in block[2].splitlines()]
+    assert imported.stdout.splitlines()[-len(shown) :] == shown
