@@ -192,32 +192,18 @@ async def withdraw(db: Db, *, office_id: uuid.UUID, account_id: uuid.UUID) -> No
     )
 
 
+async def check(db: Db, *, token: OpaqueToken) -> None:
+    """Nothing when the invitation can be used now, else InvitationRefused (for the page,
+    which says so before a password is typed)."""
+    await _usable(db, token)
+
+
 async def accept(db: Db, *, token: OpaqueToken, password: str) -> RowMapping:
     """Set the account's password from its invitation; the account's e-mail and office slug.
 
     The password replaces any earlier one, and the account's sessions end.
     """
-    # No viewer is known yet: the token names the account the transaction acts for.
-    account_id = await db.scalar(
-        sa.select(sa.func.causa_invitation_account(token.office_id, token.digest))
-    )
-    if account_id is None:
-        raise UNKNOWN
-    await act_for_account(db, office_id=token.office_id, account_id=account_id)
-    found = await db.row(
-        sa.select(
-            invitations,
-            accounts.c.email,
-            accounts.c.name,
-            accounts.c.disabled_at,
-            offices.c.slug.label("office"),
-        )
-        .select_from(WITH_ACCOUNT)
-        .where(invitations.c.office_id == token.office_id, invitations.c.token_hash == token.digest)
-        .with_for_update(of=invitations)
-    )
-    _check_usable(found)
-    assert found is not None
+    found = await _usable(db, token, lock=True)
     check_strength(password, email=found["email"], name=found["name"])
     office_id, account_id = found["office_id"], found["account_id"]
     await db.execute(
@@ -231,6 +217,33 @@ async def accept(db: Db, *, token: OpaqueToken, password: str) -> RowMapping:
         .values(password_hash=await new_hash(password))
     )
     await end_sessions(db, office_id=office_id, account_id=account_id)
+    return found
+
+
+async def _usable(db: Db, token: OpaqueToken, *, lock: bool = False) -> RowMapping:
+    """The invitation of ``token`` with its account, when it can be used; the transaction
+    then acts for that account. Else InvitationRefused."""
+    # No viewer is known yet: the token names the account the transaction acts for.
+    account_id = await db.scalar(
+        sa.select(sa.func.causa_invitation_account(token.office_id, token.digest))
+    )
+    if account_id is None:
+        raise UNKNOWN
+    await act_for_account(db, office_id=token.office_id, account_id=account_id)
+    query = (
+        sa.select(
+            invitations,
+            accounts.c.email,
+            accounts.c.name,
+            accounts.c.disabled_at,
+            offices.c.slug.label("office"),
+        )
+        .select_from(WITH_ACCOUNT)
+        .where(invitations.c.office_id == token.office_id, invitations.c.token_hash == token.digest)
+    )
+    found = await db.row(query.with_for_update(of=invitations) if lock else query)
+    _check_usable(found)
+    assert found is not None
     return found
 
 

@@ -25,9 +25,9 @@ async def page(request: Request[State]) -> Response:
     return static.page("invitation")
 
 
-async def _fields(request: Request[State]) -> tuple[str, str]:
+async def _document(request: Request[State]) -> dict[str, Any]:
     if media_type(request) != "application/json":
-        raise OAuthError("invalid_request", "Send a JSON object with token and password.")
+        raise OAuthError("invalid_request", "Send a JSON object.")
     body = await read_body(request, MAX_BODY)
     if body is None:
         raise OAuthError("invalid_request", f"The request body exceeds {MAX_BODY} bytes.", 413)
@@ -37,7 +37,14 @@ async def _fields(request: Request[State]) -> tuple[str, str]:
         raise OAuthError("invalid_request", "The body is not valid JSON.") from None
     if not isinstance(document, dict):
         raise OAuthError("invalid_request", "The body must be a JSON object.")
-    return _text(document, "token"), _text(document, "password")
+    return document
+
+
+def _token(document: dict[str, Any]) -> OpaqueToken:
+    try:
+        return OpaqueToken.parse(_text(document, "token"))
+    except InvalidToken:
+        raise invitations.UNKNOWN from None
 
 
 def _text(document: dict[str, Any], name: str) -> str:
@@ -47,15 +54,27 @@ def _text(document: dict[str, Any], name: str) -> str:
     return value
 
 
+async def check(request: Request[State]) -> Response:
+    """Whether an invitation can be used, before its page asks for a password: 200, or
+    the refusal that accepting it would get."""
+    try:
+        token = _token(await _document(request))
+        async with transaction(request.state["engine"]) as db:
+            await invitations.check(db, token=token)
+    except invitations.InvitationRefused as refusal:
+        return OAuthError(refusal.error, refusal.description).response()
+    except OAuthError as error:
+        return error.response()
+    return JSONResponse({"status": "usable"}, headers=NO_STORE)
+
+
 async def accept(request: Request[State]) -> Response:
     try:
-        token, password = await _fields(request)
-        try:
-            parsed = OpaqueToken.parse(token)
-        except InvalidToken:
-            raise invitations.UNKNOWN from None
+        document = await _document(request)
+        password = _text(document, "password")
+        token = _token(document)
         async with transaction(request.state["engine"]) as db:
-            account = await invitations.accept(db, token=parsed, password=password)
+            account = await invitations.accept(db, token=token, password=password)
     except invitations.InvitationRefused as refusal:
         return OAuthError(refusal.error, refusal.description).response()
     except InvalidValue as weak:
@@ -67,5 +86,6 @@ async def accept(request: Request[State]) -> Response:
 
 routes = [
     Route("/invitation", page),
+    Route("/auth/invitations/check", check, methods=["POST"]),
     Route("/auth/invitations/accept", accept, methods=["POST"]),
 ]

@@ -26,6 +26,28 @@
       show("Este link de convite está incompleto. Abra o link exatamente como ele chegou no e-mail.", "error");
       return;
     }
+    // The link is checked as the page opens: a used, withdrawn or wrong one is said at
+    // once, before anyone types a password.
+    form.hidden = true;
+    show("Conferindo o convite…", "");
+    fetch("/auth/invitations/check", {
+      method: "POST",
+      headers: { "Content-Type": "application/json" },
+      body: JSON.stringify({ token: token }),
+    })
+      .then(async function (response) {
+        if (response.ok) {
+          form.hidden = false;
+          show("", "");
+          return;
+        }
+        const body = await response.json();
+        show(REFUSALS[body.error] || "Não foi possível usar este convite.", "error");
+      })
+      .catch(function () {
+        form.hidden = false; // the server will say, when the password is sent
+        show("", "");
+      });
     form.addEventListener("submit", async function (event) {
       event.preventDefault();
       const password = form.password.value;
@@ -49,7 +71,7 @@
           return;
         }
         if (body.error === "weak_password") {
-          show("Escolha uma senha mais forte. " + body.error_description, "error");
+          show(window.weakPasswordMessage(body.error_description), "error");
         } else {
           show(REFUSALS[body.error] || body.error_description || "Não foi possível criar a senha.", "error");
         }

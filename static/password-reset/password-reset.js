@@ -79,7 +79,7 @@
           return;
         }
         if (answer.body.error === "weak_password") {
-          show("Escolha uma senha mais forte. " + answer.body.error_description, "error");
+          show(window.weakPasswordMessage(answer.body.error_description), "error");
         } else {
           form.hidden = true;
           show(REFUSALS[answer.body.error] || "Não foi possível criar a nova senha.", "error");

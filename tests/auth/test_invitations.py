@@ -189,3 +189,28 @@ async def test_the_invitation_page_is_served_without_the_token(client: httpx.Asy
     assert response.status_code == 200
     assert "Criar sua senha" in response.text
     assert "/static/invitation/invitation.js" in response.text
+
+
+async def test_an_invitation_is_checked_before_any_password_is_chosen(
+    client: httpx.AsyncClient, office: Staff, owner_engine: AsyncEngine
+) -> None:
+    email, invitation = await invite_client(client, office.token)
+    token = invitation["token"]
+
+    # usable: said so, and nothing is changed by asking
+    for _ in range(2):
+        checked = await client.post("/auth/invitations/check", json={"token": token})
+        assert checked.status_code == 200
+        assert checked.json() == {"status": "usable"}
+    assert not await password_is_set(owner_engine, email)
+
+    # used: the page can say so before a password is typed
+    assert (await accept(client, token, CLIENT_PASSWORD)).status_code == 200
+    used = await client.post("/auth/invitations/check", json={"token": token})
+    assert refusal(used, "used_token").startswith("This invitation was already used")
+
+    # bogus, malformed
+    bogus = await client.post("/auth/invitations/check", json={"token": "x.y"})
+    refusal(bogus, "invalid_token")
+    empty = await client.post("/auth/invitations/check", json={})
+    assert "'token' is required" in refusal(empty, "invalid_request")

@@ -64,7 +64,12 @@ def test_a_client_sets_a_password_from_the_link_and_signs_in_with_it(
     set_password(page, GOOD_PASSWORD, GOOD_PASSWORD + "x")
     expect(page.locator(OUTCOME)).to_have_text("As duas senhas não são iguais.")
     set_password(page, "password123", "password123")
-    expect(page.locator(OUTCOME)).to_contain_text("Escolha uma senha mais forte.")
+    expect(page.locator(OUTCOME)).to_have_text(
+        "Esta senha é fácil de adivinhar. Escolha uma mais longa, de preferência algumas "
+        "palavras que só você associaria, sem o seu nome ou e-mail."
+    )
+    set_password(page, "curta", "curta")
+    expect(page.locator(OUTCOME)).to_have_text("A senha precisa de pelo menos 10 caracteres.")
     assert sign_in_status(live_server, email, "password123") == 400
 
     # and a good one is set, and opens the portal
@@ -76,11 +81,18 @@ def test_a_client_sets_a_password_from_the_link_and_signs_in_with_it(
     assert sign_in_status(live_server, email, GOOD_PASSWORD) == 200
     assert not page_errors, page_errors
 
-    # and opening the same link again (in a new page load) says it was used
+    # and opening the same link again says at once that it was used, with no form to fill
     page.goto("about:blank")
     page.goto(link)
-    set_password(page, GOOD_PASSWORD, GOOD_PASSWORD)
     expect(page.locator(OUTCOME)).to_contain_text("Este convite já foi usado")
+    expect(page.locator("#accept")).to_be_hidden()
+
+
+def test_a_bogus_link_is_refused_as_the_page_opens(chromium_page: Page, live_server: str) -> None:
+    page = chromium_page
+    page.goto(f"{live_server}/invitation#token=not.a-token")
+    expect(page.locator(OUTCOME)).to_have_text("Este link de convite não é válido.")
+    expect(page.locator("#accept")).to_be_hidden()
 
 
 def test_a_link_without_its_token_says_so_and_offers_no_form(
