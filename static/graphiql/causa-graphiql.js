@@ -371,6 +371,9 @@
     if (!root) root = window.ReactDOM.createRoot(el.graphiql);
     root.render(
       window.React.createElement(window.GraphiQL, {
+        // A new key for each session: GraphiQL starts afresh, and no answer of the last
+        // one (a 401 before signing in, say) stays in the result pane. The query stays.
+        key: "session-" + generation,
         fetcher: makeFetcher(),
         defaultQuery: DEFAULT_QUERY,
         shouldPersistHeaders: false,
@@ -379,6 +382,8 @@
   }
 
   // ------------------------------------------------------------------- boot
+  var uploads = document.querySelector("#causa-uploads code");
+  if (uploads) uploads.textContent = uploads.textContent.replace("ORIGIN", location.origin);
   el.signinForm.addEventListener("submit", signIn);
   el.tokenForm.addEventListener("submit", useToken);
   el.signout.addEventListener("click", function () {

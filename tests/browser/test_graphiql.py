@@ -110,3 +110,34 @@ def test_wrong_password_shows_error_status_and_stores_no_token(
     assert "Signed in as" not in status.inner_text()
     assert _stored_tokens(page) == [None, None]
     assert page.evaluate("window.sessionStorage.length") == 0
+
+
+def test_signing_in_clears_the_answer_of_before_and_a_long_email_shows_whole(
+    chromium_page: Page, live_server: str, staff_credentials: Credentials
+) -> None:
+    page = chromium_page
+    page.goto(f"{live_server}/graphql")
+    expect(page.locator(EXECUTE)).to_be_visible(timeout=TIMEOUT_MS)
+
+    # a query before signing in is answered 401, in the result pane
+    page.click(EXECUTE)
+    expect(page.locator(RESULT)).to_contain_text("Not signed in", timeout=TIMEOUT_MS)
+
+    # signing in starts GraphiQL afresh: the 401 is gone before anything runs again
+    _sign_in(page, staff_credentials.email, staff_credentials.password)
+    expect(page.locator(STATUS)).to_have_attribute("data-state", "signed-in", timeout=TIMEOUT_MS)
+    expect(page.locator(RESULT)).not_to_contain_text("Not signed in", timeout=TIMEOUT_MS)
+    page.click(EXECUTE)
+    expect(page.locator(RESULT)).to_contain_text('"ADMIN"', timeout=TIMEOUT_MS)
+
+    # a long e-mail fits its field, and the bar says how to upload a file
+    page.fill(EMAIL, "maria.fernanda.albuquerque@silvasouza.adv.br")
+    fits = page.evaluate(
+        "(() => { const e = document.querySelector('#causa-email');"
+        " return e.scrollWidth <= e.clientWidth; })()"
+    )
+    assert fits
+    page.click("#causa-uploads summary")
+    uploads = page.locator("#causa-uploads code")
+    expect(uploads).to_contain_text("GraphiQL sends no files")
+    expect(uploads).to_contain_text(f"-F 0=@sentenca.pdf {live_server}/graphql")
