@@ -53,8 +53,16 @@ def ensure_environment(kit: str) -> None:
     pip = [str(BIN / "python"), "-m", "pip", "install", "--quiet"]
     subprocess.run([*pip, "--upgrade", "pip"], check=True)
     subprocess.run([*pip, "--require-hashes", "-r", str(LOCKS / f"{kit}.lock")], check=True)
-    subprocess.run([*pip, "--no-deps", "--editable", str(ROOT)], check=True)
+    install_project(str(BIN / "python")).check_returncode()
     STAMP.write_text(f"{kit} {digest.hexdigest()}")
+    print("Installed.", flush=True)
+
+
+def install_project(python: str) -> subprocess.CompletedProcess[bytes]:
+    """Causa itself, editable (the code in this folder is what runs), quietly: setuptools'
+    warnings about editable installs are for package authors, not for whoever runs this."""
+    command = [python, "-m", "pip", "install", "--quiet", "--no-deps", "--editable", str(ROOT)]
+    return subprocess.run(command, env={**os.environ, "PYTHONWARNINGS": "ignore"}, check=False)
 
 
 def lock() -> int:

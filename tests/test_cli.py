@@ -526,6 +526,10 @@ def test_serve_on_another_port_writes_links_to_that_port(tmp_path: Path) -> None
         link = uploaded["data"]["uploadDocument"]["document"]["downloadUrl"]
         assert link.startswith(f"{base}/documents/")
         assert http.get(link.removeprefix(base)).content == PDF
+    # and GraphiQL's address was printed once the server answered, not before
+    printed = (tmp_path / "serve.log").read_text()
+    assert f"GraphiQL: {base}/graphql" in printed
+    assert printed.index("Uvicorn running on") < printed.index("GraphiQL:")
 
 
 def test_the_readme_datajud_example_prints_what_the_readme_shows(tmp_path: Path) -> None:
