@@ -83,6 +83,27 @@ def test_a_complement_changes_the_explanation_of_a_conclusion(
     assert meaning in explained
 
 
+@pytest.mark.parametrize(
+    ("code", "description", "meaning"),
+    [
+        (85, "Petição (Contrarrazões de apelação)", "respondeu ao recurso"),
+        (85, "Petição (Réplica à contestação)", "respondeu à defesa"),
+        (85, "Petição (Impugnação à contestação)", "respondeu à defesa"),
+        (85, "Petição (Contestação)", "a defesa de quem está sendo processado"),
+        (85, "Petição (Emenda à inicial)", "a correção ou o complemento"),
+        (581, "Documento (Ata de audiência)", "A ata de uma audiência"),
+        (581, "Documento (Auto de constatação)", "Um documento foi anexado"),
+    ],
+)
+def test_a_complement_is_met_by_its_own_variant_not_by_one_it_contains(
+    code: int, description: str, meaning: str
+) -> None:
+    explained = explain(code, description)
+
+    assert explained is not None
+    assert meaning in explained
+
+
 def test_a_hearing_not_held_is_not_a_hearing_held() -> None:
     held = explain(970, "Audiência de conciliação (realizada)")
     not_held = explain(970, "Audiência de conciliação (não-realizada)")
