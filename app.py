@@ -98,10 +98,10 @@ def create_app(settings: Settings | None = None) -> Starlette:
         try:
             await migrate.check_current(engine)
             await check_runtime_role(engine)
-            metrics.LIVE.attach(engine, reads)
             async with (
                 recorder.running(),
-                metrics.apart(settings.metrics_host, settings.metrics_port),
+                metrics.LIVE.watching(engine, reads),
+                metrics.apart(settings.metrics_host, settings.metrics_port, engine),
                 in_process_worker(settings, engine, urls.runtime),
             ):
                 yield {

@@ -39,6 +39,7 @@ from schema.context import State
 from schema.reads import Reads
 
 DEPTHS_EVERY = 15.0  # seconds
+READ_PATHS = ("compiled", "cached", "executor")
 OPERATIONS = 200  # distinct operation names labelled; any further one is "other"
 
 REQUESTS = Counter(
@@ -74,50 +75,58 @@ def observe(route: str, method: str, status: int, operation: str | None, seconds
 
 
 class Live(Collector):
-    """What is read at scrape time from the running app: its reads, its pool, and the
-    queues (from the database, cached)."""
+    """What is read at scrape time from the apps running in this process (one, but for
+    tests): their reads and their pools, summed, and the queues (from the database,
+    cached)."""
 
     def __init__(self) -> None:
-        self.reads: Reads | None = None
-        self.engine: AsyncEngine | None = None
+        self.apps: list[tuple[AsyncEngine, Reads | None]] = []
         self.depths: list[tuple[str, str, int]] = []
         self.read_at = 0.0
 
-    def attach(self, engine: AsyncEngine, reads: Reads | None) -> None:
-        self.engine, self.reads, self.read_at = engine, reads, 0.0
+    @asynccontextmanager
+    async def watching(self, engine: AsyncEngine, reads: Reads | None) -> AsyncIterator[None]:
+        """An app's engine and reads counted while the block (its lifespan) runs."""
+        app = (engine, reads)
+        self.apps.append(app)
+        try:
+            yield
+        finally:
+            self.apps.remove(app)
 
-    async def refresh(self) -> None:
-        """The queues' depths, when the last reading is older than ``DEPTHS_EVERY``."""
-        if self.engine is None or time.monotonic() - self.read_at < DEPTHS_EVERY:
+    async def refresh(self, engine: AsyncEngine) -> None:
+        """The queues' depths, read through ``engine`` when the last reading is older than
+        ``DEPTHS_EVERY``."""
+        if time.monotonic() - self.read_at < DEPTHS_EVERY:
             return
         self.read_at = time.monotonic()
         try:
-            self.depths = await depths.queue_depths(self.engine)
+            self.depths = await depths.queue_depths(engine)
         except DATABASE_ERRORS:
             self.depths = []  # the scrape still answers; /readyz tells of the database
 
     def collect(self) -> Iterator[Any]:
-        if self.reads is not None:
-            reads = CounterMetricFamily(
-                "causa_reads", "GraphQL reads answered, by path.", labels=["path"]
-            )
-            for path, count in self.reads.counts.items():
-                reads.add_metric([path], count)
-            yield reads
-        if self.engine is not None:
-            pool: Any = self.engine.pool
-            connections = GaugeMetricFamily(
-                "causa_db_pool_connections",
-                "Database connections of this process, by state.",
-                labels=["state"],
-            )
-            connections.add_metric(["checked_out"], pool.checkedout())
-            connections.add_metric(["idle"], pool.checkedin())
-            connections.add_metric(["overflow"], max(pool.overflow(), 0))
-            yield connections
-            yield GaugeMetricFamily(
-                "causa_db_pool_size", "Connections the pool keeps.", value=pool.size()
-            )
+        reads = CounterMetricFamily(
+            "causa_reads", "GraphQL reads answered, by path.", labels=["path"]
+        )
+        for path in READ_PATHS:
+            reads.add_metric([path], sum(r.counts[path] for _, r in self.apps if r is not None))
+        yield reads
+        pools: list[Any] = [engine.pool for engine, _ in self.apps]
+        connections = GaugeMetricFamily(
+            "causa_db_pool_connections",
+            "Database connections of this process, by state.",
+            labels=["state"],
+        )
+        connections.add_metric(["checked_out"], sum(pool.checkedout() for pool in pools))
+        connections.add_metric(["idle"], sum(pool.checkedin() for pool in pools))
+        connections.add_metric(["overflow"], sum(max(pool.overflow(), 0) for pool in pools))
+        yield connections
+        yield GaugeMetricFamily(
+            "causa_db_pool_size",
+            "Connections the pools keep.",
+            value=sum(pool.size() for pool in pools),
+        )
         queued = GaugeMetricFamily(
             "causa_queue_items",
             "E-mails in the outbox and jobs in the queue, by status, all offices.",
@@ -145,12 +154,12 @@ async def metrics(request: Request[State]) -> Response:
                 status_code=401,
                 headers={"WWW-Authenticate": 'Bearer realm="metrics"'},
             )
-    await LIVE.refresh()
+    await LIVE.refresh(request.state["engine"])
     return Response(generate_latest(REGISTRY), media_type=CONTENT_TYPE_LATEST)
 
 
 @asynccontextmanager
-async def apart(host: str, port: int | None) -> AsyncIterator[None]:
+async def apart(host: str, port: int | None, engine: AsyncEngine) -> AsyncIterator[None]:
     """``/metrics`` on ``port`` of its own while the block runs, when one is given:
     prometheus-client's server, in a thread, and the queues' depths read every
     ``DEPTHS_EVERY`` seconds by a task of this event loop."""
@@ -161,7 +170,7 @@ async def apart(host: str, port: int | None) -> AsyncIterator[None]:
 
     async def read_depths() -> None:
         while True:
-            await LIVE.refresh()
+            await LIVE.refresh(engine)
             await asyncio.sleep(DEPTHS_EVERY)
 
     reading = asyncio.create_task(read_depths())
