@@ -7,9 +7,10 @@ import socket
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import httpx
 import psutil
@@ -41,6 +42,23 @@ def causa_env(data_dir: Path) -> dict[str, str]:
     return {**environment, "CAUSA_DATA_DIR": str(data_dir)}
 
 
+def wait_until_ready(
+    process: subprocess.Popen[Any], base: str, said: Callable[[], str] = lambda: ""
+) -> None:
+    """Until ``causa serve`` at ``base`` answers /readyz 200; it must not end meanwhile
+    (``said``: what it wrote, for the failure's message), nor take over 60 s."""
+    began = time.monotonic()
+    while True:
+        assert process.poll() is None, said()
+        assert time.monotonic() - began < 60, "causa serve did not answer in 60 s"
+        try:
+            if httpx.get(f"{base}/readyz").status_code == 200:
+                return
+        except httpx.TransportError:
+            pass
+        time.sleep(0.2)
+
+
 @contextmanager
 def causa_serving(data_dir: Path, *args: str) -> Iterator[tuple[subprocess.Popen[bytes], str]]:
     """``causa serve`` in a process of its own on the embedded server of ``data_dir``,
@@ -57,16 +75,7 @@ def causa_serving(data_dir: Path, *args: str) -> Iterator[tuple[subprocess.Popen
         )
     base = f"http://127.0.0.1:{port}"
     try:
-        began = time.monotonic()
-        while True:
-            assert process.poll() is None, log.read_text()
-            assert time.monotonic() - began < 60, "causa serve did not answer in 60 s"
-            try:
-                if httpx.get(f"{base}/readyz").status_code == 200:
-                    break
-            except httpx.TransportError:
-                pass
-            time.sleep(0.2)
+        wait_until_ready(process, base, lambda: log.read_text())
         yield process, base
     finally:
         if process.poll() is None:

@@ -11,7 +11,6 @@ import re
 import secrets
 import subprocess
 import sys
-import time
 from collections.abc import Callable, Iterator
 from typing import Any
 
@@ -21,7 +20,7 @@ import pytest
 import logs
 from db import persons
 from tests.factories import Staff
-from tests.processes import ROOT, free_port
+from tests.processes import ROOT, free_port, wait_until_ready
 
 Lines = Callable[[], list[dict[str, Any]]]
 FOLDERS = "query Folders { cases(first: 5) { edges { node { id title } } } }"
@@ -152,15 +151,7 @@ def serve_and_read(database_url: str, **variables: str) -> tuple[str, str]:
         text=True,
     )
     try:
-        deadline = time.monotonic() + 60
-        while True:
-            assert server.poll() is None
-            assert time.monotonic() < deadline
-            try:
-                if httpx.get(f"http://127.0.0.1:{port}/readyz").status_code == 200:
-                    break
-            except httpx.TransportError:
-                time.sleep(0.2)
+        wait_until_ready(server, f"http://127.0.0.1:{port}")
         httpx.post(f"http://127.0.0.1:{port}/graphql", json={"query": "{ viewer { id } }"})
     finally:
         server.terminate()

@@ -8,7 +8,6 @@ import os
 import secrets
 import subprocess
 import sys
-import time
 import uuid
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
@@ -17,7 +16,7 @@ import httpx
 import psutil
 import pytest
 
-from tests.processes import ROOT, free_port
+from tests.processes import ROOT, free_port, wait_until_ready
 from tests.test_cli import causa
 
 PERSONS = "query Count { persons(first: 1) { totalCount } }"
@@ -29,7 +28,12 @@ def replica(database_url: str, key: str, *args: str) -> Iterator[httpx.Client]:
     """``causa serve`` on ``database_url`` in a process of its own, answering: a client."""
     port = free_port()
     environment = {k: v for k, v in os.environ.items() if not k.startswith("CAUSA_")}
-    environment |= {"CAUSA_DATABASE_URL": database_url, "CAUSA_SECRET_KEY": key}
+    # what every replica shares (README, "Scaling"): the database, the key, the public URL
+    environment |= {
+        "CAUSA_DATABASE_URL": database_url,
+        "CAUSA_SECRET_KEY": key,
+        "CAUSA_PUBLIC_URL": "https://causa.replicas.example",
+    }
     server = subprocess.Popen(
         [sys.executable, "-m", "cli", "serve", "--port", str(port), *args],
         cwd=ROOT,
@@ -40,15 +44,7 @@ def replica(database_url: str, key: str, *args: str) -> Iterator[httpx.Client]:
     )
     base = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + 60
-        while True:
-            assert server.poll() is None, server.stderr.read() if server.stderr else ""
-            assert time.monotonic() < deadline, "causa serve did not answer in 60 s"
-            try:
-                if httpx.get(f"{base}/readyz").status_code == 200:
-                    break
-            except httpx.TransportError:
-                time.sleep(0.2)
+        wait_until_ready(server, base)
         with httpx.Client(base_url=base, timeout=30) as client:
             client.server_pid = server.pid  # type: ignore[attr-defined]
             yield client
