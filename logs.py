@@ -23,9 +23,19 @@ Format = Literal["json", "console"]
 _RECORD = frozenset(vars(logging.makeLogRecord({}))) | {"message", "asctime", "taskName"}
 
 
+_second: tuple[int, str] = (-1, "")  # the last second written, and how
+
+
 def _time(record: logging.LogRecord) -> str:
-    seconds = time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(record.created))
-    return f"{seconds}.{int(record.msecs):03d}Z"
+    global _second
+    whole = int(record.created)
+    if whole != _second[0]:
+        _second = (whole, time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(whole)))
+    return f"{_second[1]}.{int(record.msecs):03d}Z"
+
+
+# Made once: json.dumps with options builds an encoder at every call.
+_ENCODE = json.JSONEncoder(ensure_ascii=False, default=str).encode
 
 
 def _fields(record: logging.LogRecord) -> dict[str, Any]:
@@ -46,7 +56,7 @@ class JsonLines(logging.Formatter):
         }
         if record.exc_info:
             line["exception"] = self.formatException(record.exc_info)
-        return json.dumps(line, ensure_ascii=False, default=str)
+        return _ENCODE(line)
 
 
 class ConsoleLines(logging.Formatter):

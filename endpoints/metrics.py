@@ -59,6 +59,7 @@ SIGN_INS = Counter(
     ["outcome"],
 )
 _operations: set[str] = set()
+_children: dict[tuple[str, str, int, str], tuple[Any, Any]] = {}
 
 
 def observe(route: str, method: str, status: int, operation: str | None, seconds: float) -> None:
@@ -70,8 +71,15 @@ def observe(route: str, method: str, status: int, operation: str | None, seconds
             operation = "other"
         else:
             _operations.add(operation)
-    REQUESTS.labels(route, method, str(status), operation).inc()
-    LATENCY.labels(route).observe(seconds)
+    key = (route, method, status, operation)
+    children = _children.get(key)
+    if children is None:  # labels() takes a lock and builds a key: once per label set
+        children = _children[key] = (
+            REQUESTS.labels(route, method, str(status), operation),
+            LATENCY.labels(route),
+        )
+    children[0].inc()
+    children[1].observe(seconds)
 
 
 class Live(Collector):
