@@ -28,7 +28,7 @@ NO_VIEWER = {
         "login_candidates", "open_session", "revoke_session", "revoke_session_of_refresh",
         "rotate_refresh",
     },
-    "db.invitations": {"accept", "issue", "renewed_letter", "withdraw"},
+    "db.invitations": {"accept", "check", "issue", "renewed_letter", "withdraw"},
     # An app signing an account in: the client it names, the codes of the account.
     "db.oauth_clients": {"client_by_client_id", "register_for_office"},
     "db.oauth_codes": {"find_code", "record_session", "revoke_issued", "spend_code", "store_code"},
