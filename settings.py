@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import contextlib
 import difflib
 import importlib.util
 import ipaddress
 import os
 import secrets
+import tempfile
 from collections.abc import Mapping
 from dataclasses import astuple, dataclass
 from email.utils import parseaddr
@@ -398,9 +400,25 @@ class Settings(BaseSettings):
         key_file = self.data_dir / "secret_key"
         if not key_file.exists():
             self.data_dir.mkdir(parents=True, exist_ok=True)
-            key_file.touch(mode=0o600)
-            key_file.write_text(secrets.token_urlsafe(48))
+            _write_once(key_file, secrets.token_urlsafe(48))
         return key_file.read_text().strip().encode()
+
+
+def _write_once(path: Path, text: str) -> None:
+    """``path`` holding ``text``, readable by its owner only, unless it exists already.
+
+    The file appears whole or not at all, and only the first of several processes
+    writing it at once (``serve --workers`` on a new data directory) wins: all of them
+    then read the same key.
+    """
+    descriptor, draft = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
+    try:
+        with os.fdopen(descriptor, "w") as file:
+            file.write(text)
+        with contextlib.suppress(FileExistsError):
+            os.link(draft, path)
+    finally:
+        os.unlink(draft)
 
 
 def _masked_url(url: str) -> str:

@@ -76,4 +76,7 @@ def create_engine(
         # statement finds a dead one, and is tried again (db/session.py).
         pool_pre_ping=False,
         connect_args={"server_settings": server_settings},
+        # A statement's values (e-mails, digests of tokens) stay out of its error's
+        # message, and so out of the log; the statement itself is kept.
+        hide_parameters=True,
     )

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import importlib.util
 import re
+from pathlib import Path
 
 import pytest
 
 from domain.viewer import Role
-from settings import CLIENT_LIMITS, ConfigurationError, Settings, effective
+from settings import CLIENT_LIMITS, ConfigurationError, Settings, _write_once, effective
 
 STRONG = "k" * 48
 EXTERNAL = "postgresql://causa_app@db.internal/causa"
@@ -187,3 +188,17 @@ def test_what_the_settings_need_and_is_not_installed_is_named(
     )
     with pytest.raises(ConfigurationError, match=message):
         Settings.model_validate({"secret_key": STRONG, **given})
+
+
+def test_the_generated_key_is_written_once_and_read_by_everyone_after(tmp_path: Path) -> None:
+    # given the key of a new data directory, as the first of `serve --workers` makes it
+    key = Settings(data_dir=tmp_path).signing_key
+
+    # when another process starting with it writes one too
+    _write_once(tmp_path / "secret_key", "another key, a moment later")
+
+    # then the first stays, for both, whole and for the owner only, with no draft left
+    assert Settings(data_dir=tmp_path).signing_key == key
+    assert len(key) >= 48
+    assert [path.name for path in tmp_path.iterdir()] == ["secret_key"]
+    assert (tmp_path / "secret_key").stat().st_mode & 0o777 == 0o600

@@ -9,7 +9,9 @@ from collections.abc import AsyncIterator
 from typing import Any
 
 import httpx
+import pytest
 from sqlalchemy import text
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from settings import Settings
@@ -117,3 +119,14 @@ async def test_sessions_stop_long_statements_and_idle_transactions(
             statement = await connection.scalar(text("SHOW statement_timeout"))
             idle = await connection.scalar(text("SHOW idle_in_transaction_session_timeout"))
     assert (statement, idle) == ("1500ms", "2500ms")
+
+
+async def test_a_failed_statement_names_no_value_it_was_sent(settings: Settings) -> None:
+    async with serving(settings) as app:
+        engine: AsyncEngine = app.state["engine"]
+        async with engine.connect() as connection:
+            with pytest.raises(DBAPIError) as failed:
+                await connection.execute(text("SELECT :email, 1 / 0"), {"email": "ana@x.test"})
+    assert "ana@x.test" not in str(failed.value)
+    assert "division by zero" in str(failed.value)
+    assert "SELECT $1, 1 / 0" in str(failed.value)
