@@ -9,9 +9,9 @@
 
   const REFUSALS = {
     invalid_token: "Este link para criar uma nova senha não é válido.",
-    used_token: "Este link já foi usado: entre com a sua senha, ou peça um novo link abaixo.",
+    used_token: "Este link já foi usado: entre com a sua senha, ou peça um novo link aqui.",
     revoked_token: "Este link não vale mais: um mais novo foi enviado, a senha foi trocada, ou o acesso foi revogado.",
-    expired_token: "Este link expirou: peça um novo abaixo.",
+    expired_token: "Este link expirou: peça um novo aqui.",
   };
 
   function show(text, kind) {
@@ -60,7 +60,24 @@
   }
 
   function reset(form, again) {
-    form.hidden = false;
+    // The link is checked as the page opens: a used, replaced or expired one is said at
+    // once, with the form that asks for a new link, before anyone types a password.
+    form.hidden = true;
+    show("Conferindo o link…", "");
+    post("/auth/invitations/check", { token: token })
+      .then(function (answer) {
+        if (answer.ok) {
+          form.hidden = false;
+          show("", "");
+          return;
+        }
+        show(REFUSALS[answer.body.error] || "Não foi possível usar este link.", "error");
+        ask(again);
+      })
+      .catch(function () {
+        form.hidden = false; // the server will say, when the password is sent
+        show("", "");
+      });
     form.addEventListener("submit", async function (event) {
       event.preventDefault();
       const password = form.password.value;

@@ -102,3 +102,36 @@ def test_a_link_without_its_token_says_so_and_offers_no_form(
     page.goto(f"{live_server}/invitation")
     expect(page.locator(OUTCOME)).to_contain_text("Este link de convite está incompleto.")
     expect(page.locator("#accept")).to_be_hidden()
+
+
+def test_the_reset_page_checks_its_link_as_it_opens(
+    chromium_page: Page, live_server: str, staff_credentials: Credentials
+) -> None:
+    page = chromium_page
+    email, link = invite(live_server, staff_credentials)
+    token = link.split("#token=")[1]
+    reset_link = f"{live_server}/password-reset#token={token}"
+
+    # given a usable link, the page asks for the new password
+    page.goto(reset_link)
+    expect(page.locator("#reset")).to_be_visible(timeout=TIMEOUT_MS)
+    expect(page.locator("#ask")).to_be_hidden()
+
+    # when the link has been used
+    set_password(page, GOOD_PASSWORD, GOOD_PASSWORD)
+    expect(page.locator(OUTCOME)).to_contain_text("Nova senha criada")
+    page.goto("about:blank")
+    page.goto(reset_link)
+
+    # then opening it again says so at once, and offers to send a new link instead
+    expect(page.locator(OUTCOME)).to_contain_text("Este link já foi usado")
+    expect(page.locator("#reset")).to_be_hidden()
+    expect(page.locator("#ask")).to_be_visible()
+    assert sign_in_status(live_server, email, GOOD_PASSWORD) == 200
+
+    # and a bogus link is refused the same way
+    page.goto("about:blank")
+    page.goto(f"{live_server}/password-reset#token=not.a-token")
+    expect(page.locator(OUTCOME)).to_have_text("Este link para criar uma nova senha não é válido.")
+    expect(page.locator("#reset")).to_be_hidden()
+    expect(page.locator("#ask")).to_be_visible()
