@@ -14,6 +14,7 @@ from datetime import timedelta
 from db.session import Db
 
 QUEUE = "default"
+DELIVER_MAIL = "causa.deliver_mail"  # one message of the outbox (jobs/queue.py)
 
 # procrastinate runs the jobs of one lock in the order they were queued, whatever their
 # times: a job that should run now is merged into a waiting one, brought forward to now.

@@ -194,7 +194,7 @@ async def _send_resets(state: State, accounts: list[tuple[Any, Any]]) -> None:
                 db, office_id=office_id, account_id=account_id, policy=policy
             )
         if mailer is not None:
-            await delivery.deliver_after_commit(engine, mailer, db.queued_mail)
+            await delivery.deliver_after_commit(engine, mailer, db.queued_mail, retry=False)
 
 
 async def page(request: Request[State]) -> Response:

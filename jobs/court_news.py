@@ -16,8 +16,6 @@ from db.session import Db
 from mail import letters
 from schema.ids import global_id
 
-DELIVER = "causa.deliver_mail"
-
 
 async def send(db: Db, *, office_id: uuid.UUID, links: PreferenceLinks) -> int:
     """Queue one e-mail per client for the office's due news; how many were queued.
@@ -42,7 +40,7 @@ async def send(db: Db, *, office_id: uuid.UUID, links: PreferenceLinks) -> int:
                 message_id=message["id"],
             )
             args = {"office_id": str(office_id), "message_id": str(message["id"])}
-            await jobs.defer(db, DELIVER, args=args)
+            await jobs.defer(db, jobs.DELIVER_MAIL, args=args)
             queued += 1
     await court_news.forget_old(db, office_id=office_id)
     return queued

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import logging
 import uuid
+from datetime import timedelta
 
 from sqlalchemy import RowMapping
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from db import outbox
+from db import jobs, outbox
 from db.accounts import act_for_office
 from db.outbox import QueuedMail, Renewal
 from db.session import Db, transaction
@@ -19,6 +20,9 @@ from mail.letters import Letter
 from mail.smtp import DeliveryError, Mailer
 
 logger = logging.getLogger("causa.mail")
+
+# A message refused right after its request is tried again by the worker this much later.
+FIRST_RETRY = timedelta(seconds=2)
 
 
 async def deliver(
@@ -87,18 +91,24 @@ async def send_again(
 
 
 async def deliver_after_commit(
-    engine: AsyncEngine, mailer: Mailer, messages: list[QueuedMail]
+    engine: AsyncEngine, mailer: Mailer, messages: list[QueuedMail], *, retry: bool = True
 ) -> None:
     """Send messages that a committed request queued, each in its own transaction.
 
-    Each is sent as the office's own work, not the request's viewer's.
+    Each is sent as the office's own work, not the request's viewer's. One the SMTP
+    server refused is left to the worker to ``retry`` (jobs/queue.py: deliver_mail), with
+    backoff; without ``retry`` (a password reset, which its recipient asks for again) it
+    stays FAILED in the outbox.
     """
     for office_id, message_id, letter in messages:
         try:
             async with transaction(engine) as db:
                 await act_for_office(db, office_id=office_id)
-                await deliver(
+                row = await deliver(
                     db, office_id=office_id, message_id=message_id, mailer=mailer, letter=letter
                 )
+                if retry and row is not None and row["status"] == OutboxStatus.FAILED:
+                    args = {"office_id": str(office_id), "message_id": str(message_id)}
+                    await jobs.defer(db, jobs.DELIVER_MAIL, args=args, after=FIRST_RETRY)
         except Exception:  # the message stays QUEUED; staff can send it again
             logger.exception("e-mail %s was not delivered", message_id)

@@ -5,16 +5,12 @@ from __future__ import annotations
 import asyncio
 import re
 import time
-from collections.abc import AsyncIterator
 from typing import Any
 
 import httpx
-import pytest
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from jobs import queue
-from settings import Settings
 from tests.api.test_corrections import UPDATE_DOCUMENT
 from tests.api.test_court_import import SAMPLE, TJSP_NUMBER, answer, import_court_data
 from tests.factories import (
@@ -32,13 +28,6 @@ from tests.mailbox import Mailbox
 
 TJSP = SAMPLE["hits"]["hits"][0]
 FORM = {"content-type": "application/x-www-form-urlencoded"}
-
-
-@pytest.fixture(scope="module")
-async def worker(settings: Settings, engine: AsyncEngine, database_url: str) -> AsyncIterator[None]:
-    """A job-queue worker, as ``causa worker`` runs it, beside the app under test."""
-    async with queue.worker(queue.resources(settings, engine), database_url):
-        yield
 
 
 async def client_folder(http: httpx.AsyncClient, office: Staff, **fields: Any) -> tuple[Any, str]:

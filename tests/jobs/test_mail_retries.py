@@ -1,0 +1,169 @@
+"""An invitation the SMTP server refused is delivered by the worker once the server is back."""
+
+from __future__ import annotations
+
+import asyncio
+import re
+import time
+from typing import Any
+
+import httpx
+import sqlalchemy as sa
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from tests.factories import REVOKE, Staff, create_person, grant, unique_email
+from tests.graphql_client import data, gql
+from tests.mailbox import Mailbox
+
+INVITATION = "Seu acesso ao portal do cliente"
+
+
+async def invitation_row(
+    owner_engine: AsyncEngine, recipient: str, status: str, *, wait: float = 30
+) -> dict[str, Any]:
+    """The invitation e-mail to ``recipient`` in the outbox, once it has ``status``."""
+    deadline = time.monotonic() + wait
+    while True:
+        async with owner_engine.connect() as connection:
+            result = await connection.execute(
+                sa.text(
+                    "SELECT id, status, attempts, last_error, body FROM outbox_message "
+                    "WHERE recipient = :recipient AND subject LIKE :subject"
+                ),
+                {"recipient": recipient, "subject": f"{INVITATION}%"},
+            )
+            row = result.mappings().first()
+        if (row is not None and row["status"] == status) or time.monotonic() > deadline:
+            assert row is not None
+            assert row["status"] == status, dict(row)
+            return dict(row)
+        await asyncio.sleep(0.1)
+
+
+async def job_states(owner_engine: AsyncEngine, message_id: Any, *, settled: bool) -> list[str]:
+    """The states of the delivery jobs of ``message_id``; with ``settled``, once none is
+    waiting or running (for up to 30 s)."""
+    deadline = time.monotonic() + 30
+    while True:
+        async with owner_engine.connect() as connection:
+            result = await connection.execute(
+                sa.text(
+                    "SELECT status::text FROM procrastinate_jobs "
+                    "WHERE task_name = 'causa.deliver_mail' AND args->>'message_id' = :id"
+                ),
+                {"id": str(message_id)},
+            )
+            states = sorted(result.scalars())
+        if not settled or not {"todo", "doing"} & set(states) or time.monotonic() > deadline:
+            return states
+        await asyncio.sleep(0.1)
+
+
+async def refused_invitation(
+    client: httpx.AsyncClient, office: Staff, mailbox: Mailbox, owner_engine: AsyncEngine
+) -> tuple[str, str, dict[str, Any]]:
+    """A person granted portal access while the SMTP server refuses mail: their e-mail,
+    the link's token in the grant's answer, and the FAILED message."""
+    person_id = (await create_person(client, office.token, name="Rita Campos"))["id"]
+    email = unique_email()
+    mailbox.refusing = True
+    try:
+        granted = await grant(client, office.token, person_id, email)
+        message = await invitation_row(owner_engine, email, "FAILED")
+    finally:
+        mailbox.refusing = False
+    return email, granted["token"], {**message, "person_id": person_id}
+
+
+async def check(client: httpx.AsyncClient, token: str) -> str:
+    answer = await client.post("/auth/invitations/check", json={"token": token})
+    status: str = answer.json().get("status") or answer.json()["error"]
+    return status
+
+
+async def test_a_refused_invitation_is_sent_again_by_the_worker_with_a_new_link(
+    client: httpx.AsyncClient,
+    office: Staff,
+    mailbox: Mailbox,
+    owner_engine: AsyncEngine,
+    worker: None,
+) -> None:
+    # given an invitation the SMTP server refused as the grant committed
+    email, first_token, message = await refused_invitation(client, office, mailbox, owner_engine)
+    assert message["attempts"] == 1
+    assert "554" in message["last_error"]
+
+    # when the server is back, the worker's next try delivers it
+    received = await asyncio.to_thread(mailbox.to, email, wait=30)
+    assert len(received) == 1
+    assert received[0]["Subject"].startswith(INVITATION)
+    sent = await invitation_row(owner_engine, email, "SENT")
+    assert sent["attempts"] == 2
+
+    # then with a link of its own: the one never delivered stops working, the new one works
+    link = re.search(r"#token=(\S+)", received[0].get_content())
+    assert link is not None
+    assert link[1] != first_token
+    assert await check(client, first_token) == "revoked_token"
+    assert await check(client, link[1]) == "usable"
+
+    # and the outbox keeps the e-mail without its link, as always
+    assert link[1] not in sent["body"]
+    assert await job_states(owner_engine, message["id"], settled=True) == ["succeeded"]
+
+
+async def test_a_refused_invitation_withdrawn_meanwhile_is_not_sent(
+    client: httpx.AsyncClient,
+    office: Staff,
+    mailbox: Mailbox,
+    owner_engine: AsyncEngine,
+    worker: None,
+) -> None:
+    # given an invitation refused by the SMTP server, then the access revoked
+    mailbox.refusing = True
+    try:
+        email, _, message = await refused_invitation(client, office, mailbox, owner_engine)
+        mailbox.refusing = True
+        data(await gql(client, office.token, REVOKE, {"personId": message["person_id"]}))
+    finally:
+        mailbox.refusing = False
+
+    # when the worker's next try comes
+    states = await job_states(owner_engine, message["id"], settled=True)
+
+    # then it ends without sending a link to an access that no longer exists
+    assert states[-1] == "succeeded"
+    assert mailbox.to(email) == []
+    assert (await invitation_row(owner_engine, email, "FAILED"))["attempts"] >= 1
+
+
+async def test_a_refused_password_reset_is_not_retried(
+    client: httpx.AsyncClient, office: Staff, mailbox: Mailbox, owner_engine: AsyncEngine
+) -> None:
+    # given a password reset asked for while the SMTP server refuses mail
+    mailbox.refusing = True
+    try:
+        asked = await client.post("/auth/password-reset", json={"login": office.email})
+        assert asked.status_code == 202
+        deadline = time.monotonic() + 30
+        while True:
+            async with owner_engine.connect() as connection:
+                row = (
+                    await connection.execute(
+                        sa.text(
+                            "SELECT id, status FROM outbox_message WHERE recipient = :to "
+                            "AND subject LIKE 'Criar uma nova senha%'"
+                        ),
+                        {"to": office.email},
+                    )
+                ).first()
+            if (row is not None and row.status == "FAILED") or time.monotonic() > deadline:
+                break
+            await asyncio.sleep(0.1)
+    finally:
+        mailbox.refusing = False
+
+    # then no job sends it again: its recipient asks for a new link, and the page says how
+    assert row is not None
+    assert row.status == "FAILED"
+    assert await job_states(owner_engine, row.id, settled=False) == []
