@@ -101,7 +101,9 @@ def create_app(settings: Settings | None = None) -> Starlette:
             async with (
                 recorder.running(),
                 metrics.LIVE.watching(engine, reads),
-                metrics.apart(settings.metrics_host, settings.metrics_port, engine),
+                metrics.apart(
+                    settings.metrics_host, settings.metrics_port, engine, settings.metrics_token
+                ),
                 in_process_worker(settings, engine, urls.runtime),
             ):
                 yield {

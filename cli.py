@@ -75,6 +75,12 @@ def serve(settings: Settings, args: argparse.Namespace) -> None:
 
     from app import create_app
 
+    if args.workers > 1 and settings.metrics_port is not None:
+        # each process would serve its own figures there, and all but one fail to bind it
+        raise ConfigurationError(
+            "CAUSA_METRICS_PORT serves one process's metrics, and --workers starts several: "
+            "run one process per container, each scraped, or leave CAUSA_METRICS_PORT unset"
+        )
     if args.demo:
         seed_demo(settings, args)
         settings = settings.model_copy(update={"in_process_worker": True})

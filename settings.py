@@ -422,7 +422,18 @@ def _write_once(path: Path, text: str) -> None:
 
 
 def _masked_url(url: str) -> str:
-    """``url`` with its password, if any, as ``***``."""
+    """``url`` with its password, if any, as ``***``: a database URL's read as SQLAlchemy
+    reads it (a password may hold ``/``, ``?`` or ``#`` unescaped), and its query's
+    ``password`` and ``sslpassword`` too."""
+    if url.partition("://")[0].lower() in POSTGRESQL_SCHEMES:
+        parsed = make_url(url)
+        shown = parsed.set(query={}).render_as_string(hide_password=True)
+        query = "&".join(
+            f"{key}={'***' if 'password' in key.lower() else value}"
+            for key, values in parsed.query.items()
+            for value in ((values,) if isinstance(values, str) else values)
+        )
+        return f"{shown}?{query}" if query else shown
     parts = urlsplit(url)
     if parts.password is None:
         return url

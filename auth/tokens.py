@@ -135,7 +135,7 @@ class OpaqueToken:
             office_id = uuid.UUID(hex=office)
         except ValueError as error:
             raise InvalidToken("malformed token") from error
-        if len(secret) < 32:
+        if len(secret) < 32 or not secret.isascii():  # a secret is URL-safe base64
             raise InvalidToken("malformed token")
         return cls(office_id, digest(secret))
 

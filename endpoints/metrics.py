@@ -6,17 +6,20 @@ pool; the outbox and the job queue by status; sign-ins by outcome. The depths ar
 the database at most every ``DEPTHS_EVERY`` seconds, whatever the scrapes.
 
 On the main port unless ``CAUSA_METRICS_PORT`` gives one of its own (then only there);
-``CAUSA_METRICS_TOKEN``, when set, is the bearer token a scrape must send.
+``CAUSA_METRICS_TOKEN``, when set, is the bearer token a scrape must send, on either port.
 """
 
 from __future__ import annotations
 
 import asyncio
 import hmac
+import socket
 import time
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Iterable, Iterator
 from contextlib import asynccontextmanager
-from typing import Any
+from threading import Thread
+from typing import TYPE_CHECKING, Any
+from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
 
 from prometheus_client import (
     CONTENT_TYPE_LATEST,
@@ -24,10 +27,12 @@ from prometheus_client import (
     Counter,
     Histogram,
     generate_latest,
-    start_http_server,
+    make_wsgi_app,
 )
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
+from prometheus_client.exposition import ThreadingWSGIServer
 from prometheus_client.registry import Collector
+from pydantic import SecretStr
 from sqlalchemy.ext.asyncio import AsyncEngine
 from starlette.requests import Request
 from starlette.responses import PlainTextResponse, Response
@@ -37,6 +42,9 @@ from db import depths
 from db.engine import DATABASE_ERRORS
 from schema.context import State
 from schema.reads import Reads
+
+if TYPE_CHECKING:
+    from _typeshed.wsgi import StartResponse, WSGIApplication, WSGIEnvironment
 
 DEPTHS_EVERY = 15.0  # seconds
 READ_PATHS = ("compiled", "cached", "executor")
@@ -149,32 +157,68 @@ LIVE = Live()
 REGISTRY.register(LIVE)
 
 
+REFUSED = "Send the metrics token: Authorization: Bearer <CAUSA_METRICS_TOKEN>."
+CHALLENGE = ("WWW-Authenticate", 'Bearer realm="metrics"')
+
+
+def _allowed(authorization: str, token: SecretStr | None) -> bool:
+    """Whether a scrape with this ``Authorization`` header may read the metrics."""
+    if token is None:
+        return True
+    given = authorization.removeprefix("Bearer ").encode()
+    return hmac.compare_digest(given, token.get_secret_value().encode())
+
+
 async def metrics(request: Request[State]) -> Response:
     settings = request.state["settings"]
     if settings.metrics_port is not None:  # served on that port only
         return PlainTextResponse("Not Found", status_code=404)
-    token = settings.metrics_token
-    if token is not None:
-        given = request.headers.get("authorization", "").removeprefix("Bearer ").encode()
-        if not hmac.compare_digest(given, token.get_secret_value().encode()):
-            return PlainTextResponse(
-                "Send the metrics token: Authorization: Bearer <CAUSA_METRICS_TOKEN>.",
-                status_code=401,
-                headers={"WWW-Authenticate": 'Bearer realm="metrics"'},
-            )
+    if not _allowed(request.headers.get("authorization", ""), settings.metrics_token):
+        return PlainTextResponse(REFUSED, status_code=401, headers=dict([CHALLENGE]))
     await LIVE.refresh(request.state["engine"])
     return Response(generate_latest(REGISTRY), media_type=CONTENT_TYPE_LATEST)
 
 
+def _guarded(app: WSGIApplication, token: SecretStr | None) -> WSGIApplication:
+    """prometheus-client's WSGI ``app``, answering only a scrape that sends ``token``."""
+
+    def guarded(environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
+        if _allowed(environ.get("HTTP_AUTHORIZATION", ""), token):
+            return app(environ, start_response)
+        start_response("401 Unauthorized", [("Content-Type", "text/plain"), CHALLENGE])
+        return [REFUSED.encode()]
+
+    return guarded
+
+
+class _Quiet(WSGIRequestHandler):
+    def log_message(self, format: str, *args: Any) -> None:
+        """No line of its own: a scrape is counted, not logged."""
+
+
+def _serve(host: str, port: int, token: SecretStr | None) -> tuple[WSGIServer, Thread]:
+    class Server(ThreadingWSGIServer):
+        address_family = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)[0][0]
+
+    app = _guarded(make_wsgi_app(REGISTRY), token)
+    server = make_server(host, port, app, Server, handler_class=_Quiet)
+    thread = Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    return server, thread
+
+
 @asynccontextmanager
-async def apart(host: str, port: int | None, engine: AsyncEngine) -> AsyncIterator[None]:
+async def apart(
+    host: str, port: int | None, engine: AsyncEngine, token: SecretStr | None = None
+) -> AsyncIterator[None]:
     """``/metrics`` on ``port`` of its own while the block runs, when one is given:
-    prometheus-client's server, in a thread, and the queues' depths read every
-    ``DEPTHS_EVERY`` seconds by a task of this event loop."""
+    prometheus-client's WSGI app, asking for ``token`` when there is one, served by a
+    thread, and the queues' depths read every ``DEPTHS_EVERY`` seconds by a task of this
+    event loop."""
     if port is None:
         yield
         return
-    server, thread = start_http_server(port, addr=host, registry=REGISTRY)
+    server, thread = _serve(host, port, token)
 
     async def read_depths() -> None:
         while True:

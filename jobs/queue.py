@@ -113,7 +113,9 @@ async def deliver_mail(context: JobContext, office_id: str, message_id: str) -> 
             db, office_id=office, message_id=message, mailer=resources.mailer, letter=letter
         )
     if row is not None and row["status"] == OutboxStatus.FAILED:
-        raise NotDelivered(row["last_error"])
+        # named by its id: the server's answer, which may quote the address, stays in the
+        # outbox, out of the job's log line
+        raise NotDelivered(f"message {message_id} was not delivered; the outbox says why")
 
 
 @tasks.task(name=court_news.TASK, pass_context=True, retry=RetryStrategy(max_attempts=5, wait=30))

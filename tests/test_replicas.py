@@ -139,3 +139,13 @@ def test_serve_refuses_fewer_than_one_worker(database_url: str) -> None:
     refused = causa(database_url, "serve", "--workers", "0")
     assert refused.returncode == 2
     assert "--workers must be 1 or more, not 0" in refused.stderr
+
+
+def test_serve_workers_refuse_a_metrics_port_they_cannot_all_bind(database_url: str) -> None:
+    port, metrics_port = str(free_port()), str(free_port())
+    refused = causa(
+        database_url, "serve", "--port", port, "--workers", "2", CAUSA_METRICS_PORT=metrics_port
+    )
+    assert refused.returncode == 1
+    last = refused.stderr.splitlines()[-1]
+    assert last.startswith("causa: CAUSA_METRICS_PORT serves one process's metrics")

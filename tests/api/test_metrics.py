@@ -124,3 +124,17 @@ def test_a_metrics_port_of_its_own_serves_them_there_only(settings: Settings) ->
     except httpx.TransportError:
         return
     raise AssertionError("the metrics port is still open after the app stopped")
+
+
+def test_a_metrics_port_of_its_own_asks_for_the_token_too(settings: Settings) -> None:
+    port, token = free_port(), secrets.token_urlsafe(24)
+    apart = settings.model_copy(update={"metrics_port": port, "metrics_token": SecretStr(token)})
+    with live(apart):
+        url = f"http://127.0.0.1:{port}/metrics"
+        refused = httpx.get(url)
+        assert refused.status_code == 401
+        assert refused.headers["www-authenticate"] == 'Bearer realm="metrics"'
+        assert httpx.get(url, headers={"Authorization": "Bearer nope"}).status_code == 401
+        scraped = httpx.get(url, headers={"Authorization": f"Bearer {token}"})
+        assert scraped.status_code == 200
+        assert "causa_http_requests_total" in scraped.text

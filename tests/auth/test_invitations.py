@@ -214,3 +214,14 @@ async def test_an_invitation_is_checked_before_any_password_is_chosen(
     refusal(bogus, "invalid_token")
     empty = await client.post("/auth/invitations/check", json={})
     assert "'token' is required" in refusal(empty, "invalid_request")
+
+
+async def test_a_token_that_is_no_text_is_refused_as_invalid(
+    client: httpx.AsyncClient, office: Staff
+) -> None:
+    # JSON can spell a lone surrogate, which no UTF-8 holds
+    token = f"{office.office_id.hex}.\\ud800{'a' * 40}"
+    body = f'{{"token": "{token}", "password": "{CLIENT_PASSWORD}"}}'.encode()
+    for path in ("/auth/invitations/check", "/auth/invitations/accept"):
+        sent = await client.post(path, content=body, headers={"Content-Type": "application/json"})
+        refusal(sent, "invalid_token")

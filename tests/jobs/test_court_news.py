@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 import re
 import time
 from typing import Any
 
 import httpx
+import pytest
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+import logs
 from tests.api.test_corrections import UPDATE_DOCUMENT
 from tests.api.test_court_import import SAMPLE, TJSP_NUMBER, answer, import_court_data
 from tests.factories import (
@@ -273,6 +276,37 @@ async def test_an_email_refused_by_the_smtp_server_is_retried_by_the_worker(
     assert len(received) == 1
     message = await outbox_state(owner_engine, portal.email, "SENT")
     assert message["attempts"] == 2
+
+
+async def test_a_refused_email_is_logged_without_the_servers_answer(
+    client: httpx.AsyncClient,
+    office: Staff,
+    mailbox: Mailbox,
+    owner_engine: AsyncEngine,
+    worker: None,
+    caplog: pytest.LogCaptureFixture,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # given an SMTP server whose refusal quotes the address, as many do
+    async def refuse(self: Mailbox, server: Any, session: Any, envelope: Any) -> str:
+        return f"550 5.1.1 <{envelope.rcpt_tos[0]}>: Recipient address rejected"
+
+    monkeypatch.setattr(Mailbox, "handle_DATA", refuse)
+    caplog.set_level(logging.INFO)
+    portal, case_id = await client_folder(client, office, cnjNumber=TJSP_NUMBER)
+
+    # when the worker's try is refused
+    await import_court_data(client, office.token, case_id, answer(TJSP))
+    message = await outbox_state(owner_engine, portal.email, "FAILED")
+    assert portal.email in message["last_error"]  # kept for staff, in the outbox
+    deadline = time.monotonic() + 10
+    while not [r for r in caplog.records if getattr(r, "action", "") == "job_error_retry"]:
+        assert time.monotonic() < deadline, "the job's failure was not logged"
+        await asyncio.sleep(0.05)
+
+    # then no line of Causa's or its worker's holds the address (mail.log is the test server)
+    lines = [logs.JsonLines().format(r) for r in caplog.records if r.name != "mail.log"]
+    assert not [line for line in lines if portal.email in line]
 
 
 ACCESS = """
