@@ -9,7 +9,15 @@ names only: never an e-mail, a token or a value a client sent.
 
 from __future__ import annotations
 
+import re
 from contextvars import ContextVar, Token
+
+# The names of the operations the portal's own page sends (static/portal/portal.js; a test
+# keeps them in step). Any other name from a client is logged and counted as "other":
+# what a client writes reaches no log line or metric label, and cannot crowd staff's
+# operation names out of the metrics' limited set.
+PORTAL_OPERATIONS = frozenset({"Documents", "Folder", "Folders", "Movements"})
+_NAME = re.compile(r"[_A-Za-z][_0-9A-Za-z]{0,99}")  # a GraphQL name, of a sane length
 
 _FIELDS: ContextVar[dict[str, str] | None] = ContextVar("causa_log_fields", default=None)
 
@@ -28,6 +36,12 @@ def bind(**fields: str | None) -> None:
     current = _FIELDS.get()
     if current is not None:
         current.update({name: value for name, value in fields.items() if value is not None})
+
+
+def bind_operation(name: str | None, *, staff: bool) -> None:
+    """Adds the GraphQL operation's name, as far as it may be told (see PORTAL_OPERATIONS)."""
+    if name is not None and _NAME.fullmatch(name):
+        bind(operation=name if staff or name in PORTAL_OPERATIONS else "other")
 
 
 def current() -> dict[str, str]:

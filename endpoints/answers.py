@@ -34,7 +34,7 @@ from db.activity import Visit
 from db.answers import checked
 from db.tables import PortalAction
 from domain import log_context
-from domain.viewer import Role, Viewer
+from domain.viewer import STAFF_ROLES, Role, Viewer
 from endpoints.activity import record_read
 from schema.compiled import Plan
 from schema.reads import Reads, Stored
@@ -84,7 +84,7 @@ async def answer(
     plan = reads.plan(claims.role, found.query, found.operation_name)
     if plan is None:
         return None
-    log_context.bind(operation=found.operation_name)
+    log_context.bind_operation(found.operation_name, staff=claims.role in STAFF_ROLES)
     key = (
         claims.session_id,
         claims.role,

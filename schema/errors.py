@@ -48,8 +48,7 @@ class ErrorCodes(SchemaExtension):
             _log(error)
             raise
         name = self.execution_context.operation_name
-        if name is not None and _NAME.fullmatch(name):
-            log_context.bind(operation=name)
+        log_context.bind_operation(name, staff=self.execution_context.context.viewer.is_staff)
         result = self.execution_context.result
         if result is None or not result.errors:
             return
@@ -60,9 +59,6 @@ class ErrorCodes(SchemaExtension):
         result.errors = [_coded(error) for error in result.errors]
         for coded in result.errors:
             _log(coded)
-
-
-_NAME = re.compile(r"[_A-Za-z][_0-9A-Za-z]{0,99}")  # a GraphQL name, of a sane length
 
 
 def _log(error: GraphQLError) -> None:

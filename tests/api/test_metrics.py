@@ -4,17 +4,20 @@ from __future__ import annotations
 
 import re
 import secrets
+from pathlib import Path
 
 import httpx
 from prometheus_client.parser import text_string_to_metric_families
 from pydantic import SecretStr
 
+from domain import log_context
 from endpoints import metrics
 from settings import Settings
 from tests.factories import Staff, new_portal_client
 from tests.processes import free_port
 from tests.serving import http_client, live, serving
 
+ROOT = Path(__file__).resolve().parents[2]
 FOLDERS = "query Folders { cases(first: 5) { edges { node { id title } } } }"
 
 
@@ -94,6 +97,38 @@ async def test_metrics_count_requests_reads_sign_ins_and_queues(
     for secret in (office.email, portal.email, office.token, "Carla Souza", str(office.office_id)):
         assert secret not in text
     assert not re.search(r"[\w.+-]+@[\w-]+\.[\w.]+", text)
+
+
+async def test_a_clients_own_operation_name_is_counted_as_other(
+    client: httpx.AsyncClient, office: Staff
+) -> None:
+    # given a portal client, and the names its own page sends
+    portal = await new_portal_client(client, office, name="Beatriz Lima")
+    auth = {"Authorization": f"Bearer {portal.token}"}
+    before = await scrape(client)
+
+    # when it sends the portal's Folders, and then an operation named as it likes
+    for name in ("Folders", "Beatriz_Lima_CPF_52998224725"):
+        read = {"query": f"query {name} {{ viewer {{ id }} }}", "operationName": name}
+        assert (await client.post("/graphql", json=read, headers=auth)).status_code == 200
+
+    # then the first is counted by its name, the other as "other", and its name is nowhere
+    after = await scrape(client)
+    route = {"route": "/graphql", "method": "POST", "status": "200"}
+    for operation in ("Folders", "other"):
+        labels = {**route, "operation": operation}
+        moved = value(after, "causa_http_requests_total", **labels)
+        assert moved - value(before, "causa_http_requests_total", **labels) >= 1
+    assert "Beatriz" not in (await client.get("/metrics")).text
+
+
+def test_the_portals_operations_are_those_its_page_sends() -> None:
+    sent = {
+        match[1]
+        for path in (ROOT / "static" / "portal").glob("*.js")
+        for match in re.finditer(r"\b(?:query|mutation) ([_A-Za-z]\w*)", path.read_text())
+    }
+    assert sent == log_context.PORTAL_OPERATIONS
 
 
 async def test_a_metrics_token_is_required_when_set(settings: Settings) -> None:
