@@ -15,18 +15,17 @@ The packages are the ``otel`` extra: ``pip install 'causa[otel]'``.
 from __future__ import annotations
 
 import os
-import re
 from collections.abc import Callable, Generator, Mapping
 from inspect import isawaitable
 from typing import Any
 
 from starlette.types import ASGIApp, Receive, Scope, Send
 
+from domain.log_context import told_operation
 from settings import ConfigurationError
 
 _started = False
 _QUERY = "causa.query_string"  # the request's query string, kept from its span
-_NAME = re.compile(r"[_A-Za-z][_0-9A-Za-z]{0,99}")  # a GraphQL name, of a sane length
 
 
 def exporter(environ: Mapping[str, str] = os.environ) -> str | None:
@@ -63,13 +62,63 @@ def start(kind: str) -> None:
     service = os.environ.get("OTEL_SERVICE_NAME", "causa")
     provider = TracerProvider(resource=Resource.create({"service.name": service}))
     if kind == "console":
-        provider.add_span_processor(SimpleSpanProcessor(ConsoleSpanExporter()))
+        provider.add_span_processor(SimpleSpanProcessor(scrubbed(ConsoleSpanExporter())))
     else:
         from opentelemetry.exporter.otlp.proto.http.trace_exporter import OTLPSpanExporter
 
-        provider.add_span_processor(BatchSpanProcessor(OTLPSpanExporter()))
+        provider.add_span_processor(BatchSpanProcessor(scrubbed(OTLPSpanExporter())))
     trace.set_tracer_provider(provider)
     _started = True
+
+
+def scrubbed(exporter: Any) -> Any:
+    """``exporter``, given each span without an error's message: no status description, and
+    of an exception event its type only. The libraries' instrumentation fill both from the
+    exception, whose message may quote a value (PostgreSQL's quotes the one it refused);
+    the error's type is the span's ``error.type`` or its exception event's."""
+    from opentelemetry.sdk.trace import Event, ReadableSpan
+    from opentelemetry.sdk.trace.export import SpanExporter, SpanExportResult
+    from opentelemetry.trace import Status
+
+    def clean(span: ReadableSpan) -> ReadableSpan:
+        kept = [
+            Event(
+                event.name,
+                {"exception.type": (event.attributes or {}).get("exception.type", "")},
+                event.timestamp,
+            )
+            if event.name == "exception"
+            else event
+            for event in span.events
+        ]
+        return ReadableSpan(
+            name=span.name,
+            context=span.context,
+            parent=span.parent,
+            resource=span.resource,
+            attributes=span.attributes,
+            events=kept,
+            links=span.links,
+            kind=span.kind,
+            status=Status(span.status.status_code),
+            start_time=span.start_time,
+            end_time=span.end_time,
+            instrumentation_scope=span.instrumentation_scope,
+        )
+
+    class Scrubbed(SpanExporter):
+        def export(self, spans: Any) -> SpanExportResult:
+            result: SpanExportResult = exporter.export([clean(span) for span in spans])
+            return result
+
+        def shutdown(self) -> None:
+            exporter.shutdown()
+
+        def force_flush(self, timeout_millis: int = 30_000) -> bool:
+            flushed: bool = exporter.force_flush(timeout_millis)
+            return flushed
+
+    return Scrubbed()
 
 
 def request_spans() -> Any:
@@ -97,18 +146,27 @@ def request_spans() -> Any:
 
 
 def trace_engine(engine: Any) -> None:
-    """A span for each SQL statement of ``engine`` (an AsyncEngine)."""
-    from opentelemetry.instrumentation.sqlalchemy import SQLAlchemyInstrumentor
+    """A span for each SQL statement of ``engine`` (an AsyncEngine), and of each engine an
+    app of this process makes. The instrumentation's engine tracer is used alone: its
+    instrumentor would patch SQLAlchemy's functions for the whole process, and trace only
+    the first engine given to it. (Its declared range stops short of SQLAlchemy 2.1, whose
+    events it uses unchanged.)"""
+    from opentelemetry import metrics, trace
+    from opentelemetry.instrumentation.sqlalchemy import __name__ as scope
+    from opentelemetry.instrumentation.sqlalchemy.engine import EngineTracer
+    from opentelemetry.semconv.metrics import MetricInstruments
 
-    # (its declared range stops short of SQLAlchemy 2.1, whose events it uses unchanged)
-    SQLAlchemyInstrumentor().instrument(engine=engine.sync_engine, skip_dep_check=True)
+    usage = metrics.get_meter(scope).create_up_down_counter(
+        MetricInstruments.DB_CLIENT_CONNECTIONS_USAGE, unit="connections"
+    )
+    EngineTracer(trace.get_tracer(scope), engine.sync_engine, usage)  # type: ignore[no-untyped-call]
 
 
 def graphql_extension() -> Any:
     """strawberry's extension: spans for an executed operation's steps and resolvers, with
     nothing a client sent in them: not the query's text, not a resolver's arguments, not an
-    error's message (which may quote a value), and the operation's name only when it is a
-    GraphQL name."""
+    error's message (which may quote a value), and the operation's name as the log line
+    tells it (domain/log_context.py: told_operation)."""
     from opentelemetry import trace
     from opentelemetry.trace import SpanKind, Status, StatusCode
     from strawberry.extensions import LifecycleStep
@@ -121,8 +179,9 @@ def graphql_extension() -> Any:
             span.set_attribute("component", "graphql")
             self._span_holder[LifecycleStep.OPERATION] = span
             yield
-            name = self.execution_context.operation_name
-            if name is not None and _NAME.fullmatch(name):
+            viewer = self.execution_context.context.viewer
+            name = told_operation(self.execution_context.operation_name, staff=viewer.is_staff)
+            if name is not None:
                 span.update_name(f"GraphQL Query: {name}")
             span.end()
 
@@ -147,7 +206,8 @@ def graphql_extension() -> Any:
                     result = _next(root, info, *args, **kwargs)
                     return await result if isawaitable(result) else result
                 except Exception as error:
-                    span.set_status(Status(StatusCode.ERROR, type(error).__name__))
+                    span.set_status(Status(StatusCode.ERROR))
+                    span.set_attribute("error.type", type(error).__name__)
                     raise
 
     return OperationSpans

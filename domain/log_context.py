@@ -38,10 +38,15 @@ def bind(**fields: str | None) -> None:
         current.update({name: value for name, value in fields.items() if value is not None})
 
 
+def told_operation(name: str | None, *, staff: bool) -> str | None:
+    """The GraphQL operation's name, as far as it may be told (see PORTAL_OPERATIONS)."""
+    if name is None or not _NAME.fullmatch(name):
+        return None
+    return name if staff or name in PORTAL_OPERATIONS else "other"
+
+
 def bind_operation(name: str | None, *, staff: bool) -> None:
-    """Adds the GraphQL operation's name, as far as it may be told (see PORTAL_OPERATIONS)."""
-    if name is not None and _NAME.fullmatch(name):
-        bind(operation=name if staff or name in PORTAL_OPERATIONS else "other")
+    bind(operation=told_operation(name, staff=staff))
 
 
 def current() -> dict[str, str]:

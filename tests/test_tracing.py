@@ -11,15 +11,18 @@ from typing import Any
 
 import httpx
 import pytest
+import sqlalchemy as sa
 from opentelemetry import trace
 from opentelemetry.sdk.trace import TracerProvider
 from opentelemetry.sdk.trace.export import SimpleSpanProcessor
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
-from opentelemetry.trace import SpanKind
+from opentelemetry.trace import SpanKind, StatusCode
+from sqlalchemy.exc import DBAPIError
 from starlette.responses import PlainTextResponse
 from starlette.types import Receive, Scope, Send
 
 import tracing
+from db.engine import create_engine
 from settings import ConfigurationError, Settings
 from tests.factories import Staff
 from tests.serving import http_client, serving
@@ -79,7 +82,7 @@ def recorded(monkeypatch: pytest.MonkeyPatch) -> Iterator[InMemorySpanExporter]:
         provider = TracerProvider()
         trace.set_tracer_provider(provider)
     exporter = InMemorySpanExporter()
-    provider.add_span_processor(SimpleSpanProcessor(exporter))
+    provider.add_span_processor(SimpleSpanProcessor(tracing.scrubbed(exporter)))
     monkeypatch.setattr(tracing, "_started", True)
     monkeypatch.setenv("OTEL_TRACES_EXPORTER", "console")
     yield exporter
@@ -127,8 +130,9 @@ async def test_spans_hold_no_query_text_arguments_or_error_message(
     spans = recorded.get_finished_spans()
     names = {span.name for span in spans}
     assert {"POST /graphql", "GraphQL Query: Add", "GraphQL Resolving: createPerson"} <= names
-    failed = [span for span in spans if span.status.description]
-    assert [span.status.description for span in failed] == ["InvalidValue"]
+    failed = [span for span in spans if span.status.status_code is StatusCode.ERROR]
+    assert [(span.attributes or {}).get("error.type") for span in failed] == ["InvalidValue"]
+    assert all(span.status.description is None for span in spans)
     text = written(recorded)
     for value in (email, tax_id, "Carla Souza", "Bruna Lima", "createPerson(input", "ana-at"):
         assert value not in text
@@ -147,3 +151,22 @@ async def test_a_request_span_holds_no_query_string(recorded: InMemorySpanExport
     assert span.attributes is not None
     assert "http.url" in span.attributes
     assert "s3cr3t-link-token" not in written(recorded)
+
+
+async def test_a_failed_statements_span_names_no_value(
+    database_url: str, recorded: InMemorySpanExporter
+) -> None:
+    engine = create_engine(database_url, pool_size=1)
+    tracing.trace_engine(engine)
+    try:
+        async with engine.connect() as connection:
+            with pytest.raises(DBAPIError):
+                await connection.execute(
+                    sa.text("SELECT CAST(CAST(:email AS text) AS int)"), {"email": "ana@x.test"}
+                )
+    finally:
+        await engine.dispose()
+
+    (span,) = [s for s in recorded.get_finished_spans() if s.status.status_code is StatusCode.ERROR]
+    assert (span.attributes or {}).get("db.system") == "postgresql"
+    assert "ana@x.test" not in written(recorded)
