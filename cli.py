@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import errno
 import os
 import signal
+import socket
 import sys
 from collections.abc import Awaitable, Callable, Sequence
 from itertools import islice
@@ -81,6 +83,7 @@ def serve(settings: Settings, args: argparse.Namespace) -> None:
             "CAUSA_METRICS_PORT serves one process's metrics, and --workers starts several: "
             "run one process per container, each scraped, or leave CAUSA_METRICS_PORT unset"
         )
+    _check_free(args.host, args.port)
     if args.demo:
         seed_demo(settings, args)
         settings = settings.model_copy(update={"in_process_worker": True})
@@ -119,6 +122,20 @@ def serve(settings: Settings, args: argparse.Namespace) -> None:
     server.run()
     if not server.started:
         sys.exit(3)  # as uvicorn.run: the app did not start (its error is logged)
+
+
+def _check_free(host: str, port: int) -> None:
+    """Refuses, before anything starts, an address this process could not listen on."""
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    with socket.socket(family, socket.SOCK_STREAM) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as uvicorn binds
+        try:
+            probe.bind((host, port))
+        except OSError as error:
+            hint = ": choose another with --port" if error.errno == errno.EADDRINUSE else ""
+            raise ConfigurationError(
+                f"cannot listen on {served_url(host, port)} ({error.strerror}){hint}"
+            ) from None
 
 
 def served_url(host: str, port: int) -> str:
@@ -197,7 +214,7 @@ def create_admin(settings: Settings, args: argparse.Namespace) -> None:
 
     password = args.password or os.environ.get("CAUSA_ADMIN_PASSWORD")
     if not password:
-        raise SystemExit("Give --password or set CAUSA_ADMIN_PASSWORD.")
+        raise SystemExit("causa: give --password or set CAUSA_ADMIN_PASSWORD")
 
     async def work(db: Db) -> str:
         office = await offices.ensure_office(db, name=args.office)
@@ -361,8 +378,8 @@ def check_config(settings: Settings, args: argparse.Namespace) -> None:
     """Print every setting as Causa reads it (a refused one stops before this, in main)."""
     from settings import effective
 
-    for name, value, given in effective(settings):
-        print(f"{name}={value}  ({'environment' if given else 'default'})")
+    for name, value, origin in effective(settings):
+        print(f"{name}={value}  ({origin})")
 
 
 def export_schema(settings: Settings, args: argparse.Namespace) -> None:

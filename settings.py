@@ -343,7 +343,7 @@ class Settings(BaseSettings):
             if len(key) < MIN_KEY_LENGTH or key.lower() in WEAK_KEYS:
                 raise ConfigurationError(
                     f"CAUSA_SECRET_KEY is too weak: use at least {MIN_KEY_LENGTH} random "
-                    'characters, e.g. python -c "import secrets; print(secrets.token_urlsafe(48))"'
+                    'characters, e.g. python3 -c "import secrets; print(secrets.token_urlsafe(48))"'
                 )
         elif not self.embedded:
             raise ConfigurationError(
@@ -441,9 +441,10 @@ def _masked_url(url: str) -> str:
     return parts._replace(netloc=f"{parts.username}:***@{host}").geturl()
 
 
-def effective(settings: Settings) -> list[tuple[str, str, bool]]:
+def effective(settings: Settings) -> list[tuple[str, str, str]]:
     """Each setting as ``CAUSA_NAME``, its value as shown (secrets masked: the key whole,
-    the password of a URL), and whether the environment gave it (else it is the default)."""
+    the password of a URL), and where it comes from: the environment, or the default (with
+    what the default stands for, where that is not the value shown)."""
     shown = []
     for name in type(settings).model_fields:
         value = getattr(settings, name)
@@ -455,5 +456,18 @@ def effective(settings: Settings) -> list[tuple[str, str, bool]]:
             text = _masked_url(value)
         else:
             text = "" if value is None else str(value)
-        shown.append((f"CAUSA_{name.upper()}", text, name in settings.model_fields_set))
+        if name in settings.model_fields_set:
+            origin = "environment"
+        elif name in _DEFAULT_NOTES:
+            origin = "default; " + _DEFAULT_NOTES[name].format(data_dir=settings.data_dir)
+        else:
+            origin = "default"
+        shown.append((f"CAUSA_{name.upper()}", text, origin))
     return shown
+
+
+# What a default stands for, where it is not the value shown.
+_DEFAULT_NOTES = {
+    "secret_key": "with the embedded database, the key generated in {data_dir}/secret_key",
+    "public_url": "causa serve uses the address it listens on",
+}

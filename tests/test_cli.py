@@ -7,6 +7,7 @@ import os
 import re
 import secrets
 import signal
+import socket
 import subprocess
 import sys
 import tempfile
@@ -77,7 +78,7 @@ async def test_create_admin_makes_an_office_whose_admin_can_sign_in(
     [
         (["--email", "not-an-email", "--password", "uma senha longa"], "not a valid e-mail"),
         (["--email", "x@example.com", "--password", "short"], "at least 10 characters"),
-        (["--email", "x@example.com"], "Give --password or set CAUSA_ADMIN_PASSWORD"),
+        (["--email", "x@example.com"], "causa: give --password or set CAUSA_ADMIN_PASSWORD"),
     ],
 )
 def test_create_admin_refuses_bad_input_with_a_clear_message(
@@ -95,6 +96,22 @@ def test_a_weak_secret_key_is_refused_with_an_external_database(database_url: st
 
     assert result.returncode != 0
     assert "CAUSA_SECRET_KEY is too weak" in result.stderr
+
+
+def test_serve_on_a_port_in_use_says_so_before_starting(database_url: str) -> None:
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        result = causa(database_url, "serve", "--demo", "--port", str(port))
+
+    assert result.returncode == 1
+    assert result.stderr.strip().splitlines()[-1] == (
+        f"causa: cannot listen on http://127.0.0.1:{port} (Address already in use): "
+        "choose another with --port"
+    )
+    assert "Traceback" not in result.stderr
+    assert "demo" not in result.stdout.lower()  # nothing was seeded or started
 
 
 @pytest.mark.parametrize(

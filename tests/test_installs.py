@@ -101,3 +101,14 @@ def test_installing_causa_itself_prints_nothing(capfd: pytest.CaptureFixture[str
     assert "Editable installation" not in printed.err
     assert lines == [], lines  # (the pip configuration of some machines warns of its own)
     assert printed.out == ""
+
+
+def test_a_mistyped_task_is_refused_before_anything_is_installed(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    def install(kit: str) -> None:
+        raise AssertionError(f"installed {kit} for a task that does not exist")
+
+    monkeypatch.setattr(dev, "ensure_environment", install)
+    assert dev.main(["dmeo"]) == 2
+    assert capsys.readouterr().err.startswith("unknown task 'dmeo'")

