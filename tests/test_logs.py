@@ -184,6 +184,9 @@ def test_libraries_log_only_what_goes_wrong_and_uvicorn_its_message_once(
 ) -> None:
     written = io.StringIO()
     monkeypatch.setattr(sys, "stderr", written)
+    uvicorn_error = logging.getLogger("uvicorn.error")  # as a server run before may leave it
+    monkeypatch.setattr(uvicorn_error, "disabled", False)
+    monkeypatch.setattr(uvicorn_error, "level", logging.NOTSET)
     root = logging.getLogger()
     handlers, level = root.handlers[:], root.level
     try:
