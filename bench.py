@@ -453,6 +453,8 @@ def portal(seconds: float, cases: int, warmup: float = 2.0) -> None:
                 "CAUSA_DATABASE_URL": urls.runtime,
                 "CAUSA_MIGRATION_DATABASE_URL": urls.owner,
                 "CAUSA_SECRET_KEY": secrets.token_urlsafe(48),
+                # one audience for the tokens, though the two servers listen on two ports
+                "CAUSA_PUBLIC_URL": "http://bench.causa.test",
                 # a connection for each of the 16 concurrent requests: no overflow
                 # connection opened and closed again and again
                 "CAUSA_DATABASE_POOL_SIZE": "16",
