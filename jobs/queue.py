@@ -20,12 +20,12 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from auth.links import PreferenceLinks
-from db import activity, court_news, invitations, jobs, outbox
+from db import activity, court_news, invitations, jobs
 from db.accounts import act_for_office
 from db.invitations import InvitationPolicy
+from db.outbox import Renewal
 from db.session import transaction
 from db.tables import OutboxStatus
-from domain.errors import InvalidValue
 from jobs import court_news as news
 from mail import delivery
 from mail.smtp import Mailer, configured_mailer
@@ -51,6 +51,7 @@ class Resources:
     engine: AsyncEngine
     mailer: Mailer | None
     links: PreferenceLinks
+    renew: Renewal  # an invitation's e-mail, sent again with a new link
 
 
 def resources(settings: Settings, engine: AsyncEngine) -> Resources:
@@ -59,6 +60,7 @@ def resources(settings: Settings, engine: AsyncEngine) -> Resources:
         engine=engine,
         mailer=configured_mailer(settings),
         links=PreferenceLinks.derive(settings.signing_key, base_url=settings.base_url),
+        renew=invitations.renewal(InvitationPolicy(settings.base_url, settings.invitation_ttl)),
     )
 
 
@@ -85,32 +87,21 @@ tasks = Blueprint()
 
 @tasks.task(name=jobs.DELIVER_MAIL, pass_context=True, retry=MAIL_RETRIES)
 async def deliver_mail(context: JobContext, office_id: str, message_id: str) -> None:
-    """Send one message of the outbox; a refusal is recorded there and tried again.
-
-    An invitation goes with a new link (the outbox keeps none; db/invitations.py:
-    renewed_letter), unless it was used, replaced or withdrawn meanwhile: it is then
-    not sent.
-    """
+    """Send one message of the outbox (an invitation with a new link: the outbox keeps
+    none); a refusal is recorded there and tried again."""
     resources = _resources(context)
     if resources.mailer is None:
         logger.info("no SMTP server (CAUSA_SMTP_URL): message %s stays in the outbox", message_id)
         return
     office, message = uuid.UUID(office_id), uuid.UUID(message_id)
-    policy = InvitationPolicy(resources.settings.base_url, resources.settings.invitation_ttl)
     async with transaction(resources.engine) as db:
         await act_for_office(db, office_id=office)
-        row = await outbox.lock_message(db, office_id=office, message_id=message)
-        if row is None or row["status"] == OutboxStatus.SENT:
-            return
-        try:
-            letter = await invitations.renewed_letter(
-                db, office_id=office, message_id=message, policy=policy
-            )
-        except InvalidValue:
-            logger.info("message %s is an invitation no longer in use: not sent", message_id)
-            return
-        row = await delivery.deliver(
-            db, office_id=office, message_id=message, mailer=resources.mailer, letter=letter
+        row = await delivery.deliver_queued(
+            db,
+            office_id=office,
+            message_id=message,
+            mailer=resources.mailer,
+            renew=resources.renew,
         )
     if row is not None and row["status"] == OutboxStatus.FAILED:
         # named by its id: the server's answer, which may quote the address, stays in the

@@ -90,6 +90,25 @@ async def send_again(
     return row
 
 
+async def deliver_queued(
+    db: Db, *, office_id: uuid.UUID, message_id: uuid.UUID, mailer: Mailer, renew: Renewal
+) -> RowMapping | None:
+    """The worker's sending of a message not sent yet, or refused before; None when there
+    is nothing to send: no such message, one sent meanwhile, or an invitation used,
+    replaced or withdrawn meanwhile. ``renew`` gives an invitation a new link."""
+    row = await outbox.lock_message(db, office_id=office_id, message_id=message_id)
+    if row is None or row["status"] == OutboxStatus.SENT:
+        return None
+    try:
+        letter = await renew(db, office_id, message_id)
+    except InvalidValue:
+        logger.info("e-mail %s is an invitation no longer in use: not sent", message_id)
+        return None
+    return await deliver(
+        db, office_id=office_id, message_id=message_id, mailer=mailer, letter=letter
+    )
+
+
 async def deliver_after_commit(
     engine: AsyncEngine, mailer: Mailer, messages: list[QueuedMail], *, retry: bool = True
 ) -> None:

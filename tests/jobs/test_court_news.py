@@ -27,9 +27,11 @@ from tests.factories import (
     upload_document,
 )
 from tests.graphql_client import data, gql
+from tests.jobs.outbox import message_in
 from tests.mailbox import Mailbox
 
 TJSP = SAMPLE["hits"]["hits"][0]
+NEWS = "Novidades"
 FORM = {"content-type": "application/x-www-form-urlencoded"}
 
 
@@ -45,7 +47,7 @@ def news_for(mailbox: Mailbox, email: str, *, count: int = 1, wait: float = 0.0)
     to ``wait`` seconds for ``count``."""
     deadline = time.monotonic() + wait
     while True:
-        found = [m for m in mailbox.to(email) if m["Subject"].startswith("Novidades")]
+        found = [m for m in mailbox.to(email) if m["Subject"].startswith(NEWS)]
         if len(found) >= count or time.monotonic() >= deadline:
             return found
         time.sleep(0.05)
@@ -92,27 +94,6 @@ async def test_an_import_reaches_the_client_by_email_within_a_minute(
     assert unsubscribe is not None
     assert mail["List-Unsubscribe"] == f"<{unsubscribe[1]}>"
     assert mail["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
-
-
-async def outbox_state(
-    owner_engine: AsyncEngine, recipient: str, status: str, *, wait: float = 30
-) -> dict[str, Any]:
-    """The court-news e-mail to ``recipient`` in the outbox, once it has ``status``."""
-    deadline = time.monotonic() + wait
-    while True:
-        async with owner_engine.connect() as connection:
-            result = await connection.execute(
-                sa.text(
-                    "SELECT status, attempts, last_error FROM outbox_message "
-                    "WHERE recipient = :recipient AND subject LIKE 'Novidades%'"
-                ),
-                {"recipient": recipient},
-            )
-            row = result.mappings().first()
-        if (row is not None and row["status"] == status) or time.monotonic() > deadline:
-            assert row is not None
-            return dict(row)
-        await asyncio.sleep(0.1)
 
 
 async def gathered_now(owner_engine: AsyncEngine, office: Staff) -> None:
@@ -265,7 +246,7 @@ async def test_an_email_refused_by_the_smtp_server_is_retried_by_the_worker(
         await import_court_data(client, office.token, case_id, answer(TJSP))
 
         # then the outbox records the failure
-        message = await outbox_state(owner_engine, portal.email, "FAILED")
+        message = await message_in(owner_engine, portal.email, NEWS, "FAILED")
         assert message["attempts"] == 1
         assert "554" in message["last_error"]
     finally:
@@ -274,7 +255,7 @@ async def test_an_email_refused_by_the_smtp_server_is_retried_by_the_worker(
     # and once the server is back, the worker's next try delivers it
     received = await asyncio.to_thread(news_for, mailbox, portal.email, wait=30)
     assert len(received) == 1
-    message = await outbox_state(owner_engine, portal.email, "SENT")
+    message = await message_in(owner_engine, portal.email, NEWS, "SENT")
     assert message["attempts"] == 2
 
 
@@ -297,7 +278,7 @@ async def test_a_refused_email_is_logged_without_the_servers_answer(
 
     # when the worker's try is refused
     await import_court_data(client, office.token, case_id, answer(TJSP))
-    message = await outbox_state(owner_engine, portal.email, "FAILED")
+    message = await message_in(owner_engine, portal.email, NEWS, "FAILED")
     assert portal.email in message["last_error"]  # kept for staff, in the outbox
     deadline = time.monotonic() + 10
     while not [r for r in caplog.records if getattr(r, "action", "") == "job_error_retry"]:

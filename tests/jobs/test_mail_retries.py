@@ -4,74 +4,28 @@ from __future__ import annotations
 
 import asyncio
 import re
-import time
 from typing import Any
 
 import httpx
-import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from tests.factories import REVOKE, Staff, create_person, grant, unique_email
 from tests.graphql_client import data, gql
+from tests.jobs.outbox import delivery_jobs, message_in
 from tests.mailbox import Mailbox
 
 INVITATION = "Seu acesso ao portal do cliente"
 
 
-async def invitation_row(
-    owner_engine: AsyncEngine, recipient: str, status: str, *, wait: float = 30
-) -> dict[str, Any]:
-    """The invitation e-mail to ``recipient`` in the outbox, once it has ``status``."""
-    deadline = time.monotonic() + wait
-    while True:
-        async with owner_engine.connect() as connection:
-            result = await connection.execute(
-                sa.text(
-                    "SELECT id, status, attempts, last_error, body FROM outbox_message "
-                    "WHERE recipient = :recipient AND subject LIKE :subject"
-                ),
-                {"recipient": recipient, "subject": f"{INVITATION}%"},
-            )
-            row = result.mappings().first()
-        if (row is not None and row["status"] == status) or time.monotonic() > deadline:
-            assert row is not None
-            assert row["status"] == status, dict(row)
-            return dict(row)
-        await asyncio.sleep(0.1)
-
-
-async def job_states(owner_engine: AsyncEngine, message_id: Any, *, settled: bool) -> list[str]:
-    """The states of the delivery jobs of ``message_id``; with ``settled``, once none is
-    waiting or running (for up to 30 s)."""
-    deadline = time.monotonic() + 30
-    while True:
-        async with owner_engine.connect() as connection:
-            result = await connection.execute(
-                sa.text(
-                    "SELECT status::text FROM procrastinate_jobs "
-                    "WHERE task_name = 'causa.deliver_mail' AND args->>'message_id' = :id"
-                ),
-                {"id": str(message_id)},
-            )
-            states = sorted(result.scalars())
-        if not settled or not {"todo", "doing"} & set(states) or time.monotonic() > deadline:
-            return states
-        await asyncio.sleep(0.1)
-
-
 async def refused_invitation(
-    client: httpx.AsyncClient, office: Staff, mailbox: Mailbox, owner_engine: AsyncEngine
+    client: httpx.AsyncClient, office: Staff, owner_engine: AsyncEngine
 ) -> tuple[str, str, dict[str, Any]]:
     """A person granted portal access while the SMTP server refuses mail: their e-mail,
     the link's token in the grant's answer, and the FAILED message."""
     person_id = (await create_person(client, office.token, name="Rita Campos"))["id"]
     email = unique_email()
-    mailbox.refusing = True
-    try:
-        granted = await grant(client, office.token, person_id, email)
-        message = await invitation_row(owner_engine, email, "FAILED")
-    finally:
-        mailbox.refusing = False
+    granted = await grant(client, office.token, person_id, email)
+    message = await message_in(owner_engine, email, INVITATION, "FAILED")
     return email, granted["token"], {**message, "person_id": person_id}
 
 
@@ -89,7 +43,11 @@ async def test_a_refused_invitation_is_sent_again_by_the_worker_with_a_new_link(
     worker: None,
 ) -> None:
     # given an invitation the SMTP server refused as the grant committed
-    email, first_token, message = await refused_invitation(client, office, mailbox, owner_engine)
+    mailbox.refusing = True
+    try:
+        email, first_token, message = await refused_invitation(client, office, owner_engine)
+    finally:
+        mailbox.refusing = False
     assert message["attempts"] == 1
     assert "554" in message["last_error"]
 
@@ -97,7 +55,7 @@ async def test_a_refused_invitation_is_sent_again_by_the_worker_with_a_new_link(
     received = await asyncio.to_thread(mailbox.to, email, wait=30)
     assert len(received) == 1
     assert received[0]["Subject"].startswith(INVITATION)
-    sent = await invitation_row(owner_engine, email, "SENT")
+    sent = await message_in(owner_engine, email, INVITATION, "SENT")
     assert sent["attempts"] == 2
 
     # then with a link of its own: the one never delivered stops working, the new one works
@@ -109,7 +67,7 @@ async def test_a_refused_invitation_is_sent_again_by_the_worker_with_a_new_link(
 
     # and the outbox keeps the e-mail without its link, as always
     assert link[1] not in sent["body"]
-    assert await job_states(owner_engine, message["id"], settled=True) == ["succeeded"]
+    assert await delivery_jobs(owner_engine, message["id"]) == ["succeeded"]
 
 
 async def test_a_refused_invitation_withdrawn_meanwhile_is_not_sent(
@@ -122,19 +80,18 @@ async def test_a_refused_invitation_withdrawn_meanwhile_is_not_sent(
     # given an invitation refused by the SMTP server, then the access revoked
     mailbox.refusing = True
     try:
-        email, _, message = await refused_invitation(client, office, mailbox, owner_engine)
-        mailbox.refusing = True
+        email, _, message = await refused_invitation(client, office, owner_engine)
         data(await gql(client, office.token, REVOKE, {"personId": message["person_id"]}))
     finally:
         mailbox.refusing = False
 
     # when the worker's next try comes
-    states = await job_states(owner_engine, message["id"], settled=True)
+    states = await delivery_jobs(owner_engine, message["id"])
 
     # then it ends without sending a link to an access that no longer exists
     assert states[-1] == "succeeded"
     assert mailbox.to(email) == []
-    assert (await invitation_row(owner_engine, email, "FAILED"))["attempts"] >= 1
+    assert (await message_in(owner_engine, email, INVITATION, "FAILED"))["attempts"] >= 1
 
 
 async def test_a_refused_password_reset_is_not_retried(
@@ -145,25 +102,9 @@ async def test_a_refused_password_reset_is_not_retried(
     try:
         asked = await client.post("/auth/password-reset", json={"login": office.email})
         assert asked.status_code == 202
-        deadline = time.monotonic() + 30
-        while True:
-            async with owner_engine.connect() as connection:
-                row = (
-                    await connection.execute(
-                        sa.text(
-                            "SELECT id, status FROM outbox_message WHERE recipient = :to "
-                            "AND subject LIKE 'Criar uma nova senha%'"
-                        ),
-                        {"to": office.email},
-                    )
-                ).first()
-            if (row is not None and row.status == "FAILED") or time.monotonic() > deadline:
-                break
-            await asyncio.sleep(0.1)
+        message = await message_in(owner_engine, office.email, "Criar uma nova senha", "FAILED")
     finally:
         mailbox.refusing = False
 
     # then no job sends it again: its recipient asks for a new link, and the page says how
-    assert row is not None
-    assert row.status == "FAILED"
-    assert await job_states(owner_engine, row.id, settled=False) == []
+    assert await delivery_jobs(owner_engine, message["id"]) == []
