@@ -6,6 +6,8 @@ import email
 import email.policy
 import socket
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from email.message import EmailMessage
 from typing import Any
 
@@ -38,6 +40,15 @@ class Mailbox:
         assert isinstance(message, EmailMessage)
         self.messages.append(message)
         return "250 Message accepted for delivery"
+
+    @contextmanager
+    def refused(self) -> Iterator[None]:
+        """The server refuses every message while the block runs."""
+        self.refusing = True
+        try:
+            yield
+        finally:
+            self.refusing = False
 
     def to(self, recipient: str, *, count: int = 1, wait: float = 0.0) -> list[EmailMessage]:
         """The messages received for ``recipient``, waiting up to ``wait`` seconds for ``count``."""

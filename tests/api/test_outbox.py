@@ -100,12 +100,9 @@ async def test_a_refused_email_leaves_the_grant_in_place_and_the_message_failed(
     client: httpx.AsyncClient, office: Staff, mailbox: Mailbox
 ) -> None:
     # given an SMTP server that refuses every message
-    mailbox.refusing = True
-    try:
+    with mailbox.refused():
         # when staff grant portal access
         _, invitation = await invite_client(client, office.token)
-    finally:
-        mailbox.refusing = False
     recipient = invitation["message"]["recipient"]
 
     # then the message is FAILED, with the server's answer, and nothing was delivered
@@ -128,11 +125,8 @@ async def test_the_status_filter_lists_only_messages_in_that_status(
 ) -> None:
     # given one message sent and one refused by the server
     sent = (await invite_client(client, office.token))[1]["message"]
-    mailbox.refusing = True
-    try:
+    with mailbox.refused():
         failed = (await invite_client(client, office.token))[1]["message"]
-    finally:
-        mailbox.refusing = False
 
     # when staff filter the outbox by status, then each status lists its own
     for status, expected in (("SENT", [sent]), ("FAILED", [failed]), ("QUEUED", [])):
@@ -144,8 +138,7 @@ async def test_sending_a_failed_message_again_delivers_it_once_the_server_accept
     client: httpx.AsyncClient, office: Staff, mailbox: Mailbox
 ) -> None:
     # given an invitation e-mail that the server refused
-    mailbox.refusing = True
-    try:
+    with mailbox.refused():
         _, invitation = await invite_client(client, office.token)
         message_id = invitation["message"]["id"]
 
@@ -156,8 +149,6 @@ async def test_sending_a_failed_message_again_delivers_it_once_the_server_accept
         assert retried["sendOutboxMessage"]["message"]["status"] == "FAILED"
         assert retried["sendOutboxMessage"]["message"]["attempts"] == 2
         assert "554" in retried["sendOutboxMessage"]["message"]["lastError"]
-    finally:
-        mailbox.refusing = False
 
     # when it is sent again once the server accepts
     sent = data(await gql(client, office.lawyer_token, SEND, {"id": message_id}))

@@ -240,8 +240,7 @@ async def test_an_email_refused_by_the_smtp_server_is_retried_by_the_worker(
 ) -> None:
     # given an SMTP server that refuses mail for now
     portal, case_id = await client_folder(client, office, cnjNumber=TJSP_NUMBER)
-    mailbox.refusing = True
-    try:
+    with mailbox.refused():
         # when court data is imported
         await import_court_data(client, office.token, case_id, answer(TJSP))
 
@@ -249,8 +248,6 @@ async def test_an_email_refused_by_the_smtp_server_is_retried_by_the_worker(
         message = await message_in(owner_engine, portal.email, NEWS, "FAILED")
         assert message["attempts"] == 1
         assert "554" in message["last_error"]
-    finally:
-        mailbox.refusing = False
 
     # and once the server is back, the worker's next try delivers it
     received = await asyncio.to_thread(news_for, mailbox, portal.email, wait=30)

@@ -43,11 +43,8 @@ async def test_a_refused_invitation_is_sent_again_by_the_worker_with_a_new_link(
     worker: None,
 ) -> None:
     # given an invitation the SMTP server refused as the grant committed
-    mailbox.refusing = True
-    try:
+    with mailbox.refused():
         email, first_token, message = await refused_invitation(client, office, owner_engine)
-    finally:
-        mailbox.refusing = False
     assert message["attempts"] == 1
     assert "554" in message["last_error"]
 
@@ -78,12 +75,9 @@ async def test_a_refused_invitation_withdrawn_meanwhile_is_not_sent(
     worker: None,
 ) -> None:
     # given an invitation refused by the SMTP server, then the access revoked
-    mailbox.refusing = True
-    try:
+    with mailbox.refused():
         email, _, message = await refused_invitation(client, office, owner_engine)
         data(await gql(client, office.token, REVOKE, {"personId": message["person_id"]}))
-    finally:
-        mailbox.refusing = False
 
     # when the worker's next try comes
     states = await delivery_jobs(owner_engine, message["id"])
@@ -98,13 +92,10 @@ async def test_a_refused_password_reset_is_not_retried(
     client: httpx.AsyncClient, office: Staff, mailbox: Mailbox, owner_engine: AsyncEngine
 ) -> None:
     # given a password reset asked for while the SMTP server refuses mail
-    mailbox.refusing = True
-    try:
+    with mailbox.refused():
         asked = await client.post("/auth/password-reset", json={"login": office.email})
         assert asked.status_code == 202
         message = await message_in(owner_engine, office.email, "Criar uma nova senha", "FAILED")
-    finally:
-        mailbox.refusing = False
 
     # then no job sends it again: its recipient asks for a new link, and the page says how
     assert await delivery_jobs(owner_engine, message["id"]) == []
